@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent) from Debian/Ubuntu
+# packages when any is missing. Needs root (or passwordless sudo). Services are NOT started: the packages'
+# init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on, so a policy-rc.d that
+# denies service starts is in place while apt runs (unless the machine already has one).
+set -euo pipefail
+
+# binary:package
+NEEDED=(aria2c:aria2 transmission-daemon:transmission-daemon transmission-remote:transmission-cli
+  opentracker:opentracker mktorrent:mktorrent)
+
+missing=()
+for pair in "${NEEDED[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "real-peer programs present: aria2c transmission-daemon transmission-remote opentracker mktorrent"
+  exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-peers: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo -n)
+fi
+command -v apt-get >/dev/null 2>&1 || { echo "install-peers: no apt-get; install by hand: ${missing[*]}" >&2; exit 1; }
+
+POLICY=/usr/sbin/policy-rc.d
+created_policy=
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\n# temporary, from ripple .ci/install-peers.sh: do not start services\nexit 101\n' \
+    | "${SUDO[@]}" tee "$POLICY" >/dev/null
+  "${SUDO[@]}" chmod 755 "$POLICY"
+  created_policy=1
+fi
+cleanup() { [ -n "$created_policy" ] && "${SUDO[@]}" rm -f "$POLICY"; return 0; }
+trap cleanup EXIT
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq update </dev/null
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+  -o Dpkg::Use-Pty=0 "${missing[@]}" </dev/null >/dev/null
+
+for pair in "${NEEDED[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || { echo "install-peers: ${pair%%:*} still missing after install" >&2; exit 1; }
+done
+echo "installed: ${missing[*]}"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bun
+// ripple command line: parses arguments with citty, runs a command, maps errors to one line + exit code.
+
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { VERSION } from "../version.ts";
+import { downloadCommand } from "./commands/download.ts";
+import { infoCommand } from "./commands/info.ts";
+import { exitCodeFor } from "./exit-codes.ts";
+
+const subCommands: Record<string, CommandDef<any>> = {
+  download: downloadCommand,
+  info: infoCommand,
+};
+
+const main = defineCommand({
+  meta: { name: "ripple", version: VERSION, description: "A BitTorrent client for the command line" },
+  subCommands,
+});
+
+async function run(rawArgs: string[]): Promise<number> {
+  const verbose = rawArgs.includes("--verbose") || rawArgs.includes("-V");
+  const sub = rawArgs[0] !== undefined ? subCommands[rawArgs[0]] : undefined;
+  if (rawArgs.includes("--help") || rawArgs.includes("-h") || rawArgs.length === 0) {
+    await (sub ? showUsage(sub, main) : showUsage(main));
+    return rawArgs.length === 0 ? 2 : 0;
+  }
+  if (rawArgs.includes("--version") || rawArgs.includes("-v")) {
+    process.stdout.write(`ripple ${VERSION}\n`);
+    return 0;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    const code = exitCodeFor(err);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ripple: ${message.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
+    if (code === 2) process.stderr.write(`hint: run "ripple ${sub ? rawArgs[0] + " " : ""}--help" for usage\n`);
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
+    else if (code === 1) process.stderr.write("hint: this is a bug in ripple; run again with --verbose for details\n");
+    return code;
+  }
+}
+
+process.exit(await run(process.argv.slice(2)));

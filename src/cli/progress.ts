@@ -1,0 +1,62 @@
+// Progress output of a running download: a live line on a TTY, a log line every few seconds
+// otherwise, or one JSON object per line with --json. Shell: writes to stdout/stderr.
+
+import type { Torrent, TorrentStats } from "../swarm/index.ts";
+import { formatBytes, formatDuration, formatRate } from "./format.ts";
+
+export type OutputMode = "tty" | "plain" | "json" | "quiet";
+
+const TTY_INTERVAL_MS = 500;
+const PLAIN_INTERVAL_MS = 5000;
+const JSON_INTERVAL_MS = 1000;
+
+/** Writes one JSON event line to stdout. */
+export function emitJson(event: string, fields: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ event, time: new Date().toISOString(), ...fields }) + "\n");
+}
+
+export function progressLine(s: TorrentStats): string {
+  const pct = s.totalBytes === 0 ? 100 : (s.verifiedBytes / s.totalBytes) * 100;
+  const eta = s.downloadRate > 0 ? (s.totalBytes - s.verifiedBytes) / s.downloadRate : Infinity;
+  return (
+    `${pct.toFixed(1).padStart(5)}%  ${formatBytes(s.verifiedBytes)}/${formatBytes(s.totalBytes)}  ` +
+    `down ${formatRate(s.downloadRate)}  up ${formatRate(s.uploadRate)}  ` +
+    `peers ${s.peers}/${s.knownPeers}  eta ${formatDuration(eta)}`
+  );
+}
+
+export function statsJson(s: TorrentStats): Record<string, unknown> {
+  return {
+    piecesDone: s.piecesDone,
+    pieceCount: s.pieceCount,
+    verifiedBytes: s.verifiedBytes,
+    totalBytes: s.totalBytes,
+    downloadedBytes: s.downloadedBytes,
+    uploadedBytes: s.uploadedBytes,
+    downloadRate: Math.round(s.downloadRate),
+    uploadRate: Math.round(s.uploadRate),
+    peers: s.peers,
+    knownPeers: s.knownPeers,
+  };
+}
+
+/** Starts reporting a torrent's progress; returns a function that stops it (and clears the line). */
+export function reportProgress(torrent: Torrent, mode: OutputMode): () => void {
+  if (mode === "quiet") return () => {};
+  const interval = mode === "tty" ? TTY_INTERVAL_MS : mode === "json" ? JSON_INTERVAL_MS : PLAIN_INTERVAL_MS;
+  let lastLength = 0;
+  const render = () => {
+    const s = torrent.stats();
+    if (mode === "json") emitJson("progress", statsJson(s));
+    else if (mode === "tty") {
+      const line = progressLine(s);
+      process.stderr.write("\r" + line + " ".repeat(Math.max(0, lastLength - line.length)));
+      lastLength = line.length;
+    } else process.stderr.write(progressLine(s) + "\n");
+  };
+  const timer = setInterval(render, interval);
+  return () => {
+    clearInterval(timer);
+    if (mode === "tty" && lastLength > 0) process.stderr.write("\r" + " ".repeat(lastLength) + "\r");
+  };
+}

@@ -1,0 +1,105 @@
+// Client: the public library entry. Runs many torrents over one peer listener and their trackers.
+// The CLI is built on it; scripts can embed it the same way.
+
+import { RippleError, bytesEqual, generatePeerId, silentLogger, type Logger, type PeerAddress } from "./util/index.ts";
+import type { Metainfo } from "./metainfo/index.ts";
+import { DiskStorage } from "./storage/index.ts";
+import { listenForPeers, type PeerListener } from "./peer/index.ts";
+import { Torrent } from "./swarm/index.ts";
+import { createTrackerAnnouncer } from "./tracker-announcer.ts";
+import { VERSION } from "./version.ts";
+
+export interface ClientOptions {
+  /** TCP port for incoming peers; 0 picks a free one. Default 6881 (then 6882..6889 if taken). */
+  port?: number;
+  /** Address to listen on. Default all interfaces. */
+  host?: string;
+  /** Peer connections per torrent. Default 50. */
+  maxPeers?: number;
+  log?: Logger;
+}
+
+export interface AddTorrentOptions {
+  /** Directory the torrent's files go in: <outDir>/<name>. */
+  outDir: string;
+  /** Peers to connect to directly, besides those the trackers give. */
+  peers?: readonly PeerAddress[];
+  /** Do not contact the torrent's trackers. */
+  noTrackers?: boolean;
+}
+
+export const DEFAULT_PORT = 6881;
+const PORT_ATTEMPTS = 9;
+
+export class Client {
+  readonly peerId: Uint8Array;
+  readonly #listener: PeerListener;
+  readonly #torrents: Torrent[] = [];
+  readonly #opts: ClientOptions;
+  readonly #log: Logger;
+
+  constructor(opts: ClientOptions = {}) {
+    this.#opts = opts;
+    this.#log = opts.log ?? silentLogger;
+    this.peerId = generatePeerId(VERSION);
+    this.#listener = listenOnFirstFree(opts.host ?? "0.0.0.0", opts.port ?? DEFAULT_PORT, opts.port === undefined, (infoHash) =>
+      this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming(),
+    );
+  }
+
+  /** The TCP port peers can reach us on. */
+  get port(): number {
+    return this.#listener.port;
+  }
+
+  /** Adds a torrent and starts it (checking existing data first). */
+  addTorrent(meta: Metainfo, opts: AddTorrentOptions): Torrent {
+    if (this.#torrents.some((t) => bytesEqual(t.meta.infoHash, meta.infoHash))) {
+      throw new RippleError("DUPLICATE", `torrent ${meta.infoHashHex} is already added`);
+    }
+    const log = this.#log.withTag(meta.name);
+    const torrent = new Torrent({
+      meta,
+      storage: new DiskStorage(meta, opts.outDir),
+      peerId: this.peerId,
+      maxPeers: this.#opts.maxPeers,
+      log,
+      createAnnouncer:
+        opts.noTrackers || meta.announceTiers.length === 0
+          ? undefined
+          : (hooks) =>
+              createTrackerAnnouncer({
+                meta,
+                peerId: this.peerId,
+                port: this.port,
+                hooks,
+                log,
+                onWarning: (message) => torrent.emit("warning", { message }),
+              }),
+    });
+    this.#torrents.push(torrent);
+    if (opts.peers) torrent.addPeers(opts.peers);
+    void torrent.start();
+    return torrent;
+  }
+
+  /** Stops every torrent (announcing `stopped`) and the listener. */
+  async close(): Promise<void> {
+    this.#listener.stop();
+    await Promise.allSettled(this.#torrents.map((t) => t.stop()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function listenOnFirstFree(host: string, port: number, tryNext: boolean, route: Parameters<typeof listenForPeers>[2]): PeerListener {
+  for (let i = 0; ; i++) {
+    try {
+      return listenForPeers(host, port + i, route);
+    } catch (err) {
+      if (!tryNext || port === 0 || i + 1 >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}

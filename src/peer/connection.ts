@@ -1,0 +1,227 @@
+// One peer connection over a Bun TCP socket: framer in, write queue out, typed events to a handler.
+// Shell: owns the socket. It never decides what to request; the swarm's PeerHandler does.
+
+import type { Socket } from "bun";
+import { WireError, bytesEqual, errorMessage, formatPeerAddress, type PeerAddress } from "../util/index.ts";
+import {
+  Framer,
+  HANDSHAKE_LENGTH,
+  decodeHandshake,
+  decodeMessage,
+  encodeHandshake,
+  type Handshake,
+  type PeerMessage,
+} from "../wire/index.ts";
+import { WriteQueue } from "./write-queue.ts";
+
+/** What the swarm implements to drive a connection. Payload views are valid only during the call. */
+export interface PeerHandler {
+  /** Remote handshake arrived (infoHash already checked); return false to drop the peer. */
+  onHandshake(conn: PeerConnection, handshake: Handshake): boolean;
+  onMessage(conn: PeerConnection, message: PeerMessage): void;
+  /** The socket drained its write queue (room for more uploads). */
+  onDrain?(conn: PeerConnection): void;
+  /** The connection closed; `reason` says why (a protocol error, a timeout, the remote). */
+  onClose(conn: PeerConnection, reason: string): void;
+}
+
+/** Our side of the handshake. */
+export interface LocalIdentity {
+  readonly infoHash: Uint8Array;
+  readonly peerId: Uint8Array;
+  readonly reserved: Uint8Array;
+}
+
+/** Seconds without any received byte before a handshaken connection is dropped. */
+export const IDLE_TIMEOUT_SEC = 180;
+export const HANDSHAKE_TIMEOUT_SEC = 20;
+
+type RouteIncoming = (infoHash: Uint8Array) => { identity: LocalIdentity; handler: PeerHandler } | undefined;
+
+export class PeerConnection {
+  readonly address: PeerAddress;
+  readonly outgoing: boolean;
+  /** Remote peer id, known after the handshake. */
+  remotePeerId: Uint8Array | undefined;
+  remoteReserved: Uint8Array | undefined;
+  /** Payload bytes of `piece` messages received / sent. */
+  downloadedBytes = 0;
+  uploadedBytes = 0;
+  /** Free slot for the swarm's per-peer state. */
+  state: unknown;
+
+  #socket: Socket<unknown> | undefined;
+  #handler: PeerHandler | undefined;
+  #identity: LocalIdentity | undefined;
+  #route: RouteIncoming | undefined;
+  readonly #framer: Framer;
+  readonly #queue: WriteQueue;
+  #closed = false;
+  #handshaken = false;
+
+  private constructor(address: PeerAddress, outgoing: boolean) {
+    this.address = address;
+    this.outgoing = outgoing;
+    this.#framer = new Framer({ maxMessageLength: 1 << 20, expectHandshake: true });
+    this.#queue = new WriteQueue((data, offset, length) => this.#socket?.write(data, offset, length) ?? 0);
+  }
+
+  /** Dials a peer; events go to `handler`. Failures to connect arrive as onClose. */
+  static connect(address: PeerAddress, identity: LocalIdentity, handler: PeerHandler, maxMessageLength: number): PeerConnection {
+    const conn = new PeerConnection(address, true);
+    conn.#identity = identity;
+    conn.#handler = handler;
+    conn.#framer.setMaxMessageLength(maxMessageLength);
+    Bun.connect<PeerConnection>({
+      hostname: address.host,
+      port: address.port,
+      data: conn,
+      socket: socketHandlers,
+    }).catch((err: unknown) => conn.#onClosed(`connect failed: ${errorMessage(err)}`));
+    return conn;
+  }
+
+  /** Wraps an accepted socket; the torrent is chosen by `route` once the remote handshake names it. */
+  static accept(socket: Socket<unknown>, route: RouteIncoming): PeerConnection {
+    const conn = new PeerConnection({ host: socket.remoteAddress, port: socket.remotePort ?? 0 }, false);
+    conn.#route = route;
+    conn.#attach(socket);
+    return conn;
+  }
+
+  get name(): string {
+    return formatPeerAddress(this.address);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes waiting for the socket to drain. */
+  get queuedBytes(): number {
+    return this.#queue.queuedBytes;
+  }
+
+  setMaxMessageLength(n: number): void {
+    this.#framer.setMaxMessageLength(n);
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.#closed || !this.#socket) return;
+    this.#queue.push(bytes);
+  }
+
+  /** Closes the connection; onClose reports `reason` once. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#onClosed(reason);
+    this.#socket?.end();
+  }
+
+  #attach(socket: Socket<unknown>): void {
+    this.#socket = socket;
+    socket.setNoDelay?.(true);
+    socket.timeout(HANDSHAKE_TIMEOUT_SEC);
+  }
+
+  /** Socket open: outgoing connections send their handshake first (BEP 3). */
+  _onOpen(socket: Socket<unknown>): void {
+    this.#attach(socket);
+    if (this.#closed) {
+      socket.end();
+      return;
+    }
+    if (this.outgoing) this.send(encodeHandshake(this.#identity!));
+  }
+
+  _onData(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    if (this.#handshaken) this.#socket?.timeout(IDLE_TIMEOUT_SEC);
+    try {
+      this.#framer.push(chunk, this.#frameHandlers);
+    } catch (err) {
+      if (err instanceof WireError) this.close(`${err.message} (peer ${this.name})`);
+      else throw err;
+    }
+  }
+
+  _onDrain(): void {
+    this.#queue.flush();
+    if (this.#queue.queuedBytes === 0 && this.#handshaken) this.#handler?.onDrain?.(this);
+  }
+
+  _onClosed(reason: string): void {
+    this.#onClosed(reason);
+  }
+
+  readonly #frameHandlers = {
+    handshake: (bytes: Uint8Array) => this.#onHandshake(bytes),
+    message: (id: number, payload: Uint8Array) => {
+      if (this.#closed) return;
+      this.#handler!.onMessage(this, decodeMessage(id, payload));
+    },
+    keepAlive: () => {
+      // Receiving it already reset the idle timer in _onData.
+    },
+  };
+
+  #onHandshake(bytes: Uint8Array): void {
+    if (bytes.length !== HANDSHAKE_LENGTH) throw new WireError(`bad handshake length ${bytes.length}`);
+    const hs = decodeHandshake(bytes);
+    if (!this.outgoing) {
+      const routed = this.#route!(hs.infoHash);
+      if (!routed) {
+        this.close(`unknown info hash from ${this.name}`);
+        return;
+      }
+      this.#identity = routed.identity;
+      this.#handler = routed.handler;
+      this.send(encodeHandshake(routed.identity));
+    } else if (!bytesEqual(hs.infoHash, this.#identity!.infoHash)) {
+      this.close(`peer ${this.name} answered with another info hash`);
+      return;
+    }
+    this.remotePeerId = hs.peerId;
+    this.remoteReserved = hs.reserved;
+    this.#handshaken = true;
+    this.#socket?.timeout(IDLE_TIMEOUT_SEC);
+    if (!this.#handler!.onHandshake(this, hs)) this.close(`peer ${this.name} refused after handshake`);
+  }
+
+  #onClosed(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.clear();
+    // Only peers that reached a handler hear about the close; unrouted incoming sockets just vanish.
+    this.#handler?.onClose(this, reason);
+  }
+}
+
+/** Shared socket callbacks; per-connection state rides in socket.data. */
+export const socketHandlers = {
+  open(socket: Socket<PeerConnection>) {
+    socket.data._onOpen(socket as Socket<unknown>);
+  },
+  data(socket: Socket<PeerConnection>, chunk: Uint8Array) {
+    socket.data._onData(chunk);
+  },
+  drain(socket: Socket<PeerConnection>) {
+    socket.data._onDrain();
+  },
+  close(socket: Socket<PeerConnection>, error?: Error) {
+    socket.data?._onClosed(error ? `socket closed: ${error.message}` : "closed by peer");
+  },
+  end(socket: Socket<PeerConnection>) {
+    socket.data?._onClosed("closed by peer");
+    socket.end();
+  },
+  error(socket: Socket<PeerConnection>, error: Error) {
+    socket.data?._onClosed(`socket error: ${error.message}`);
+  },
+  timeout(socket: Socket<PeerConnection>) {
+    socket.data?._onClosed("timed out");
+  },
+  connectError(socket: Socket<PeerConnection>, error: Error) {
+    socket.data?._onClosed(`connect failed: ${error.message}`);
+  },
+};

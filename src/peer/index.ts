@@ -1,0 +1,4 @@
+// peer: one connection per remote peer over Bun sockets, and the listener for incoming ones.
+export * from "./connection.ts";
+export * from "./listener.ts";
+export * from "./write-queue.ts";

@@ -1,0 +1,64 @@
+// Outbound byte queue of one connection: what socket.write could not take waits here until `drain`.
+// Pure state over a `write` function, so it is testable without a socket.
+
+/** Writes as much as the sink takes now; returns how many bytes were taken. */
+export type WriteSink = (data: Uint8Array, offset: number, length: number) => number;
+
+export class WriteQueue {
+  readonly #sink: WriteSink;
+  readonly #parts: Uint8Array[] = [];
+  #head = 0;
+  #headOffset = 0;
+  #queuedBytes = 0;
+
+  constructor(sink: WriteSink) {
+    this.#sink = sink;
+  }
+
+  /** Bytes accepted but not yet taken by the socket. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Sends `data` now if nothing is queued, queueing what the socket does not take. */
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.#queuedBytes === 0) {
+      const n = this.#sink(data, 0, data.length);
+      if (n >= data.length) return;
+      data = data.subarray(Math.max(0, n));
+    }
+    this.#parts.push(data);
+    this.#queuedBytes += data.length;
+  }
+
+  /** Called on `drain`: writes queued parts until the socket pushes back. */
+  flush(): void {
+    while (this.#head < this.#parts.length) {
+      const part = this.#parts[this.#head]!;
+      const remaining = part.length - this.#headOffset;
+      const n = Math.max(0, this.#sink(part, this.#headOffset, remaining));
+      this.#queuedBytes -= n;
+      if (n < remaining) {
+        this.#headOffset += n;
+        break;
+      }
+      this.#head++;
+      this.#headOffset = 0;
+    }
+    if (this.#head === this.#parts.length) {
+      this.#parts.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64) {
+      this.#parts.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  clear(): void {
+    this.#parts.length = 0;
+    this.#head = 0;
+    this.#headOffset = 0;
+    this.#queuedBytes = 0;
+  }
+}

@@ -1,0 +1,8 @@
+// swarm: picker, peer pool, per-peer state and the torrent orchestrator.
+export * from "./picker.ts";
+export * from "./piece-state.ts";
+export * from "./peer-pool.ts";
+export * from "./peer-state.ts";
+export * from "./rate.ts";
+export * from "./smart-ban.ts";
+export * from "./torrent.ts";

@@ -1,0 +1,51 @@
+// What the swarm knows about one connected peer: its pieces, choke/interest flags, our requests to it.
+// Pure state attached to a PeerConnection.
+
+import type { PeerConnection } from "../peer/index.ts";
+import { Bitfield } from "../wire/index.ts";
+import { RateMeter } from "./rate.ts";
+
+/** Request queue depth bounds: deep on fast links, hundreds of blocks on loopback. */
+export const MIN_QUEUE_DEPTH = 16;
+export const MAX_QUEUE_DEPTH = 512;
+/** Seconds of the peer's current rate we keep requested ahead. */
+export const QUEUE_AHEAD_SEC = 1;
+
+export class PeerState {
+  readonly conn: PeerConnection;
+  readonly key: string;
+  has: Bitfield;
+  /** The peer chokes us / we want its pieces. */
+  peerChoking = true;
+  amInterested = false;
+  peerInterested = false;
+  /** Keys (picker.blockKey) of blocks requested from this peer and not yet received. */
+  readonly requests = new Set<number>();
+  /** Pieces it has that we lack: interest is simply lacking > 0. */
+  lacking = 0;
+  depth = MIN_QUEUE_DEPTH * 2;
+  readonly down = new RateMeter();
+  /** Last time a requested block arrived, or the clock started waiting for one. */
+  lastProgressAt: number;
+  snubbed = false;
+  /** Blocks that arrived unrequested (endgame leftovers are fine; floods are not). */
+  unrequestedBlocks = 0;
+  sawBitfield = false;
+
+  constructor(conn: PeerConnection, key: string, pieceCount: number, now: number) {
+    this.conn = conn;
+    this.key = key;
+    this.has = new Bitfield(pieceCount);
+    this.lastProgressAt = now;
+  }
+
+  /** Adapts the request queue depth to the measured rate (call once per tick). */
+  adaptDepth(blockSize: number): void {
+    if (this.snubbed) {
+      this.depth = 1;
+      return;
+    }
+    const wanted = Math.ceil((this.down.bytesPerSec * QUEUE_AHEAD_SEC) / blockSize);
+    this.depth = Math.min(MAX_QUEUE_DEPTH, Math.max(MIN_QUEUE_DEPTH, wanted));
+  }
+}

@@ -1,0 +1,177 @@
+// Piece picker: rarest-first with random tie-break, started pieces first, endgame. Pure; no I/O.
+// The torrent asks it for blocks to request from one peer and tells it what arrived or was released.
+
+import { Bitfield } from "../wire/index.ts";
+import { BLOCK_SIZE } from "../metainfo/index.ts";
+import { PieceState } from "./piece-state.ts";
+
+export interface BlockRequest {
+  readonly index: number;
+  readonly begin: number;
+  readonly length: number;
+}
+
+/** Blocks per piece never exceed this (256 MiB pieces at most), so index * 2^14 + block is a unique key. */
+const KEY_STRIDE = 16384;
+
+export function blockKey(index: number, block: number): number {
+  return index * KEY_STRIDE + block;
+}
+
+export function keyPiece(key: number): number {
+  return Math.floor(key / KEY_STRIDE);
+}
+
+export function keyBlock(key: number): number {
+  return key % KEY_STRIDE;
+}
+
+/** How often (ms) the rarest-first order may be rebuilt when availability changed. */
+const REORDER_INTERVAL_MS = 1000;
+
+export interface PickerOptions {
+  pieceCount: number;
+  pieceLengthAt(index: number): number;
+  /** Most pieces in progress at once (the in-flight memory budget divided by the piece length). */
+  maxInProgress: number;
+  random?: () => number;
+}
+
+export class Picker {
+  readonly have: Bitfield;
+  readonly availability: Uint16Array;
+  readonly inProgress = new Map<number, PieceState>();
+  readonly #opts: PickerOptions;
+  readonly #random: () => number;
+  #order: Int32Array = new Int32Array(0);
+  #cursor = 0;
+  #dirty = true;
+  #orderedAt = -Infinity;
+
+  constructor(opts: PickerOptions, have?: Bitfield) {
+    this.#opts = opts;
+    this.#random = opts.random ?? Math.random;
+    this.have = have ?? new Bitfield(opts.pieceCount);
+    this.availability = new Uint16Array(opts.pieceCount);
+  }
+
+  /** Pieces neither verified nor in progress. */
+  get notStarted(): number {
+    return this.#opts.pieceCount - this.have.count - this.inProgress.size;
+  }
+
+  /** Endgame: every missing piece is in progress, so outstanding blocks may be requested twice. */
+  get endgame(): boolean {
+    return this.notStarted === 0 && this.inProgress.size > 0;
+  }
+
+  addAvailability(peerHas: Bitfield): void {
+    for (let i = 0; i < this.#opts.pieceCount; i++) if (peerHas.has(i)) this.availability[i]!++;
+    this.#dirty = true;
+  }
+
+  removeAvailability(peerHas: Bitfield): void {
+    for (let i = 0; i < this.#opts.pieceCount; i++) if (peerHas.has(i) && this.availability[i]! > 0) this.availability[i]!--;
+    this.#dirty = true;
+  }
+
+  addHave(index: number): void {
+    this.availability[index]!++;
+    this.#dirty = true;
+  }
+
+  /**
+   * Picks up to `count` blocks to request from a peer that has `peerHas`.
+   * `isMine(key)` tells whether this peer already requested a block (to avoid endgame duplicates).
+   */
+  pick(peerHas: Bitfield, count: number, now: number, isMine: (key: number) => boolean): BlockRequest[] {
+    const out: BlockRequest[] = [];
+    for (const piece of this.inProgress.values()) {
+      if (out.length >= count) return out;
+      if (peerHas.has(piece.index)) this.#takeFree(piece, out, count);
+    }
+    while (out.length < count && this.inProgress.size < this.#opts.maxInProgress) {
+      const piece = this.#startRarest(peerHas, now);
+      if (!piece) break;
+      this.#takeFree(piece, out, count);
+    }
+    if (out.length < count && this.endgame) this.#takeEndgame(peerHas, out, count, isMine);
+    return out;
+  }
+
+  /** A requested block was not delivered (choke, reject, timeout, disconnect): back to the pool. */
+  release(index: number, block: number): void {
+    this.inProgress.get(index)?.release(block);
+  }
+
+  /** Records a verified piece (downloaded or found on disk). */
+  markVerified(index: number): void {
+    this.have.set(index);
+    this.inProgress.delete(index);
+  }
+
+  /** A piece failed its hash: it goes back to the pool whole. */
+  markFailed(index: number): void {
+    const piece = this.inProgress.get(index);
+    if (piece) piece.reset();
+  }
+
+  #takeFree(piece: PieceState, out: BlockRequest[], count: number): void {
+    let b = piece.firstFree;
+    while (b < piece.blocks && out.length < count) {
+      if (!piece.requested[b] && !piece.received[b]) {
+        piece.requested[b] = 1;
+        out.push({ index: piece.index, begin: b * BLOCK_SIZE, length: piece.blockLength(b) });
+      }
+      b++;
+    }
+    // Everything below b is now requested or received.
+    piece.firstFree = b;
+  }
+
+  #takeEndgame(peerHas: Bitfield, out: BlockRequest[], count: number, isMine: (key: number) => boolean): void {
+    for (const piece of this.inProgress.values()) {
+      if (!peerHas.has(piece.index)) continue;
+      for (let b = 0; b < piece.blocks && out.length < count; b++) {
+        if (piece.received[b] || isMine(blockKey(piece.index, b))) continue;
+        piece.requested[b]!++;
+        out.push({ index: piece.index, begin: b * BLOCK_SIZE, length: piece.blockLength(b) });
+      }
+      if (out.length >= count) return;
+    }
+  }
+
+  #startRarest(peerHas: Bitfield, now: number): PieceState | undefined {
+    if (this.#dirty && (now - this.#orderedAt >= REORDER_INTERVAL_MS || this.#cursor >= this.#order.length)) {
+      this.#rebuildOrder(now);
+    }
+    const order = this.#order;
+    // Skip the prefix that is done or started for everyone, so repeated picks stay cheap.
+    while (this.#cursor < order.length) {
+      const i = order[this.#cursor]!;
+      if (!this.have.has(i) && !this.inProgress.has(i)) break;
+      this.#cursor++;
+    }
+    for (let k = this.#cursor; k < order.length; k++) {
+      const i = order[k]!;
+      if (this.have.has(i) || this.inProgress.has(i) || !peerHas.has(i)) continue;
+      const piece = new PieceState(i, this.#opts.pieceLengthAt(i));
+      this.inProgress.set(i, piece);
+      return piece;
+    }
+    return undefined;
+  }
+
+  #rebuildOrder(now: number): void {
+    const missing: number[] = [];
+    for (let i = 0; i < this.#opts.pieceCount; i++) if (!this.have.has(i) && !this.inProgress.has(i)) missing.push(i);
+    const tie = new Float64Array(this.#opts.pieceCount);
+    for (const i of missing) tie[i] = this.#random();
+    const avail = this.availability;
+    missing.sort((a, b) => avail[a]! - avail[b]! || tie[a]! - tie[b]!);
+    this.#order = Int32Array.from(missing);
+    this.#cursor = 0;
+    this.#dirty = false;
+    this.#orderedAt = now;
+  }
+}

@@ -1,0 +1,9 @@
+// util: bytes, sha1, errors, peer addresses, clock, logger, randomness.
+export * from "./errors.ts";
+export * from "./bytes.ts";
+export * from "./sha1.ts";
+export * from "./peer-address.ts";
+export * from "./clock.ts";
+export * from "./log.ts";
+export * from "./random.ts";
+export * from "./emitter.ts";

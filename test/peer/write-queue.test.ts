@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { WriteQueue } from "../../src/peer/index.ts";
+
+/** A sink that takes at most `budget` bytes until given more, recording what it took. */
+function makeSink() {
+  const taken: number[] = [];
+  let budget = 0;
+  return {
+    taken,
+    give(n: number) {
+      budget += n;
+    },
+    sink: (data: Uint8Array, offset: number, length: number) => {
+      const n = Math.min(budget, length);
+      for (let i = 0; i < n; i++) taken.push(data[offset + i]!);
+      budget -= n;
+      return n;
+    },
+  };
+}
+
+describe("WriteQueue", () => {
+  test("writes straight through while the socket takes everything", () => {
+    const s = makeSink();
+    s.give(100);
+    const q = new WriteQueue(s.sink);
+    q.push(new Uint8Array([1, 2, 3]));
+    expect(q.queuedBytes).toBe(0);
+    expect(s.taken).toEqual([1, 2, 3]);
+  });
+
+  test("queues the rest of a partial write and keeps order across drains", () => {
+    const s = makeSink();
+    s.give(2);
+    const q = new WriteQueue(s.sink);
+    q.push(new Uint8Array([1, 2, 3, 4]));
+    q.push(new Uint8Array([5, 6]));
+    expect(q.queuedBytes).toBe(4);
+    s.give(3);
+    q.flush();
+    expect(q.queuedBytes).toBe(1);
+    s.give(10);
+    q.flush();
+    expect(q.queuedBytes).toBe(0);
+    expect(s.taken).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test("does not write new data ahead of queued data", () => {
+    const s = makeSink();
+    const q = new WriteQueue(s.sink);
+    q.push(new Uint8Array([1]));
+    s.give(10);
+    q.push(new Uint8Array([2]));
+    expect(s.taken).toEqual([]);
+    q.flush();
+    expect(s.taken).toEqual([1, 2]);
+  });
+});

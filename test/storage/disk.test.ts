@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Metainfo, TorrentFile } from "../../src/metainfo/index.ts";
+import { DiskStorage, filePaths } from "../../src/storage/index.ts";
+
+/** A multi-file Metainfo (no hashes needed here): pieces of 8 bytes over files a, b (empty), c, pad, d. */
+function layout(files: { path: string[]; length: number; pad?: boolean }[], pieceLength = 8, multiFile = true): Metainfo {
+  let offset = 0;
+  const tf: TorrentFile[] = files.map((f) => {
+    const out = { path: f.path, lengthBytes: f.length, offsetBytes: offset, isPad: f.pad ?? false };
+    offset += f.length;
+    return out;
+  });
+  const pieceCount = Math.ceil(offset / pieceLength);
+  return {
+    infoHash: new Uint8Array(20),
+    infoHashHex: "00".repeat(20),
+    infoBytes: new Uint8Array(),
+    name: "t",
+    pieceLength,
+    pieceHashes: new Uint8Array(20 * pieceCount),
+    pieceCount,
+    totalLength: offset,
+    files: tf,
+    multiFile,
+    announceTiers: [],
+    private: false,
+    urlList: [],
+  };
+}
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "ripple-disk-"));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const bytes = (n: number, start: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
+
+describe("DiskStorage", () => {
+  const files = [
+    { path: ["a"], length: 5 },
+    { path: ["b"], length: 0 },
+    { path: ["sub", "c"], length: 10 },
+    { path: [".pad", "3"], length: 3, pad: true },
+    { path: ["d"], length: 7 },
+  ];
+
+  test("writes pieces across file boundaries, skips pad files, creates empty files on finalize", () => {
+    const meta = layout(files);
+    const out = tempDir();
+    const storage = new DiskStorage(meta, out);
+    const all = bytes(25, 1);
+    all.fill(0, 15, 18); // pad bytes are zeros
+    for (let i = 0; i < meta.pieceCount; i++) {
+      storage.writePiece(i, all.subarray(i * 8, Math.min(25, i * 8 + 8)));
+    }
+    storage.finalize();
+    storage.close();
+    const root = join(out, "t");
+    expect([...readFileSync(join(root, "a"))]).toEqual([...all.subarray(0, 5)]);
+    expect(statSync(join(root, "b")).size).toBe(0);
+    expect([...readFileSync(join(root, "sub", "c"))]).toEqual([...all.subarray(5, 15)]);
+    expect(existsSync(join(root, ".pad"))).toBe(false);
+    expect([...readFileSync(join(root, "d"))]).toEqual([...all.subarray(18, 25)]);
+  });
+
+  test("reads back pieces and blocks, with missing files and pad files as zeros", () => {
+    const meta = layout(files);
+    const out = tempDir();
+    const storage = new DiskStorage(meta, out);
+    expect(storage.hasExistingData()).toBe(false);
+    const piece1 = bytes(8, 100);
+    storage.writePiece(1, piece1); // bytes 8..16: end of c, then one pad byte
+    expect(storage.hasExistingData()).toBe(true);
+    const back = storage.readPiece(1);
+    expect([...back.subarray(0, 7)]).toEqual([...piece1.subarray(0, 7)]);
+    expect(back[7]).toBe(0); // pad
+    expect([...storage.readPiece(3)]).toEqual([0]); // d never written
+    expect([...storage.readBlock(1, 2, 3)]).toEqual([...piece1.subarray(2, 5)]);
+    storage.close();
+  });
+
+  test("a single-file torrent is written to <out>/<name>", () => {
+    const meta = layout([{ path: ["t"], length: 10 }], 8, false);
+    const out = tempDir();
+    const storage = new DiskStorage(meta, out);
+    storage.writePiece(0, bytes(8, 0));
+    storage.writePiece(1, bytes(2, 8));
+    storage.close();
+    expect([...readFileSync(join(out, "t"))]).toEqual([...bytes(10, 0)]);
+    expect(filePaths(meta, out)).toEqual([join(out, "t")]);
+  });
+
+  test("an unwritable output directory is a StorageError naming the file", () => {
+    const meta = layout([{ path: ["x"], length: 4 }], 8, true);
+    const out = tempDir();
+    Bun.spawnSync(["sh", "-c", `touch ${join(out, "t")}`]); // a file where the directory should be
+    const storage = new DiskStorage(meta, out);
+    expect(() => storage.writePiece(0, bytes(4, 0))).toThrow(/cannot open .*t\/x/);
+  });
+});
