@@ -6,7 +6,7 @@ import type { Metainfo } from "./metainfo/index.ts";
 import { DiskStorage } from "./storage/index.ts";
 import { listenForPeers, type PeerListener } from "./peer/index.ts";
 import { Torrent } from "./swarm/index.ts";
-import { createTrackerAnnouncer } from "./tracker-announcer.ts";
+import { createTrackerAnnouncer } from "./tracker/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface ClientOptions {

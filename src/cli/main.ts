@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 // ripple command line: parses arguments with citty, runs a command, maps errors to one line + exit code.
 
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { VERSION } from "../version.ts";
 import { downloadCommand } from "./commands/download.ts";
 import { infoCommand } from "./commands/info.ts";
 import { exitCodeFor } from "./exit-codes.ts";
+import { checkUnknownOptions } from "./unknown-options.ts";
 
 const subCommands: Record<string, CommandDef<any>> = {
   download: downloadCommand,
@@ -29,6 +30,7 @@ async function run(rawArgs: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (sub?.args) checkUnknownOptions(sub.args as ArgsDef, rawArgs.slice(1));
     await runCommand(main, { rawArgs });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {

@@ -95,7 +95,11 @@ export class Picker {
       if (!piece) break;
       this.#takeFree(piece, out, count);
     }
-    if (out.length < count && this.endgame) this.#takeEndgame(peerHas, out, count, isMine);
+    if (out.length < count && this.endgame) {
+      // Blocks picked a moment ago in this call are this peer's too, though not yet in its request set.
+      const picked = new Set(out.map((b) => blockKey(b.index, b.begin / BLOCK_SIZE)));
+      this.#takeEndgame(peerHas, out, count, (key) => picked.has(key) || isMine(key));
+    }
     return out;
   }
 

@@ -20,6 +20,7 @@ import {
 import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { Bitfield, encodeMessage, encodeRequest, makeReserved, type Handshake, type PeerMessage } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
+import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { Picker, blockKey, keyBlock, keyPiece } from "./picker.ts";
 import { PeerPool } from "./peer-pool.ts";
@@ -27,20 +28,6 @@ import { PeerState } from "./peer-state.ts";
 import { SmartBan } from "./smart-ban.ts";
 import { RateMeter } from "./rate.ts";
 import type { PieceState } from "./piece-state.ts";
-
-/** What finds peers for a torrent (the tracker announcer); the swarm only tells it how we are doing. */
-export interface Announcer {
-  start(): void;
-  completed(): void;
-  /** Asks for peers now if the tracker's min interval allows. */
-  requestPeers(): void;
-  stop(): Promise<void>;
-}
-
-export interface AnnouncerHooks {
-  getStats(): { uploaded: number; downloaded: number; left: number };
-  onPeers(peers: PeerAddress[], source: string): void;
-}
 
 export interface TorrentOptions {
   meta: Metainfo;
@@ -73,8 +60,12 @@ export interface TorrentEvents extends Record<string, unknown> {
   piece: { index: number };
   peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
   warning: { message: string };
+  /** Once a second while running, and once more when done. */
+  progress: TorrentStats;
   done: TorrentStats;
   error: { error: RippleError };
+  /** After stop(): peers closed, `stopped` announced, files closed. */
+  stopped: TorrentStats;
 }
 
 export const DEFAULT_MAX_PEERS = 50;
@@ -192,6 +183,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     } finally {
       this.#storage.close();
     }
+    this.emit("stopped", this.stats());
   }
 
   async #checkExisting(): Promise<void> {
@@ -476,7 +468,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       if (peer.has.isFull()) peer.conn.close("both complete");
       else if (peer.amInterested) this.#updateInterest(peer);
     }
-    this.emit("done", this.stats());
+    const stats = this.stats();
+    this.emit("progress", stats);
+    this.emit("done", stats);
   }
 
   #fail(err: unknown): void {
@@ -506,6 +500,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       }
     }
     if (this.#state !== "running") return;
+    this.emit("progress", this.stats());
     this.#fillAll();
     this.#connectMore();
     if (this.#peers.size === 0 && this.#pending.size === 0 && !this.#pool.hasUsable()) this.#announcer?.requestPeers();

@@ -3,7 +3,7 @@
 // that spans chunks is assembled, into one buffer of exactly its size, allocated once.
 
 import { WireError } from "../util/index.ts";
-import { BLOCK_SIZE } from "../metainfo/geometry.ts";
+import { BLOCK_SIZE } from "../metainfo/index.ts";
 import { HANDSHAKE_LENGTH } from "./handshake.ts";
 
 /** Receives complete frames, synchronously, in order. Byte views are valid only during the call. */

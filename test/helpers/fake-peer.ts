@@ -81,6 +81,7 @@ class FakeConnection {
   #choked = true;
   #blocksSent = 0;
   #ending = false;
+  #sentHandshake = false;
 
   constructor(socket: Socket<FakeConnection>, seeder: Seeder) {
     this.#socket = socket;
@@ -143,13 +144,21 @@ class FakeConnection {
     if (this.#ending) this.close();
   }
 
+  /** Dialing side: our handshake goes first (BEP 3); the bitfield follows the remote's handshake. */
+  sendHandshake(): void {
+    const s = this.#seeder;
+    this.#sentHandshake = true;
+    this.send(encodeHandshake({ infoHash: s.torrent.infoHash, peerId: s.peerId, reserved: makeReserved({ fast: s.options.fast }) }));
+  }
+
   #onHandshake(bytes: Uint8Array): void {
     const hs = decodeHandshake(bytes);
     const s = this.#seeder;
     if (!bytesEqual(hs.infoHash, s.torrent.infoHash)) return this.fail("handshake for another info hash");
     this.#handshaken = true;
+    s.remotePeerIds.push(hs.peerId);
     this.#fast = s.options.fast === true && hasReservedBit(hs.reserved, RESERVED_FAST);
-    this.send(encodeHandshake({ infoHash: s.torrent.infoHash, peerId: s.peerId, reserved: makeReserved({ fast: s.options.fast }) }));
+    if (!this.#sentHandshake) this.sendHandshake();
     if (this.#fast && s.have.isFull()) this.send(encodeMessage({ type: "have_all" }));
     else if (this.#fast && s.have.isEmpty()) this.send(encodeMessage({ type: "have_none" }));
     else if (!s.have.isEmpty()) this.send(encodeMessage({ type: "bitfield", bytes: s.have.toBytes() }));
@@ -217,6 +226,8 @@ class Seeder {
   readonly peerId: Uint8Array;
   readonly stats: FakeSeederStats;
   readonly sockets = new Set<Socket<FakeConnection>>();
+  /** Peer ids of the remotes that completed a handshake. */
+  readonly remotePeerIds: Uint8Array[] = [];
 
   constructor(
     readonly torrent: FakeTorrent,
@@ -282,6 +293,58 @@ export function startFakeSeeder(torrent: FakeTorrent, options: FakeSeederOptions
     port: server.port,
     peerId: seeder.peerId,
     stats: seeder.stats,
+    stop,
+    [Symbol.dispose]: stop,
+    [Symbol.asyncDispose]: async () => stop(),
+  };
+}
+
+/** A seeder that dials `port` on 127.0.0.1 instead of listening (tests a client's incoming path). */
+export async function dialFakeSeeder(
+  torrent: FakeTorrent,
+  port: number,
+  options: FakeSeederOptions = {},
+): Promise<FakeSeeder & { remotePeerIds: Uint8Array[]; closed: Promise<void> }> {
+  const seeder = new Seeder(torrent, options);
+  const closed = Promise.withResolvers<void>();
+  const socket = await Bun.connect<FakeConnection>({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      binaryType: "uint8array",
+      open(socket) {
+        seeder.stats.connections++;
+        seeder.sockets.add(socket);
+        socket.data = new FakeConnection(socket, seeder);
+        socket.data.sendHandshake();
+      },
+      data(socket, chunk) {
+        socket.data.onData(chunk);
+      },
+      drain(socket) {
+        socket.data.onDrain();
+      },
+      close(socket) {
+        seeder.sockets.delete(socket);
+        socket.data?.framer.stop();
+        closed.resolve();
+      },
+      error(socket, err) {
+        seeder.stats.errors.push(`socket error: ${errorMessage(err)}`);
+        socket.data?.close();
+      },
+    },
+  });
+  const stop = (): void => {
+    socket.terminate();
+    seeder.sockets.clear();
+  };
+  return {
+    port,
+    peerId: seeder.peerId,
+    stats: seeder.stats,
+    remotePeerIds: seeder.remotePeerIds,
+    closed: closed.promise,
     stop,
     [Symbol.dispose]: stop,
     [Symbol.asyncDispose]: async () => stop(),

@@ -1,0 +1,73 @@
+// Announcer contract and settings: the interfaces the swarm uses, injectable timers, options, defaults.
+// Types and constants only (plus the real-timer adapter); the behaviour lives in announcer.ts.
+
+import type { Clock, Logger, PeerAddress } from "../util/index.ts";
+import type { Metainfo } from "../metainfo/index.ts";
+import type { FetchFn } from "./http-request.ts";
+
+/** What finds peers for a torrent (the tracker announcer); the swarm only tells it how we are doing. */
+export interface Announcer {
+  start(): void;
+  completed(): void;
+  /** Asks for peers now if the tracker's min interval allows. */
+  requestPeers(): void;
+  stop(): Promise<void>;
+}
+
+export interface AnnouncerHooks {
+  getStats(): { uploaded: number; downloaded: number; left: number };
+  onPeers(peers: PeerAddress[], source: string): void;
+}
+
+/** Timer functions, injectable so tests can drive announce scheduling without waiting. */
+export interface Timers {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface TrackerAnnouncerOptions {
+  readonly meta: Pick<Metainfo, "infoHash" | "announceTiers">;
+  readonly peerId: Uint8Array;
+  /** Our peer listener's port. */
+  readonly port: number;
+  readonly hooks: AnnouncerHooks;
+  readonly log?: Logger;
+  /** One-line messages for the user: tracker warnings, failures, skipped trackers. Default: log.warn. */
+  readonly onWarning?: (message: string) => void;
+  readonly clock?: Clock;
+  /** Schedule announces; request timeouts always use real timers since they bound real I/O. */
+  readonly timers?: Timers;
+  readonly fetch?: FetchFn;
+  readonly timeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  readonly numWant?: number;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Gap between announces when the tracker gave no `min interval`. */
+  readonly defaultMinIntervalSec?: number;
+  /** Uniform in [0, 1), for backoff jitter. */
+  readonly random?: () => number;
+  /** Shuffles each tier once at start (BEP 12); tests pass the identity for a fixed order. */
+  readonly shuffle?: <T>(items: T[]) => T[];
+}
+
+/** Trackers answer in well under a second; 15 s covers slow ones without stalling a tier's failover. */
+export const DEFAULT_ANNOUNCE_TIMEOUT_MS = 15_000;
+/** `stopped` is a courtesy: quitting must not wait long for it. */
+export const STOP_ANNOUNCE_TIMEOUT_MS = 4_000;
+/** BEP 3 numwant; trackers default to about 50 as well. */
+export const DEFAULT_NUM_WANT = 50;
+/** Backoff after a round in which every tracker failed: 15 s, 30 s, 60 s ... up to 30 min, plus jitter. */
+export const BACKOFF_INITIAL_MS = 15_000;
+export const BACKOFF_MAX_MS = 30 * 60_000;
+/** Up to +10% so many clients restarted together do not retry in lockstep. */
+export const BACKOFF_JITTER = 0.1;
+/** requestPeers() with no `min interval` from the tracker: at most one early announce a minute. */
+export const DEFAULT_MIN_INTERVAL_SEC = 60;
+/** requestPeers() during backoff may pull the retry in, but never closer than this to the failed round. */
+export const REQUEST_PEERS_BACKOFF_FLOOR_MS = 60_000;

@@ -1,0 +1,93 @@
+// One HTTP announce round trip (BEP 3): fetch with a timeout and a bounded body, then parse the reply.
+// Shell: network I/O through an injectable fetch; every failure comes out as a TrackerError.
+
+import { TrackerError, concatBytes, errorMessage } from "../util/index.ts";
+import { parseAnnounceResponse, type AnnounceResponse } from "./http-codec.ts";
+
+/** The part of `fetch` the announcer uses (injectable for tests). */
+export type FetchFn = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+
+/** A thousand dict peers fit in ~100 KiB; anything near this cap is not a tracker reply. */
+export const MAX_REPLY_BYTES = 1 << 20;
+
+export interface AnnounceRequestOptions {
+  readonly fetch: FetchFn;
+  readonly timeoutMs: number;
+  /** Aborts the request early (the announcer stopping). */
+  readonly signal?: AbortSignal;
+}
+
+/** GETs a full announce URL and returns the parsed reply; non-2xx, network, timeout and parse failures throw. */
+export async function requestAnnounce(url: string, opts: AnnounceRequestOptions): Promise<AnnounceResponse> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (opts.signal?.aborted) onOuterAbort();
+  const timer = setTimeout(
+    () => controller.abort(new TrackerError(`timed out after ${opts.timeoutMs} ms`)),
+    opts.timeoutMs,
+  );
+  // Racing the abort bounds the time even if a fetch implementation ignores its signal.
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(asTrackerError(controller.signal.reason));
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener("abort", fail, { once: true });
+  });
+  try {
+    return await Promise.race([fetchAndParse(url, opts.fetch, controller.signal), aborted]);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+async function fetchAndParse(url: string, fetchFn: FetchFn, signal: AbortSignal): Promise<AnnounceResponse> {
+  let response: Response;
+  try {
+    response = await fetchFn(url, { signal });
+  } catch (err) {
+    throw asTrackerError(signal.aborted ? signal.reason : err);
+  }
+  if (!response.ok) {
+    discardBody(response);
+    throw new TrackerError(`http status ${response.status}`);
+  }
+  return parseAnnounceResponse(await readBody(response, signal));
+}
+
+async function readBody(response: Response, signal: AbortSignal): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? 0);
+  if (declared > MAX_REPLY_BYTES) {
+    discardBody(response);
+    throw new TrackerError(`reply too large: ${declared} bytes > ${MAX_REPLY_BYTES}`);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > MAX_REPLY_BYTES) {
+        reader.cancel().catch(() => {}); // nothing more to learn from this tracker reply
+        throw new TrackerError(`reply too large: more than ${MAX_REPLY_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    throw asTrackerError(signal.aborted ? signal.reason : err);
+  }
+  return concatBytes(chunks);
+}
+
+function discardBody(response: Response): void {
+  // The body of a failed reply is not needed; cancelling frees the connection. Errors here change nothing.
+  response.body?.cancel().catch(() => {});
+}
+
+function asTrackerError(err: unknown): TrackerError {
+  if (err instanceof TrackerError) return err;
+  return new TrackerError(`request failed: ${errorMessage(err)}`, { cause: err });
+}
