@@ -16,6 +16,8 @@ export interface ByteSpan {
   readonly end: number;
 }
 
+/** Integers and string lengths longer than this are refused (a bigint of a million digits is slow). */
+export const MAX_NUMBER_CHARS = 64;
 /** Nesting deeper than this is refused (protects the stack from hostile input). */
 export const MAX_BENCODE_DEPTH = 64;
 
@@ -58,6 +60,8 @@ class Decoder {
     const start = this.pos;
     const end = this.bytes.indexOf(terminator, start);
     if (end < 0) this.fail(terminator === E ? "unterminated integer" : "unterminated string length", start);
+    // A canonical 64-bit integer has at most 20 characters; far longer ones only cost time to convert.
+    if (end - start > MAX_NUMBER_CHARS) this.fail(`number longer than ${MAX_NUMBER_CHARS} characters`, start);
     let text = "";
     for (let i = start; i < end; i++) text += String.fromCharCode(this.bytes[i]!);
     const negative = allowNegative && text.startsWith("-");

@@ -42,7 +42,7 @@ export const downloadCommand = defineCommand({
     const torrent = client.addTorrent(meta, { outDir: args.output, peers, noTrackers: args["no-trackers"] });
     torrent.on("warning", ({ message }) => (mode === "json" ? emitJson("warning", { message }) : log.warn(message)));
     torrent.on("peer", (p) => {
-      if (mode === "json") emitJson("peer", p);
+      if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}) });
       else if (p.event === "banned") log.warn(`banned peer ${p.address}: ${p.reason}`);
     });
     const stopProgress = reportProgress(torrent, mode);

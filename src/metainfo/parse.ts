@@ -1,0 +1,226 @@
+// Strict .torrent parser: bencoded bytes -> validated Metainfo (BEP 3 metainfo, BEP 12 announce-list,
+// BEP 19 url-list, BEP 27 private flag, BEP 47 pad files). Pure; no I/O.
+// Every error is a MetainfoError whose `field` names the offending field and whose message starts with it.
+
+import {
+  type BencodeDict,
+  type BencodeValue,
+  bytesToText,
+  decodeWithSpans,
+  describeValue,
+  isBytes,
+  isDict,
+} from "../bencode/index.ts";
+import { MetainfoError, sha1, toHex } from "../util/index.ts";
+import { PathCollisionChecker, checkPathComponent, isPadFile } from "./file-paths.ts";
+import { BLOCK_SIZE } from "./geometry.ts";
+import type { Metainfo, TorrentFile } from "./types.ts";
+
+/** BEP 3: each entry of `info.pieces` is a 20-byte SHA-1. */
+const HASH_LENGTH = 20;
+
+/**
+ * Largest accepted `piece length` (256 MiB): the picker keys a block as `piece * 16384 + block`, which
+ * allows at most 16384 blocks of BLOCK_SIZE per piece.
+ */
+export const MAX_PIECE_LENGTH = BLOCK_SIZE * 16384;
+
+function fail(field: string, detail: string): never {
+  throw new MetainfoError(field, `${field}: ${detail}`);
+}
+
+/** "got the integer 5" or "but it is missing", to finish an "expected ..." clause. */
+function got(v: BencodeValue | undefined): string {
+  return v === undefined ? "but it is missing" : `got ${describeValue(v)}`;
+}
+
+/** Parses and validates a .torrent file. Throws BencodeError for malformed bencode, else MetainfoError. */
+export function parseMetainfo(bytes: Uint8Array): Metainfo {
+  const { value: top, spans } = decodeWithSpans(bytes);
+  if (!isDict(top)) fail("torrent", `expected a dictionary at the top level, ${got(top)}`);
+  const info = top.get("info");
+  const infoSpan = spans.get("info");
+  if (!isDict(info) || infoSpan === undefined) fail("info", `expected a dictionary, ${got(info)}`);
+  if (!info.has("pieces") && info.has("file tree")) {
+    fail("info.pieces", "missing: BitTorrent v2-only torrents (BEP 52) are not supported, only v1 and hybrid ones");
+  }
+
+  const nameChoice = preferUtf8Variant(info, "name", "info.name");
+  checkPathComponent(nameChoice.text, nameChoice.field);
+  const name = nameChoice.text;
+  const pieceLength = readPieceLength(info.get("piece length"));
+  const { files, multiFile } = readFiles(info, name);
+  const last = files.at(-1);
+  const totalLength = last ? last.offsetBytes + last.lengthBytes : 0;
+  if (totalLength === 0) fail("info", "torrent holds no data (total length 0); ripple cannot download an empty torrent");
+  const pieceHashes = readPieces(info.get("pieces"), totalLength, pieceLength);
+
+  const infoBytes = bytes.slice(infoSpan.start, infoSpan.end);
+  const infoHash = sha1(infoBytes);
+  const comment = optionalText(top, "comment");
+  const createdBy = optionalText(top, "created by");
+  const creationDate = top.get("creation date");
+  return {
+    infoHash,
+    infoHashHex: toHex(infoHash),
+    infoBytes,
+    name,
+    pieceLength,
+    pieceHashes,
+    pieceCount: pieceHashes.length / HASH_LENGTH,
+    totalLength,
+    files,
+    multiFile,
+    announceTiers: readAnnounceTiers(top),
+    private: readPrivate(info.get("private")),
+    urlList: readUrlList(top.get("url-list")),
+    ...(comment !== undefined && { comment }),
+    ...(createdBy !== undefined && { createdBy }),
+    ...(typeof creationDate === "number" && { creationDate }),
+  };
+}
+
+/** UTF-8 text of a required string field; `<key>.utf-8` wins when it holds valid, non-empty UTF-8. */
+function preferUtf8Variant(dict: BencodeDict, key: string, field: string): { text: string; field: string } {
+  const variant = bytesToText(dict.get(`${key}.utf-8`));
+  if (variant) return { text: variant, field: `${field}.utf-8` };
+  return { text: requireText(dict.get(key), field), field };
+}
+
+function requireText(v: BencodeValue | undefined, field: string): string {
+  if (!isBytes(v)) fail(field, `expected a string, ${got(v)}`);
+  const text = bytesToText(v);
+  if (text === undefined) fail(field, "expected UTF-8 text, got invalid UTF-8 bytes");
+  return text;
+}
+
+function readPieceLength(v: BencodeValue | undefined): number {
+  const field = "info.piece length";
+  if (typeof v !== "number" || v <= 0) fail(field, `expected a positive integer, ${got(v)}`);
+  if (v > MAX_PIECE_LENGTH) {
+    fail(field, `${v} is above the supported maximum of ${MAX_PIECE_LENGTH} (256 MiB): blocks are keyed as piece * 16384 + block`);
+  }
+  return v;
+}
+
+/** A byte count; the decoder yields bigint past 2^53, which no offset arithmetic here could hold. */
+function readLength(v: BencodeValue | undefined, field: string): number {
+  if (typeof v !== "number" || v < 0) fail(field, `expected a non-negative integer below 2^53, ${got(v)}`);
+  return v;
+}
+
+function readFiles(info: BencodeDict, name: string): { files: TorrentFile[]; multiFile: boolean } {
+  const length = info.get("length");
+  const list = info.get("files");
+  if (length !== undefined && list !== undefined) {
+    fail("info.files", "a torrent has either info.length (single file) or info.files (multi-file), not both");
+  }
+  if (list === undefined) {
+    if (length === undefined) fail("info.length", "missing: a torrent needs info.length (single file) or info.files (multi-file)");
+    const lengthBytes = readLength(length, "info.length");
+    return { files: [{ path: [name], lengthBytes, offsetBytes: 0, isPad: false }], multiFile: false };
+  }
+  if (!Array.isArray(list) || list.length === 0) fail("info.files", `expected a non-empty list of files, ${got(list)}`);
+  const collisions = new PathCollisionChecker();
+  const files: TorrentFile[] = [];
+  let offsetBytes = 0;
+  list.forEach((entry, i) => {
+    const field = `info.files[${i}]`;
+    if (!isDict(entry)) fail(field, `expected a dictionary, ${got(entry)}`);
+    const lengthBytes = readLength(entry.get("length"), `${field}.length`);
+    const { path, pathField } = readPath(entry, `${field}.path`);
+    const attr = entry.get("attr");
+    const isPad = isPadFile(isBytes(attr) ? attr : undefined, path);
+    // Pad files are never written, and creators name them all alike (".pad/16384"), so they may repeat.
+    if (!isPad) collisions.add(path, pathField);
+    files.push({ path, lengthBytes, offsetBytes, isPad });
+    offsetBytes += lengthBytes;
+    if (!Number.isSafeInteger(offsetBytes)) fail("info.files", `total length passes 2^53 - 1 bytes at ${field}`);
+  });
+  return { files, multiFile: true };
+}
+
+/** A file's path components; `path.utf-8` wins when it is a non-empty list of valid UTF-8 strings. */
+function readPath(entry: BencodeDict, field: string): { path: string[]; pathField: string } {
+  const variant = entry.get("path.utf-8");
+  if (Array.isArray(variant) && variant.length > 0) {
+    const texts = variant.map(bytesToText);
+    if (texts.every((t) => t !== undefined)) return { path: checkComponents(texts, `${field}.utf-8`), pathField: `${field}.utf-8` };
+  }
+  const raw = entry.get("path");
+  if (!Array.isArray(raw) || raw.length === 0) fail(field, `expected a non-empty list of path components, ${got(raw)}`);
+  const texts = raw.map((c, j) => requireText(c, `${field}[${j}]`));
+  return { path: checkComponents(texts, field), pathField: field };
+}
+
+function checkComponents(components: string[], field: string): string[] {
+  components.forEach((c, j) => checkPathComponent(c, `${field}[${j}]`));
+  return components;
+}
+
+function readPieces(v: BencodeValue | undefined, totalLength: number, pieceLength: number): Uint8Array {
+  const field = "info.pieces";
+  if (!isBytes(v)) fail(field, `expected a string of 20-byte SHA-1 hashes, ${got(v)}`);
+  if (v.length % HASH_LENGTH !== 0) fail(field, `length ${v.length} is not a multiple of ${HASH_LENGTH}`);
+  const expected = Math.ceil(totalLength / pieceLength);
+  const count = v.length / HASH_LENGTH;
+  if (count !== expected) {
+    fail(field, `holds ${count} hashes, but ${totalLength} bytes in pieces of ${pieceLength} make ${expected} pieces`);
+  }
+  // A copy, so the Metainfo does not keep the whole .torrent buffer alive.
+  return v.slice();
+}
+
+/** BEP 27: 1 means private; anything but 0, 1 or absent is refused rather than guessed at. */
+function readPrivate(v: BencodeValue | undefined): boolean {
+  if (v === undefined || v === 0) return false;
+  if (v === 1) return true;
+  return fail("info.private", `expected 0 or 1, got ${describeValue(v)}`);
+}
+
+/** A tracker URL: a UTF-8 string (else an error); blank ones are dropped (undefined). */
+function trackerUrl(v: BencodeValue | undefined, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  const url = requireText(v, field).trim();
+  return url === "" ? undefined : url;
+}
+
+/**
+ * BEP 12: `announce-list` tiers when at least one holds a URL (then `announce` is ignored), else a
+ * single tier of `announce`. A URL appearing twice is kept only where it first appears.
+ */
+function readAnnounceTiers(top: BencodeDict): string[][] {
+  const announce = trackerUrl(top.get("announce"), "announce");
+  const list = top.get("announce-list");
+  const tiers: string[][] = [];
+  if (list !== undefined) {
+    if (!Array.isArray(list)) fail("announce-list", `expected a list of tiers, ${got(list)}`);
+    const seen = new Set<string>();
+    list.forEach((tier, i) => {
+      if (!Array.isArray(tier)) fail(`announce-list[${i}]`, `expected a list of URLs, ${got(tier)}`);
+      const urls: string[] = [];
+      tier.forEach((entry, j) => {
+        const url = trackerUrl(entry, `announce-list[${i}][${j}]`);
+        if (url !== undefined && !seen.has(url)) {
+          seen.add(url);
+          urls.push(url);
+        }
+      });
+      if (urls.length > 0) tiers.push(urls);
+    });
+  }
+  if (tiers.length > 0) return tiers;
+  return announce === undefined ? [] : [[announce]];
+}
+
+/** BEP 19: a string or a list of strings; web seeds are optional, so bad entries are skipped. */
+function readUrlList(v: BencodeValue | undefined): string[] {
+  const entries = Array.isArray(v) ? v : [v];
+  const urls = entries.map((e) => bytesToText(e)?.trim()).filter((u): u is string => !!u);
+  return [...new Set(urls)];
+}
+
+/** An informational text field (`comment`, `created by`): `<key>.utf-8` first; invalid text is dropped. */
+function optionalText(top: BencodeDict, key: string): string | undefined {
+  return bytesToText(top.get(`${key}.utf-8`)) ?? bytesToText(top.get(key));
+}

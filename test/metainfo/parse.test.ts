@@ -1,0 +1,354 @@
+import { describe, expect, test } from "bun:test";
+import { type EncodableValue, encodeBencode } from "../../src/bencode/index.ts";
+import { MAX_PIECE_LENGTH, parseMetainfo } from "../../src/metainfo/index.ts";
+import { BencodeError, sha1, toHex, utf8 } from "../../src/util/index.ts";
+import { expectRefused } from "../helpers/metainfo-errors.ts";
+import { bdecode, isDict } from "../helpers/mini-bencode.ts";
+import { makeTorrentBytes, makeTorrentFixture, patternBytes, pieceHashes, type TorrentFixtureOptions } from "../helpers/torrent-fixture.ts";
+
+/** 40 bytes in pieces of 16: two full pieces and a short one of 8. */
+const SINGLE: TorrentFixtureOptions = { name: "single.bin", pieceLength: 16, data: patternBytes(40, 1) };
+const MULTI: TorrentFixtureOptions = {
+  name: "multi",
+  pieceLength: 16,
+  files: [
+    { path: ["a.bin"], data: patternBytes(10, 2) },
+    { path: ["dir", "b.bin"], data: patternBytes(30, 3) },
+  ],
+};
+
+type Extra = Record<string, EncodableValue | undefined>;
+const single = (extraInfo: Extra = {}, extraTop: Extra = {}) => makeTorrentBytes({ ...SINGLE, extraInfo, extraTop }).torrentBytes;
+const multi = (extraInfo: Extra = {}, extraTop: Extra = {}) => makeTorrentBytes({ ...MULTI, extraInfo, extraTop }).torrentBytes;
+const bytesOf = (...values: number[]) => new Uint8Array(values);
+const INVALID_UTF8 = bytesOf(0x66, 0xff, 0x6f);
+
+/** The raw `info` bytes located by an independent decoder (test/helpers/mini-bencode.ts). */
+function rawInfo(torrent: Uint8Array): Uint8Array {
+  const top = bdecode(torrent);
+  if (!isDict(top)) throw new Error("top level is not a dict");
+  const [start, end] = top.spans.get("info")!;
+  return torrent.subarray(start, end);
+}
+
+describe("parseMetainfo on valid torrents", () => {
+  test("a single-file torrent: name, geometry and one file named after the torrent", () => {
+    const fx = makeTorrentFixture(SINGLE);
+    const meta = fx.meta;
+    expect(meta.name).toBe("single.bin");
+    expect(meta.pieceLength).toBe(16);
+    expect(meta.pieceCount).toBe(3);
+    expect(meta.totalLength).toBe(40);
+    expect(meta.multiFile).toBe(false);
+    expect(meta.files).toEqual([{ path: ["single.bin"], lengthBytes: 40, offsetBytes: 0, isPad: false }]);
+    expect(meta.pieceHashes).toEqual(pieceHashes(fx.data, 16));
+    expect(meta.private).toBe(false);
+    expect(meta.announceTiers).toEqual([]);
+    expect(meta.urlList).toEqual([]);
+    expect(meta.createdBy).toBe("ripple test fixture");
+    expect(meta.comment).toBeUndefined();
+    expect(meta.creationDate).toBeUndefined();
+  });
+
+  test("a multi-file torrent: files in order with cumulative offsets", () => {
+    const meta = makeTorrentFixture(MULTI).meta;
+    expect(meta.multiFile).toBe(true);
+    expect(meta.totalLength).toBe(40);
+    expect(meta.pieceCount).toBe(3);
+    expect(meta.files).toEqual([
+      { path: ["a.bin"], lengthBytes: 10, offsetBytes: 0, isPad: false },
+      { path: ["dir", "b.bin"], lengthBytes: 30, offsetBytes: 10, isPad: false },
+    ]);
+  });
+
+  test("infoHash is SHA-1 of the raw info bytes, found by an independent decoder", () => {
+    const bytes = multi();
+    const meta = parseMetainfo(bytes);
+    expect(meta.infoBytes).toEqual(rawInfo(bytes));
+    expect(meta.infoHash).toEqual(sha1(rawInfo(bytes)));
+    expect(meta.infoHashHex).toBe(toHex(sha1(rawInfo(bytes))));
+  });
+
+  test("infoHash covers the info bytes as written, not a re-sorted encoding", () => {
+    // Keys out of order and an unknown key: legal input whose re-encoding would hash differently.
+    const pieces = pieceHashes(new Uint8Array(5), 16);
+    const info = `d4:name1:x6:lengthi5e12:piece lengthi16e6:pieces20:${String.fromCharCode(...pieces)}7:x-extrai1ee`;
+    const bytes = Uint8Array.from(`d4:info${info}e`, (ch) => ch.charCodeAt(0));
+    const meta = parseMetainfo(bytes);
+    expect(String.fromCharCode(...meta.infoBytes)).toBe(info);
+    expect(meta.infoHash).toEqual(sha1(bytes.subarray("d4:info".length, bytes.length - 1)));
+  });
+
+  test("infoBytes and pieceHashes are copies, not views into the input", () => {
+    const bytes = single();
+    const meta = parseMetainfo(bytes);
+    const before = { info: meta.infoBytes.slice(), pieces: meta.pieceHashes.slice() };
+    bytes.fill(0);
+    expect(meta.infoBytes).toEqual(before.info);
+    expect(meta.pieceHashes).toEqual(before.pieces);
+  });
+
+  test("the largest supported piece length (256 MiB) is accepted", () => {
+    const meta = parseMetainfo(makeTorrentBytes({ ...SINGLE, pieceLength: MAX_PIECE_LENGTH }).torrentBytes);
+    expect(meta.pieceLength).toBe(256 * 1024 * 1024);
+    expect(meta.pieceCount).toBe(1);
+  });
+
+  test("a piece length that is not a power of two is accepted (BEP 3 does not require one)", () => {
+    expect(parseMetainfo(makeTorrentBytes({ ...SINGLE, pieceLength: 7 }).torrentBytes).pieceCount).toBe(6);
+  });
+
+  test("unknown keys are ignored", () => {
+    expect(parseMetainfo(single({ "x-unknown": ["anything", 1] }, { "x-top": { a: 1 } })).name).toBe("single.bin");
+  });
+
+  test("a hybrid v1+v2 torrent (BEP 52) is read through its v1 fields", () => {
+    const meta = parseMetainfo(single({ "meta version": 2, "file tree": { "single.bin": { "": { length: 40 } } } }, { "piece layers": {} }));
+    expect(meta.totalLength).toBe(40);
+  });
+});
+
+describe("parseMetainfo: structure errors", () => {
+  test("malformed bencode propagates as a BencodeError naming the offset", () => {
+    const bytes = single();
+    const truncated = bytes.subarray(0, bytes.length - 1);
+    expect(() => parseMetainfo(truncated)).toThrow(BencodeError);
+    expect(() => parseMetainfo(truncated)).toThrow(/unterminated dictionary at byte \d+/);
+    expect(() => parseMetainfo(new Uint8Array([...bytes, 0x65]))).toThrow(/1 trailing bytes/);
+    expect(() => parseMetainfo(new Uint8Array(0))).toThrow(BencodeError);
+  });
+
+  test("the top level must be a dictionary", () => {
+    expectRefused(encodeBencode(["info"]), "torrent", /expected a dictionary at the top level, got a list of 1/);
+    expectRefused(encodeBencode("d4:infoe"), "torrent");
+  });
+
+  test("info must be present and a dictionary", () => {
+    expectRefused(encodeBencode({ announce: "http://127.0.0.1/a" }), "info", /expected a dictionary, but it is missing/);
+    expectRefused(encodeBencode({ info: ["x"] }), "info", /expected a dictionary, got a list of 1/);
+    expectRefused(encodeBencode({ info: "d4:name1:xe" }), "info", /got a 11-byte string/);
+  });
+
+  test("a BitTorrent v2-only torrent (BEP 52) is refused with a clear reason", () => {
+    const v2 = encodeBencode({ info: { "meta version": 2, name: "x", "piece length": 16384, "file tree": { x: { "": { length: 1 } } } } });
+    expectRefused(v2, "info.pieces", /v2-only torrents \(BEP 52\) are not supported/);
+  });
+});
+
+describe("parseMetainfo: info.name", () => {
+  test("is required and must be a string", () => {
+    expectRefused(single({ name: undefined }), "info.name", /expected a string, but it is missing/);
+    expectRefused(single({ name: 5 }), "info.name", /expected a string, got the integer 5/);
+  });
+
+  test("must be UTF-8", () => {
+    expectRefused(single({ name: INVALID_UTF8 }), "info.name", /expected UTF-8 text/);
+  });
+
+  test("name.utf-8 wins when it is valid UTF-8", () => {
+    expect(parseMetainfo(single({ name: INVALID_UTF8, "name.utf-8": "fünf" })).name).toBe("fünf");
+    expect(parseMetainfo(single({ name: "plain", "name.utf-8": "fünf" })).name).toBe("fünf");
+  });
+
+  test("an invalid or empty name.utf-8 is ignored in favour of name", () => {
+    expect(parseMetainfo(single({ "name.utf-8": INVALID_UTF8 })).name).toBe("single.bin");
+    expect(parseMetainfo(single({ "name.utf-8": "" })).name).toBe("single.bin");
+    expect(parseMetainfo(single({ "name.utf-8": 7 })).name).toBe("single.bin");
+  });
+});
+
+describe("parseMetainfo: info.piece length", () => {
+  const cases: [string, EncodableValue | undefined, RegExp][] = [
+    ["missing", undefined, /expected a positive integer, but it is missing/],
+    ["zero", 0, /expected a positive integer, got the integer 0/],
+    ["negative", -5, /^info\.piece length: expected a positive integer, got the integer -5$/],
+    ["a string", "16", /got a 2-byte string/],
+    ["a list", [16], /got a list of 1/],
+  ];
+  for (const [what, value, message] of cases) {
+    test(`refuses ${what}`, () => expectRefused(single({ "piece length": value }), "info.piece length", message));
+  }
+
+  test("refuses more than 256 MiB, saying why", () => {
+    expectRefused(single({ "piece length": MAX_PIECE_LENGTH * 2 }), "info.piece length", /536870912 is above the supported maximum of 268435456 \(256 MiB\).*piece \* 16384 \+ block/);
+  });
+
+  test("refuses an integer beyond 2^53", () => {
+    const bytes = Uint8Array.from(String.fromCharCode(...single()).replace("i16e", "i99999999999999999999e"), (c) => c.charCodeAt(0));
+    expectRefused(bytes, "info.piece length", /got the integer 99999999999999999999/);
+  });
+});
+
+describe("parseMetainfo: info.pieces", () => {
+  test("must be a byte string", () => {
+    expectRefused(single({ pieces: undefined }), "info.pieces", /expected a string of 20-byte SHA-1 hashes, but it is missing/);
+    expectRefused(single({ pieces: [new Uint8Array(20)] }), "info.pieces", /got a list of 1/);
+  });
+
+  test("must have a length that is a multiple of 20", () => {
+    expectRefused(single({ pieces: new Uint8Array(61) }), "info.pieces", /length 61 is not a multiple of 20/);
+  });
+
+  test("must hold exactly one hash per piece", () => {
+    expectRefused(single({ pieces: new Uint8Array(40) }), "info.pieces", /holds 2 hashes, but 40 bytes in pieces of 16 make 3 pieces/);
+    expectRefused(single({ pieces: new Uint8Array(80) }), "info.pieces", /holds 4 hashes/);
+    expectRefused(single({ pieces: new Uint8Array(0) }), "info.pieces", /holds 0 hashes/);
+  });
+});
+
+describe("parseMetainfo: info.length and info.files", () => {
+  test("refuses a torrent with both", () => {
+    expectRefused(multi({ length: 40 }), "info.files", /either info\.length \(single file\) or info\.files \(multi-file\), not both/);
+  });
+
+  test("refuses a torrent with neither", () => {
+    expectRefused(single({ length: undefined }), "info.length", /missing: a torrent needs info\.length \(single file\) or info\.files/);
+  });
+
+  const badLengths: [string, EncodableValue, RegExp][] = [
+    ["negative", -1, /expected a non-negative integer below 2\^53, got the integer -1/],
+    ["a string", "40", /got a 2-byte string/],
+    ["a dictionary", { n: 40 }, /got a dictionary/],
+  ];
+  for (const [what, value, message] of badLengths) {
+    test(`refuses info.length that is ${what}`, () => expectRefused(single({ length: value }), "info.length", message));
+    test(`refuses info.files[i].length that is ${what}`, () => {
+      expectRefused(multi({ files: [{ length: 10, path: ["a"] }, { length: value, path: ["b"] }] }), "info.files[1].length", message);
+    });
+  }
+
+  test("refuses a length beyond 2^53 (decoded as bigint)", () => {
+    const bytes = Uint8Array.from(String.fromCharCode(...single()).replace("6:lengthi40e", "6:lengthi18446744073709551616e"), (c) => c.charCodeAt(0));
+    expectRefused(bytes, "info.length", /got the integer 18446744073709551616/);
+  });
+
+  test("refuses files whose total length is not a safe integer", () => {
+    const files = [{ length: 2 ** 52, path: ["a"] }, { length: 2 ** 52, path: ["b"] }];
+    expectRefused(multi({ files }), "info.files", /total length passes 2\^53 - 1 bytes at info\.files\[1\]/);
+  });
+
+  test("refuses info.files that is not a non-empty list", () => {
+    expectRefused(multi({ files: [] }), "info.files", /expected a non-empty list of files, got a list of 0/);
+    expectRefused(multi({ files: { a: 1 } }), "info.files", /got a dictionary/);
+  });
+
+  test("refuses a file entry that is not a dictionary", () => {
+    expectRefused(multi({ files: [{ length: 40, path: ["a"] }, "b"] }), "info.files[1]", /expected a dictionary, got a 1-byte string/);
+  });
+
+  test("refuses a file entry without a length", () => {
+    expectRefused(multi({ files: [{ path: ["a"] }] }), "info.files[0].length", /but it is missing/);
+  });
+
+  test("refuses a torrent that holds no data", () => {
+    const empty = makeTorrentBytes({ name: "empty", pieceLength: 16, data: new Uint8Array(0) }).torrentBytes;
+    expectRefused(empty, "info", /torrent holds no data \(total length 0\); ripple cannot download an empty torrent/);
+    const emptyFiles = makeTorrentBytes({ name: "e", pieceLength: 16, files: [{ path: ["a"], data: new Uint8Array(0) }] }).torrentBytes;
+    expectRefused(emptyFiles, "info", /holds no data/);
+  });
+});
+
+describe("parseMetainfo: trackers (BEP 12)", () => {
+  const A = "http://127.0.0.1:6969/announce";
+  const B = "udp://127.0.0.1:6969";
+  const C = "http://127.0.0.1:7000/announce";
+
+  test("announce alone becomes one tier", () => {
+    expect(parseMetainfo(single({}, { announce: A })).announceTiers).toEqual([[A]]);
+  });
+
+  test("announce-list wins over announce, tier order kept", () => {
+    expect(parseMetainfo(single({}, { announce: C, "announce-list": [[A, B], [C]] })).announceTiers).toEqual([[A, B], [C]]);
+  });
+
+  test("empty tiers and blank URLs are dropped, URLs are trimmed", () => {
+    const list = [[], [""], ["  ", ` ${A} `], [], [B]];
+    expect(parseMetainfo(single({}, { "announce-list": list })).announceTiers).toEqual([[A], [B]]);
+  });
+
+  test("a URL repeated anywhere in the list is kept only where it first appears", () => {
+    const list = [[A, A], [B, A], [A]];
+    expect(parseMetainfo(single({}, { "announce-list": list })).announceTiers).toEqual([[A], [B]]);
+  });
+
+  test("an announce-list with no URL falls back to announce", () => {
+    expect(parseMetainfo(single({}, { announce: A, "announce-list": [[], [""]] })).announceTiers).toEqual([[A]]);
+  });
+
+  test("no trackers at all gives no tiers (trackerless: DHT or given peers)", () => {
+    expect(parseMetainfo(single({}, { announce: "" })).announceTiers).toEqual([]);
+  });
+
+  test("announce must be a UTF-8 string", () => {
+    expectRefused(single({}, { announce: 5 }), "announce", /expected a string, got the integer 5/);
+    expectRefused(single({}, { announce: [A] }), "announce", /got a list of 1/);
+    expectRefused(single({}, { announce: INVALID_UTF8 }), "announce", /expected UTF-8 text/);
+  });
+
+  test("announce-list must be a list of lists of strings", () => {
+    expectRefused(single({}, { "announce-list": A }), "announce-list", /expected a list of tiers, got a 30-byte string/);
+    expectRefused(single({}, { "announce-list": [[A], B] }), "announce-list[1]", /expected a list of URLs, got a 20-byte string/);
+    expectRefused(single({}, { "announce-list": [[A, 7]] }), "announce-list[0][1]", /expected a string, got the integer 7/);
+    expectRefused(single({}, { "announce-list": [[INVALID_UTF8]] }), "announce-list[0][0]", /expected UTF-8 text/);
+  });
+});
+
+describe("parseMetainfo: private flag (BEP 27)", () => {
+  test("1 is private; 0 and absent are public", () => {
+    expect(parseMetainfo(makeTorrentBytes({ ...SINGLE, private: true }).torrentBytes).private).toBe(true);
+    expect(parseMetainfo(single({ private: 0 })).private).toBe(false);
+    expect(parseMetainfo(single()).private).toBe(false);
+  });
+
+  test("the flag is part of the info dict, so it changes the infoHash", () => {
+    expect(parseMetainfo(single({ private: 1 })).infoHashHex).not.toBe(parseMetainfo(single()).infoHashHex);
+  });
+
+  test("a private flag at the top level (outside info) is not honoured", () => {
+    expect(parseMetainfo(single({}, { private: 1 })).private).toBe(false);
+  });
+
+  test("anything but 0 or 1 is refused", () => {
+    expectRefused(single({ private: 2 }), "info.private", /expected 0 or 1, got the integer 2/);
+    expectRefused(single({ private: "1" }), "info.private", /got a 1-byte string/);
+  });
+});
+
+describe("parseMetainfo: optional fields", () => {
+  test("url-list (BEP 19) as a single string", () => {
+    expect(parseMetainfo(single({}, { "url-list": "http://127.0.0.1/seed/" })).urlList).toEqual(["http://127.0.0.1/seed/"]);
+  });
+
+  test("url-list as a list skips invalid entries and repeats", () => {
+    const list = ["http://127.0.0.1/a", 5, INVALID_UTF8, "", ["x"], "http://127.0.0.1/b", "http://127.0.0.1/a"];
+    expect(parseMetainfo(single({}, { "url-list": list })).urlList).toEqual(["http://127.0.0.1/a", "http://127.0.0.1/b"]);
+  });
+
+  test("a url-list of the wrong type is ignored", () => {
+    expect(parseMetainfo(single({}, { "url-list": 5 })).urlList).toEqual([]);
+  });
+
+  test("comment, created by and creation date are read when well-formed", () => {
+    const meta = parseMetainfo(single({}, { comment: "hello", "created by": "tool 1.0", "creation date": 1_700_000_000 }));
+    expect(meta.comment).toBe("hello");
+    expect(meta.createdBy).toBe("tool 1.0");
+    expect(meta.creationDate).toBe(1_700_000_000);
+  });
+
+  test("comment.utf-8 wins over comment", () => {
+    expect(parseMetainfo(single({}, { comment: INVALID_UTF8, "comment.utf-8": "grüße" })).comment).toBe("grüße");
+  });
+
+  test("malformed informational fields are left out instead of failing the torrent", () => {
+    const meta = parseMetainfo(single({}, { comment: INVALID_UTF8, "created by": 3, "creation date": "yesterday" }));
+    expect(meta.comment).toBeUndefined();
+    expect(meta.createdBy).toBeUndefined();
+    expect(meta.creationDate).toBeUndefined();
+    expect("comment" in meta).toBe(false);
+  });
+
+  test("text fields are UTF-8", () => {
+    const meta = parseMetainfo(single({}, { comment: utf8("日本語") }));
+    expect(meta.comment).toBe("日本語");
+  });
+});
