@@ -47,6 +47,8 @@ export class PeerConnection {
   /** Payload bytes of `piece` messages received / sent. */
   downloadedBytes = 0;
   uploadedBytes = 0;
+  /** Frames handed to send(); the swarm compares it across ticks to know when a keep-alive is due. */
+  sentMessages = 0;
   /** Free slot for the swarm's per-peer state. */
   state: unknown;
 
@@ -108,6 +110,7 @@ export class PeerConnection {
 
   send(bytes: Uint8Array): void {
     if (this.#closed || !this.#socket) return;
+    this.sentMessages++;
     this.#queue.push(bytes);
   }
 

@@ -31,6 +31,9 @@ export class PeerState {
   /** Blocks that arrived unrequested (endgame leftovers are fine; floods are not). */
   unrequestedBlocks = 0;
   sawBitfield = false;
+  /** conn.sentMessages at the last tick, and ticks since it last changed (keep-alive timing). */
+  sentAtLastTick = 0;
+  quietTicks = 0;
 
   constructor(conn: PeerConnection, key: string, pieceCount: number, now: number) {
     this.conn = conn;

@@ -76,6 +76,9 @@ const TICK_MS = 1000;
 const SNUB_TIMEOUT_MS = 30_000;
 /** ... and is dropped after this long. */
 const DEAD_PEER_TIMEOUT_MS = 90_000;
+/** Send a keep-alive after this long without sending anything. */
+const KEEP_ALIVE_INTERVAL_MS = 60_000;
+const KEEP_ALIVE = new Uint8Array(4);
 /** Blocks nobody asked for that a peer may send before it is dropped. */
 const MAX_UNREQUESTED_BLOCKS = 64;
 
@@ -479,12 +482,23 @@ export class Torrent extends Emitter<TorrentEvents> {
     void this.stop();
   }
 
+  /** BEP 3: peers drop a connection silent for about two minutes, so say something every minute. */
+  #keepAlive(peer: PeerState): void {
+    if (peer.conn.sentMessages !== peer.sentAtLastTick) {
+      peer.sentAtLastTick = peer.conn.sentMessages;
+      peer.quietTicks = 0;
+    } else if (++peer.quietTicks * TICK_MS >= KEEP_ALIVE_INTERVAL_MS) {
+      peer.conn.send(KEEP_ALIVE);
+    }
+  }
+
   #tick(): void {
     const now = this.#clock.now();
     const elapsed = now - this.#lastTick;
     this.#lastTick = now;
     this.#down.tick(elapsed);
     for (const peer of this.#peers.values()) {
+      this.#keepAlive(peer);
       peer.down.tick(elapsed);
       peer.adaptDepth(BLOCK_SIZE);
       if (peer.requests.size > 0 && now - peer.lastProgressAt > SNUB_TIMEOUT_MS) {
