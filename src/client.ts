@@ -1,11 +1,11 @@
 // Client: the public library entry. Runs many torrents over one peer listener and their trackers.
 // The CLI is built on it; scripts can embed it the same way.
 
-import { RippleError, bytesEqual, generatePeerId, silentLogger, type Logger, type PeerAddress } from "./util/index.ts";
+import { RippleError, bytesEqual, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
 import type { Metainfo } from "./metainfo/index.ts";
 import { DiskStorage } from "./storage/index.ts";
 import { listenForPeers, type PeerListener } from "./peer/index.ts";
-import { Torrent } from "./swarm/index.ts";
+import { TokenBucket, Torrent } from "./swarm/index.ts";
 import { createTrackerAnnouncer } from "./tracker/index.ts";
 import { VERSION } from "./version.ts";
 
@@ -16,6 +16,11 @@ export interface ClientOptions {
   host?: string;
   /** Peer connections per torrent. Default 50. */
   maxPeers?: number;
+  /** Upload slots per torrent (regular + optimistic). Default 8. */
+  uploadSlots?: number;
+  /** Bytes/s over all torrents; undefined = unlimited. */
+  maxUploadRate?: number;
+  maxDownloadRate?: number;
   log?: Logger;
 }
 
@@ -37,10 +42,15 @@ export class Client {
   readonly #torrents: Torrent[] = [];
   readonly #opts: ClientOptions;
   readonly #log: Logger;
+  readonly #uploadBucket: TokenBucket | undefined;
+  readonly #downloadBucket: TokenBucket | undefined;
 
   constructor(opts: ClientOptions = {}) {
     this.#opts = opts;
     this.#log = opts.log ?? silentLogger;
+    const now = systemClock.now();
+    this.#uploadBucket = opts.maxUploadRate ? new TokenBucket(opts.maxUploadRate, now) : undefined;
+    this.#downloadBucket = opts.maxDownloadRate ? new TokenBucket(opts.maxDownloadRate, now) : undefined;
     this.peerId = generatePeerId(VERSION);
     this.#listener = listenOnFirstFree(opts.host ?? "0.0.0.0", opts.port ?? DEFAULT_PORT, opts.port === undefined, (infoHash) =>
       this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming(),
@@ -52,7 +62,7 @@ export class Client {
     return this.#listener.port;
   }
 
-  /** Adds a torrent and starts it (checking existing data first). */
+  /** Adds a torrent and starts it (checking existing data first). It seeds once complete, until stopped. */
   addTorrent(meta: Metainfo, opts: AddTorrentOptions): Torrent {
     if (this.#torrents.some((t) => bytesEqual(t.meta.infoHash, meta.infoHash))) {
       throw new RippleError("DUPLICATE", `torrent ${meta.infoHashHex} is already added`);
@@ -63,6 +73,9 @@ export class Client {
       storage: new DiskStorage(meta, opts.outDir),
       peerId: this.peerId,
       maxPeers: this.#opts.maxPeers,
+      uploadSlots: this.#opts.uploadSlots,
+      uploadBucket: this.#uploadBucket,
+      downloadBucket: this.#downloadBucket,
       log,
       createAnnouncer:
         opts.noTrackers || meta.announceTiers.length === 0

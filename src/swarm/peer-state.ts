@@ -1,5 +1,5 @@
-// What the swarm knows about one connected peer: its pieces, choke/interest flags, our requests to it.
-// Pure state attached to a PeerConnection.
+// What the swarm knows about one connected peer: its pieces, choke/interest flags, our requests to it
+// and its requests to us. Pure state attached to a PeerConnection.
 
 import type { PeerConnection } from "../peer/index.ts";
 import { Bitfield } from "../wire/index.ts";
@@ -11,6 +11,13 @@ export const MAX_QUEUE_DEPTH = 512;
 /** Seconds of the peer's current rate we keep requested ahead. */
 export const QUEUE_AHEAD_SEC = 1;
 
+/** One block a peer asked us for. */
+export interface UploadRequest {
+  readonly index: number;
+  readonly begin: number;
+  readonly length: number;
+}
+
 export class PeerState {
   readonly conn: PeerConnection;
   readonly key: string;
@@ -19,6 +26,16 @@ export class PeerState {
   peerChoking = true;
   amInterested = false;
   peerInterested = false;
+  /** We choke the peer (BEP 3: every connection starts choked both ways). */
+  amChoking = true;
+  /** Both sides set the BEP 6 fast bit. */
+  fast = false;
+  /** BEP 6 allowed_fast pieces the peer lets us request while it chokes us. */
+  readonly allowedFast = new Set<number>();
+  /** The peer's requests waiting to be served, in arrival order. */
+  readonly uploadQueue: UploadRequest[] = [];
+  readonly up = new RateMeter();
+  readonly connectedAt: number;
   /** Keys (picker.blockKey) of blocks requested from this peer and not yet received. */
   readonly requests = new Set<number>();
   /** Pieces it has that we lack: interest is simply lacking > 0. */
@@ -40,6 +57,7 @@ export class PeerState {
     this.key = key;
     this.has = new Bitfield(pieceCount);
     this.lastProgressAt = now;
+    this.connectedAt = now;
   }
 
   /** Adapts the request queue depth to the measured rate (call once per tick). */

@@ -1,5 +1,6 @@
-// One torrent's swarm: peers, requests, verification, storage and announces, driven by events.
-// Reacts to peer messages, socket drains and one shared 1 s tick; no per-peer polling.
+// One torrent's swarm: connections, message dispatch, choking, verification and announces, driven by
+// events (peer messages, socket drains) and one shared 1 s tick; no per-peer polling. The download and
+// upload halves live in downloader.ts and uploader.ts.
 
 import {
   Emitter,
@@ -17,17 +18,19 @@ import {
   type Logger,
   type PeerAddress,
 } from "../util/index.ts";
-import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { Bitfield, encodeMessage, encodeRequest, makeReserved, type Handshake, type PeerMessage } from "../wire/index.ts";
+import { BLOCK_SIZE, pieceHash, type Metainfo } from "../metainfo/index.ts";
+import { Bitfield, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { Picker, blockKey, keyBlock, keyPiece } from "./picker.ts";
+import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS, choke, type ChokerPeer, type ChokerState } from "./choker.ts";
+import { Downloader } from "./downloader.ts";
 import { PeerPool } from "./peer-pool.ts";
 import { PeerState } from "./peer-state.ts";
-import { SmartBan } from "./smart-ban.ts";
 import { RateMeter } from "./rate.ts";
-import type { PieceState } from "./piece-state.ts";
+import { ReadCache } from "./read-cache.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+import { Uploader } from "./uploader.ts";
 
 export interface TorrentOptions {
   meta: Metainfo;
@@ -37,6 +40,11 @@ export interface TorrentOptions {
   maxPeers?: number;
   /** Bytes of piece buffers in flight at once. */
   memoryBudgetBytes?: number;
+  /** Upload slots (regular + 1 optimistic). Default DEFAULT_UPLOAD_SLOTS. */
+  uploadSlots?: number;
+  /** Shared rate limits (a Client passes the same buckets to all its torrents). */
+  uploadBucket?: TokenBucket;
+  downloadBucket?: TokenBucket;
   createAnnouncer?: (hooks: AnnouncerHooks) => Announcer;
   log?: Logger;
   clock?: Clock;
@@ -60,8 +68,9 @@ export interface TorrentEvents extends Record<string, unknown> {
   piece: { index: number };
   peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
   warning: { message: string };
-  /** Once a second while running, and once more when done. */
+  /** Once a second while running or seeding, and once more when done. */
   progress: TorrentStats;
+  /** Every piece is verified and the files have their final size; the torrent goes on seeding. */
   done: TorrentStats;
   error: { error: RippleError };
   /** After stop(): peers closed, `stopped` announced, files closed. */
@@ -70,6 +79,7 @@ export interface TorrentEvents extends Record<string, unknown> {
 
 export const DEFAULT_MAX_PEERS = 50;
 export const DEFAULT_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
+const READ_CACHE_BYTES = 16 * 1024 * 1024;
 const MAX_HALF_OPEN = 16;
 const TICK_MS = 1000;
 /** A peer with requests outstanding and no block for this long is snubbing us. */
@@ -79,49 +89,88 @@ const DEAD_PEER_TIMEOUT_MS = 90_000;
 /** Send a keep-alive after this long without sending anything. */
 const KEEP_ALIVE_INTERVAL_MS = 60_000;
 const KEEP_ALIVE = new Uint8Array(4);
-/** Blocks nobody asked for that a peer may send before it is dropped. */
-const MAX_UNREQUESTED_BLOCKS = 64;
+
+type TorrentState = "idle" | "checking" | "running" | "seeding" | "stopped";
 
 export class Torrent extends Emitter<TorrentEvents> {
   readonly meta: Metainfo;
-  readonly picker: Picker;
   readonly #storage: Storage;
   readonly #identity: LocalIdentity;
   readonly #maxPeers: number;
+  readonly #slots: number;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #pool = new PeerPool();
   readonly #peers = new Map<PeerConnection, PeerState>();
   readonly #pending = new Set<PeerConnection>();
   readonly #bannedIds = new Set<string>();
-  readonly #smartBan = new SmartBan();
-  readonly #down = new RateMeter();
+  readonly #up = new RateMeter();
+  readonly #downloader: Downloader;
+  readonly #uploader: Uploader;
+  readonly #cache: ReadCache;
   readonly #announcer: Announcer | undefined;
   #verifiedBytes = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #lastTick = 0;
-  #state: "idle" | "checking" | "running" | "done" | "stopped" = "idle";
+  #lastRechoke = 0;
+  #choker: ChokerState = { optimistic: undefined, optimisticSince: 0 };
+  #state: TorrentState = "idle";
 
   constructor(opts: TorrentOptions) {
     super();
     this.meta = opts.meta;
     this.#storage = opts.storage;
     this.#maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS;
+    this.#slots = Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
-    this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({}) };
+    this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true }) };
     const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    this.picker = new Picker({
-      pieceCount: opts.meta.pieceCount,
-      pieceLengthAt: (i) => pieceLengthAt(this.meta, i),
-      maxInProgress: Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
+    this.#downloader = new Downloader(
+      {
+        meta: this.meta,
+        storage: this.#storage,
+        clock: this.#clock,
+        log: this.#log,
+        bucket: opts.downloadBucket,
+        peers: () => this.#peers.values(),
+        downloading: () => this.#state === "running",
+        onVerified: (index, length) => this.#onVerified(index, length),
+        onHashFailed: (index) => {
+          this.#log.warn(`piece ${index} failed its hash check`);
+          this.emit("warning", { message: `piece ${index} failed its hash check; fetching it again` });
+        },
+        ban: (key, reason) => this.#ban(key, reason),
+        wakeAfter: (ms) => this.#wakeAfter(ms),
+      },
+      Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
+    );
+    this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
+    this.#uploader = new Uploader({
+      meta: this.meta,
+      have: this.#downloader.picker.have,
+      cache: this.#cache,
+      bucket: opts.uploadBucket,
+      now: () => this.#clock.now(),
+      onUploaded: (peer, bytes) => {
+        peer.up.add(bytes);
+        this.#up.add(bytes);
+      },
+      wakeAfter: (ms) => this.#wakeAfter(ms),
     });
     this.#announcer = opts.createAnnouncer?.({
-      getStats: () => ({ uploaded: 0, downloaded: this.#down.totalBytes, left: this.meta.totalLength - this.#verifiedBytes }),
+      getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.meta.totalLength - this.#verifiedBytes }),
       onPeers: (peers) => this.addPeers(peers),
     });
   }
 
+  /** The picker (pieces we have, availability, pieces in progress); read-only use. */
+  get picker() {
+    return this.#downloader.picker;
+  }
+
+  /** Every piece is verified. */
   get done(): boolean {
     return this.picker.have.isFull();
   }
@@ -138,24 +187,22 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     if (this.#state !== "checking") return;
     this.#state = "running";
-    this.#lastTick = this.#clock.now();
+    this.#lastTick = this.#lastRechoke = this.#clock.now();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    // Complete on disk already: seed without announcing `completed` (we downloaded nothing).
+    if (this.done) this.#finish(false);
     this.#announcer?.start();
-    if (this.done) {
-      this.#finish();
-      return;
-    }
     this.#connectMore();
   }
 
   /** Adds known peer addresses (from trackers, --peer, PEX...). */
   addPeers(addresses: readonly PeerAddress[]): void {
-    if (this.#pool.add(addresses) > 0 && this.#state === "running") this.#connectMore();
+    if (this.#pool.add(addresses) > 0) this.#connectMore();
   }
 
   /** Route for the listener: accept an incoming connection for this torrent. */
   acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
-    if (this.#state !== "running" && this.#state !== "done") return undefined;
+    if (this.#state !== "running" && this.#state !== "seeding") return undefined;
     if (this.#peers.size + this.#pending.size >= this.#maxPeers) return undefined;
     return { identity: this.#identity, handler: this.#handler };
   }
@@ -166,10 +213,10 @@ export class Torrent extends Emitter<TorrentEvents> {
       piecesDone: this.picker.have.count,
       totalBytes: this.meta.totalLength,
       verifiedBytes: this.#verifiedBytes,
-      downloadedBytes: this.#down.totalBytes,
-      uploadedBytes: 0,
-      downloadRate: this.#down.bytesPerSec,
-      uploadRate: 0,
+      downloadedBytes: this.#downloader.down.totalBytes,
+      uploadedBytes: this.#up.totalBytes,
+      downloadRate: this.#downloader.down.bytesPerSec,
+      uploadRate: this.#up.bytesPerSec,
       peers: this.#peers.size,
       knownPeers: this.#pool.size,
     };
@@ -180,7 +227,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
     clearInterval(this.#timer);
+    clearTimeout(this.#wakeTimer);
     for (const conn of [...this.#peers.keys(), ...this.#pending]) conn.close("torrent stopped");
+    this.#cache.clear();
     try {
       await this.#announcer?.stop();
     } finally {
@@ -207,20 +256,13 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   #connectMore(): void {
-    if (this.#state !== "running") return;
+    if (this.#state !== "running" && this.#state !== "seeding") return;
     const room = Math.min(this.#maxPeers - this.#peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
     if (room <= 0) return;
     for (const address of this.#pool.candidates(room, this.#clock.now())) {
-      const key = formatPeerAddress(address);
-      this.#pool.markConnecting(key);
-      const conn = PeerConnection.connect(address, this.#identity, this.#handler, this.#maxMessageLength());
-      this.#pending.add(conn);
+      this.#pool.markConnecting(formatPeerAddress(address));
+      this.#pending.add(PeerConnection.connect(address, this.#identity, this.#handler, maxMessageLengthFor(this.meta.pieceCount)));
     }
-  }
-
-  #maxMessageLength(): number {
-    // Largest legal frame: a piece message (9 + block) or our torrent's bitfield (1 + bytes).
-    return Math.max(9 + BLOCK_SIZE, 1 + Math.ceil(this.meta.pieceCount / 8)) + 4096;
   }
 
   readonly #handler: PeerHandler = {
@@ -236,27 +278,48 @@ export class Torrent extends Emitter<TorrentEvents> {
         else throw err;
       }
     },
+    onDrain: (conn) => {
+      const peer = this.#peers.get(conn);
+      if (peer) this.#uploader.serve(peer);
+    },
     onClose: (conn, reason) => this.#onClose(conn, reason),
   };
 
   #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
     this.#pending.delete(conn);
-    const id = toHex(hs.peerId);
     if (bytesEqual(hs.peerId, this.#identity.peerId)) {
       this.#pool.forget(conn.name); // ourselves, e.g. our own address handed back by a tracker
       return false;
     }
-    if (this.#bannedIds.has(id) || this.#pool.isBanned(conn.name)) return false;
-    for (const other of this.#peers.values()) {
-      if (other.conn.remotePeerId && bytesEqual(other.conn.remotePeerId, hs.peerId)) return false; // duplicate
-    }
+    if (this.#bannedIds.has(toHex(hs.peerId)) || this.#pool.isBanned(conn.name)) return false;
+    if (!this.#resolveDuplicate(conn, hs.peerId)) return false;
     if (this.#peers.size >= this.#maxPeers || this.#state === "stopped") return false;
+    conn.setMaxMessageLength(maxMessageLengthFor(this.meta.pieceCount));
     const peer = new PeerState(conn, conn.name, this.meta.pieceCount, this.#clock.now());
+    peer.fast = hasReservedBit(hs.reserved, RESERVED_FAST);
     conn.state = peer;
     this.#peers.set(conn, peer);
-    if (this.picker.have.count > 0) conn.send(encodeMessage({ type: "bitfield", bytes: this.picker.have.toBytes() }));
+    const have = this.picker.have;
+    if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
+    else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
+    else if (!have.isEmpty()) conn.send(encodeMessage({ type: "bitfield", bytes: have.toBytes() }));
     this.#log.debug(`connected ${conn.name}`);
     this.emit("peer", { event: "connected", address: conn.name });
+    return true;
+  }
+
+  /**
+   * Two connections to one peer (both dialed each other): keep the one dialed by the side with the lower
+   * peer id, a rule both ends compute alike. Returns false when the new connection is the one to drop.
+   */
+  #resolveDuplicate(conn: PeerConnection, remoteId: Uint8Array): boolean {
+    for (const other of this.#peers.values()) {
+      if (!other.conn.remotePeerId || !bytesEqual(other.conn.remotePeerId, remoteId)) continue;
+      const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#identity.peerId : remoteId);
+      if (other.conn.outgoing === conn.outgoing || dialerId(other.conn) < dialerId(conn)) return false;
+      other.conn.close("duplicate connection");
+      return true;
+    }
     return true;
   }
 
@@ -265,62 +328,78 @@ export class Torrent extends Emitter<TorrentEvents> {
     const peer = this.#peers.get(conn);
     if (peer) {
       this.#peers.delete(conn);
-      this.#releaseAll(peer);
+      this.#downloader.releaseAll(peer);
       this.picker.removeAvailability(peer.has);
+      if (this.#choker.optimistic === peer.key) this.#choker = { optimistic: undefined, optimisticSince: 0 };
       this.#log.debug(`disconnected ${conn.name}: ${reason}`);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
-    if (conn.outgoing) this.#pool.markClosed(conn.name, wasPending || (peer?.conn.downloadedBytes ?? 0) === 0, this.#clock.now());
-    if (this.#state === "running") {
+    const useless = wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0);
+    if (conn.outgoing) this.#pool.markClosed(conn.name, useless, this.#clock.now());
+    if (this.#state === "running" || this.#state === "seeding") {
       this.#connectMore();
-      this.#fillAll();
+      this.#downloader.fillAll();
+      if (peer && !peer.amChoking) this.#fillFreeSlots();
     }
   }
 
   #onMessage(peer: PeerState, msg: PeerMessage): void {
+    const d = this.#downloader;
     switch (msg.type) {
       case "piece":
-        this.#onBlock(peer, msg.index, msg.begin, msg.block);
+        d.onBlock(peer, msg.index, msg.begin, msg.block);
+        break;
+      case "request":
+        this.#uploader.onRequest(peer, msg.index, msg.begin, msg.length);
+        break;
+      case "cancel":
+        this.#uploader.onCancel(peer, msg.index, msg.begin, msg.length);
         break;
       case "choke":
-        peer.peerChoking = true;
-        this.#releaseAll(peer);
-        this.#fillAll();
+        d.onChoke(peer);
         break;
       case "unchoke":
-        peer.peerChoking = false;
-        peer.lastProgressAt = this.#clock.now();
-        this.#fill(peer);
+        d.onUnchoke(peer);
         break;
       case "interested":
         peer.peerInterested = true;
+        this.#fillFreeSlots();
         break;
       case "not_interested":
         peer.peerInterested = false;
+        if (!peer.amChoking) this.#fillFreeSlots();
         break;
       case "have":
         this.#checkIndex(msg.index, "have");
-        this.#gainPiece(peer, msg.index);
+        d.gainPiece(peer, msg.index);
+        this.#closeIfBothComplete(peer);
         break;
       case "bitfield":
-        this.#setBitfield(peer, Bitfield.fromBytes(msg.bytes, this.meta.pieceCount));
+        d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, this.meta.pieceCount));
+        this.#closeIfBothComplete(peer);
         break;
       case "have_all":
-        this.#setBitfield(peer, Bitfield.full(this.meta.pieceCount));
+        d.setBitfield(peer, Bitfield.full(this.meta.pieceCount));
+        this.#closeIfBothComplete(peer);
         break;
       case "have_none":
-        this.#setBitfield(peer, new Bitfield(this.meta.pieceCount));
+        d.setBitfield(peer, new Bitfield(this.meta.pieceCount));
         break;
-      case "reject": {
-        const key = blockKey(msg.index, Math.floor(msg.begin / BLOCK_SIZE));
-        if (peer.requests.delete(key)) {
-          this.picker.release(msg.index, keyBlock(key));
-          this.#fillAll();
+      case "reject":
+        d.onReject(peer, msg.index, msg.begin);
+        break;
+      case "allowed_fast":
+        // BEP 6: indices we lack are a standing invitation to request them while choked.
+        if (msg.index < this.meta.pieceCount && peer.allowedFast.size < 64) {
+          peer.allowedFast.add(msg.index);
+          d.fill(peer);
         }
         break;
-      }
+      case "suggest":
+        this.#checkIndex(msg.index, "suggest"); // a hint only: rarest-first already orders our picks
+        break;
       default:
-        // request/cancel (we do not upload yet), port, suggest, allowed_fast, extended, unknown ids.
+        // port (DHT, not yet), extended (BEP 10, not yet), unknown ids: ignored as BEP 3 asks.
         break;
     }
   }
@@ -329,120 +408,15 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (index >= this.meta.pieceCount) throw new WireError(`${what} for piece ${index} out of range (${this.meta.pieceCount} pieces)`);
   }
 
-  #setBitfield(peer: PeerState, has: Bitfield): void {
-    if (peer.sawBitfield) this.picker.removeAvailability(peer.has);
-    peer.sawBitfield = true;
-    peer.has = has;
-    this.picker.addAvailability(has);
-    let lacking = 0;
-    for (let i = 0; i < this.meta.pieceCount; i++) if (has.has(i) && !this.picker.have.has(i)) lacking++;
-    peer.lacking = lacking;
-    this.#updateInterest(peer);
+  #closeIfBothComplete(peer: PeerState): void {
+    if (this.done && peer.has.isFull()) peer.conn.close("both complete");
   }
 
-  #gainPiece(peer: PeerState, index: number): void {
-    if (peer.has.has(index)) return;
-    peer.has.set(index);
-    this.picker.addHave(index);
-    if (!this.picker.have.has(index)) {
-      peer.lacking++;
-      this.#updateInterest(peer);
-    }
-  }
-
-  #updateInterest(peer: PeerState): void {
-    const want = peer.lacking > 0;
-    if (want !== peer.amInterested) {
-      peer.amInterested = want;
-      peer.conn.send(encodeMessage({ type: want ? "interested" : "not_interested" }));
-    }
-    if (want) this.#fill(peer);
-  }
-
-  /** Tops up the peer's request queue to its adaptive depth. */
-  #fill(peer: PeerState): void {
-    if (peer.peerChoking || !peer.amInterested || peer.conn.closed || this.#state !== "running") return;
-    const want = peer.depth - peer.requests.size;
-    if (want <= 0) return;
-    const blocks = this.picker.pick(peer.has, want, this.#clock.now(), (key) => peer.requests.has(key));
-    if (blocks.length === 0) return;
-    if (peer.requests.size === 0) peer.lastProgressAt = this.#clock.now();
-    const out = new Uint8Array(17 * blocks.length);
-    blocks.forEach((b, i) => {
-      out.set(encodeRequest(b.index, b.begin, b.length), i * 17);
-      peer.requests.add(blockKey(b.index, b.begin / BLOCK_SIZE));
-    });
-    peer.conn.send(out);
-  }
-
-  #fillAll(): void {
-    for (const peer of this.#peers.values()) this.#fill(peer);
-  }
-
-  #releaseAll(peer: PeerState): void {
-    for (const key of peer.requests) this.picker.release(keyPiece(key), keyBlock(key));
-    peer.requests.clear();
-  }
-
-  #onBlock(peer: PeerState, index: number, begin: number, data: Uint8Array): void {
-    const block = begin / BLOCK_SIZE;
-    const key = blockKey(index, block);
-    if (!Number.isInteger(block) || !peer.requests.delete(key)) {
-      // Endgame cancels race with blocks already on the wire, so a few strays are normal.
-      if (++peer.unrequestedBlocks > MAX_UNREQUESTED_BLOCKS) {
-        throw new WireError(`too many unrequested blocks (${peer.unrequestedBlocks})`);
-      }
-      return;
-    }
-    const piece = this.picker.inProgress.get(index);
-    if (!piece) return; // verified meanwhile (endgame duplicate)
-    if (data.length !== piece.blockLength(block)) {
-      throw new WireError(`block ${index}:${begin} has wrong length: ${data.length} != ${piece.blockLength(block)}`);
-    }
-    peer.conn.downloadedBytes += data.length;
-    peer.down.add(data.length);
-    this.#down.add(data.length);
-    peer.lastProgressAt = this.#clock.now();
-    peer.snubbed = false;
-    if (piece.requested[block]! > 0) piece.requested[block]!--;
-    if (piece.store(block, data, peer.key) && this.picker.endgame) this.#cancelDuplicates(peer, index, begin, key, data.length);
-    if (piece.complete) this.#completePiece(piece);
-    this.#fill(peer);
-  }
-
-  #cancelDuplicates(from: PeerState, index: number, begin: number, key: number, length: number): void {
-    for (const other of this.#peers.values()) {
-      if (other === from || !other.requests.delete(key)) continue;
-      other.conn.send(encodeMessage({ type: "cancel", index, begin, length }));
-    }
-  }
-
-  #completePiece(piece: PieceState): void {
-    const { index, buffer } = piece;
-    if (!bytesEqual(sha1(buffer), pieceHash(this.meta, index))) {
-      this.#log.warn(`piece ${index} failed its hash check`);
-      this.emit("warning", { message: `piece ${index} failed its hash check; fetching it again` });
-      for (const key of this.#smartBan.onFailed(piece)) this.#ban(key, `sent corrupt data repeatedly`);
-      this.picker.markFailed(index);
-      this.#fillAll();
-      return;
-    }
-    this.#storage.writePiece(index, buffer);
-    this.picker.markVerified(index);
-    this.#verifiedBytes += buffer.length;
-    for (const key of this.#smartBan.onVerified(index, buffer)) this.#ban(key, "sent corrupt data");
-    const have = encodeMessage({ type: "have", index });
-    for (const peer of this.#peers.values()) {
-      if (peer.has.has(index)) {
-        peer.lacking--;
-        if (peer.lacking === 0) this.#updateInterest(peer);
-      } else {
-        peer.conn.send(have);
-      }
-    }
+  #onVerified(index: number, lengthBytes: number): void {
+    this.#verifiedBytes += lengthBytes;
     this.emit("piece", { index });
-    if (this.done) this.#finish();
-    else this.#fillAll();
+    if (this.done) this.#finish(true);
+    else this.#downloader.fillAll();
   }
 
   #ban(key: string, reason: string): void {
@@ -456,7 +430,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.emit("peer", { event: "banned", address: key, reason });
   }
 
-  #finish(): void {
+  /** All pieces verified: final file sizes, `completed` announce (when we downloaded), then seed. */
+  #finish(announceCompleted: boolean): void {
     if (this.#state !== "running") return;
     try {
       this.#storage.finalize();
@@ -464,13 +439,13 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.#fail(err);
       return;
     }
-    this.#state = "done";
-    this.#announcer?.completed();
-    // Seeders have nothing for us; keep leechers (we may upload to them later).
+    this.#state = "seeding";
+    if (announceCompleted) this.#announcer?.completed();
     for (const peer of this.#peers.values()) {
       if (peer.has.isFull()) peer.conn.close("both complete");
-      else if (peer.amInterested) this.#updateInterest(peer);
+      else this.#downloader.updateInterest(peer);
     }
+    this.#rechoke(this.#clock.now());
     const stats = this.stats();
     this.emit("progress", stats);
     this.emit("done", stats);
@@ -480,6 +455,39 @@ export class Torrent extends Emitter<TorrentEvents> {
     const error = err instanceof RippleError ? err : new RippleError("INTERNAL", errorMessage(err), { cause: err });
     this.emit("error", { error });
     void this.stop();
+  }
+
+  #wakeAfter(ms: number): void {
+    if (this.#wakeTimer !== undefined || this.#state === "stopped") return;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#downloader.fillAll();
+      for (const peer of this.#peers.values()) this.#uploader.serve(peer);
+    }, Math.max(1, ms));
+  }
+
+  /** Full rechoke (every 10 s): regular slots by reciprocation, the optimistic slot rotated. */
+  #rechoke(now: number): void {
+    this.#lastRechoke = now;
+    const peers = [...this.#peers.values()];
+    const decision = choke(peers.map(chokerView), this.#choker, { slots: this.#slots, seeding: this.done, now });
+    this.#choker = decision;
+    for (const peer of peers) {
+      if (decision.unchoked.has(peer.key)) this.#uploader.unchoke(peer);
+      else this.#uploader.choke(peer);
+    }
+  }
+
+  /** Between rechokes, a slot freed or a newly interested peer is filled at once (no waiting 10 s). */
+  #fillFreeSlots(): void {
+    const peers = [...this.#peers.values()];
+    let used = peers.filter((p) => !p.amChoking && p.peerInterested).length;
+    if (used >= this.#slots) return;
+    const waiting = peers.filter((p) => p.amChoking && p.peerInterested).sort((a, b) => a.connectedAt - b.connectedAt);
+    for (const peer of waiting) {
+      if (used++ >= this.#slots) break;
+      this.#uploader.unchoke(peer);
+    }
   }
 
   /** BEP 3: peers drop a connection silent for about two minutes, so say something every minute. */
@@ -496,10 +504,12 @@ export class Torrent extends Emitter<TorrentEvents> {
     const now = this.#clock.now();
     const elapsed = now - this.#lastTick;
     this.#lastTick = now;
-    this.#down.tick(elapsed);
+    this.#downloader.down.tick(elapsed);
+    this.#up.tick(elapsed);
     for (const peer of this.#peers.values()) {
       this.#keepAlive(peer);
       peer.down.tick(elapsed);
+      peer.up.tick(elapsed);
       peer.adaptDepth(BLOCK_SIZE);
       if (peer.requests.size > 0 && now - peer.lastProgressAt > SNUB_TIMEOUT_MS) {
         if (now - peer.lastProgressAt > DEAD_PEER_TIMEOUT_MS) {
@@ -508,15 +518,27 @@ export class Torrent extends Emitter<TorrentEvents> {
         }
         if (!peer.snubbed) {
           peer.snubbed = true;
-          this.#releaseAll(peer);
+          this.#downloader.releaseAll(peer);
           this.#log.debug(`${peer.key} is snubbing us`);
         }
       }
     }
-    if (this.#state !== "running") return;
+    if (this.#state !== "running" && this.#state !== "seeding") return;
+    if (now - this.#lastRechoke >= RECHOKE_INTERVAL_MS) this.#rechoke(now);
     this.emit("progress", this.stats());
-    this.#fillAll();
+    this.#downloader.fillAll();
     this.#connectMore();
     if (this.#peers.size === 0 && this.#pending.size === 0 && !this.#pool.hasUsable()) this.#announcer?.requestPeers();
   }
+}
+
+function chokerView(p: PeerState): ChokerPeer {
+  return {
+    key: p.key,
+    interested: p.peerInterested,
+    snubbed: p.snubbed,
+    downloadRate: p.down.bytesPerSec,
+    uploadRate: p.up.bytesPerSec,
+    connectedAt: p.connectedAt,
+  };
 }

@@ -1,18 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { concatBytes } from "../../src/util/index.ts";
-import {
-  Framer,
-  decodeHandshake,
-  decodeMessage,
-  encodeHandshake,
-  encodeMessage,
-  encodeRequest,
-  makeReserved,
-  maxMessageLengthFor,
-  type Handshake,
-  type PeerMessage,
-} from "../../src/wire/index.ts";
+import { encodeMessage, encodeRequest, makeReserved } from "../../src/wire/index.ts";
 import { startFakeSeeder, type FakeTorrent } from "./fake-peer.ts";
+import { connectWireClient } from "./wire-client.ts";
 
 const BLOCK = 16384;
 
@@ -23,57 +13,9 @@ function makeTorrent(pieces = 3, pieceLength = 2 * BLOCK, tail = 100): FakeTorre
   return { infoHash: new Uint8Array(20).fill(0x11), pieceLength, totalLength, data };
 }
 
-type Event = { type: "handshake"; hs: Handshake } | PeerMessage;
-
-/** A minimal wire client over Bun.connect and the framer; events are copied out of the framer's views. */
-async function connectClient(port: number, infoHash: Uint8Array, reserved: Uint8Array = new Uint8Array(8)) {
-  const framer = new Framer({ maxMessageLength: maxMessageLengthFor(4096), expectHandshake: true });
-  const inbox: Event[] = [];
-  let wake: (() => void) | undefined;
-  const closed = Promise.withResolvers<void>();
-  const push = (e: Event): void => {
-    inbox.push(e);
-    wake?.();
-  };
-  const handlers = {
-    handshake: (bytes: Uint8Array) => push({ type: "handshake", hs: decodeHandshake(bytes) }),
-    message: (id: number, payload: Uint8Array) => {
-      const msg = decodeMessage(id, payload);
-      push(msg.type === "piece" ? { ...msg, block: msg.block.slice() } : msg.type === "bitfield" ? { ...msg, bytes: msg.bytes.slice() } : msg);
-    },
-    keepAlive: () => {},
-  };
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      binaryType: "uint8array",
-      data: (_s, chunk) => framer.push(chunk, handlers),
-      close: () => {
-        closed.resolve();
-        wake?.();
-      },
-    },
-  });
-  let isClosed = false;
-  void closed.promise.then(() => (isClosed = true));
-  socket.write(encodeHandshake({ infoHash, peerId: new Uint8Array(20).fill(0x22), reserved }));
-  return {
-    closed: closed.promise,
-    send: (bytes: Uint8Array) => socket.write(bytes),
-    /** The next event, or undefined once the socket closed with nothing left. */
-    async next(): Promise<Event | undefined> {
-      while (inbox.length === 0) {
-        if (isClosed) return undefined;
-        const { promise, resolve } = Promise.withResolvers<void>();
-        wake = resolve;
-        await Promise.race([promise, closed.promise]);
-        await Promise.resolve();
-      }
-      return inbox.shift();
-    },
-    end: () => socket.end(),
-  };
+/** The scripted wire client, with the 0-byte reserved field these tests expect by default. */
+function connectClient(port: number, infoHash: Uint8Array, reserved: Uint8Array = new Uint8Array(8)) {
+  return connectWireClient(port, infoHash, { reserved });
 }
 
 describe("fake seeder", () => {

@@ -1,0 +1,202 @@
+// The download side of a torrent: interest, pipelined requests at an adaptive depth, blocks into piece
+// buffers, SHA-1 verification, endgame cancels, smart-ban blame. Driven by peer events and the torrent's
+// tick; it never touches sockets directly (PeerConnection.send) or the disk beyond Storage.writePiece.
+
+import { WireError, bytesEqual, sha1, type Clock, type Logger } from "../util/index.ts";
+import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
+import type { Storage } from "../storage/index.ts";
+import { Bitfield, encodeHave, encodeMessage, encodeRequest } from "../wire/index.ts";
+import { Picker, blockKey, keyBlock, keyPiece } from "./picker.ts";
+import type { PeerState } from "./peer-state.ts";
+import type { PieceState } from "./piece-state.ts";
+import { RateMeter } from "./rate.ts";
+import { SmartBan } from "./smart-ban.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+
+/** Blocks nobody asked for that a peer may send before it is dropped. */
+const MAX_UNREQUESTED_BLOCKS = 64;
+const REQUEST_FRAME_BYTES = 17;
+
+export interface DownloaderContext {
+  readonly meta: Metainfo;
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly bucket: TokenBucket | undefined;
+  /** Connected peers (handshaken). */
+  peers(): Iterable<PeerState>;
+  /** True while pieces are still wanted. */
+  downloading(): boolean;
+  /** A piece was verified and written. */
+  onVerified(index: number, lengthBytes: number): void;
+  onHashFailed(index: number): void;
+  ban(key: string, reason: string): void;
+  /** Asks to be called back (fillAll) after `ms`, when the download rate limit allows more. */
+  wakeAfter(ms: number): void;
+}
+
+export class Downloader {
+  readonly picker: Picker;
+  readonly down = new RateMeter();
+  readonly #ctx: DownloaderContext;
+  readonly #smartBan = new SmartBan();
+
+  constructor(ctx: DownloaderContext, maxInProgress: number) {
+    this.#ctx = ctx;
+    this.picker = new Picker({
+      pieceCount: ctx.meta.pieceCount,
+      pieceLengthAt: (i) => pieceLengthAt(ctx.meta, i),
+      maxInProgress,
+    });
+  }
+
+  /** The peer's whole piece set arrived (bitfield, have_all, have_none). */
+  setBitfield(peer: PeerState, has: Bitfield): void {
+    if (peer.sawBitfield) this.picker.removeAvailability(peer.has);
+    peer.sawBitfield = true;
+    peer.has = has;
+    this.picker.addAvailability(has);
+    const mine = this.picker.have;
+    let lacking = 0;
+    for (let i = 0; i < has.length; i++) if (has.has(i) && !mine.has(i)) lacking++;
+    peer.lacking = lacking;
+    this.updateInterest(peer);
+  }
+
+  /** A `have`: one more piece the peer holds. */
+  gainPiece(peer: PeerState, index: number): void {
+    if (peer.has.has(index)) return;
+    peer.has.set(index);
+    this.picker.addHave(index);
+    if (!this.picker.have.has(index)) {
+      peer.lacking++;
+      this.updateInterest(peer);
+    }
+  }
+
+  updateInterest(peer: PeerState): void {
+    const want = peer.lacking > 0 && this.#ctx.downloading();
+    if (want !== peer.amInterested) {
+      peer.amInterested = want;
+      peer.conn.send(encodeMessage({ type: want ? "interested" : "not_interested" }));
+    }
+    if (want) this.fill(peer);
+  }
+
+  onChoke(peer: PeerState): void {
+    peer.peerChoking = true;
+    this.releaseAll(peer);
+    this.fillAll();
+  }
+
+  onUnchoke(peer: PeerState): void {
+    peer.peerChoking = false;
+    peer.lastProgressAt = this.#ctx.clock.now();
+    this.fill(peer);
+  }
+
+  onReject(peer: PeerState, index: number, begin: number): void {
+    const key = blockKey(index, Math.floor(begin / BLOCK_SIZE));
+    if (!peer.requests.delete(key)) return;
+    this.picker.release(index, keyBlock(key));
+    this.fillAll();
+  }
+
+  /** Tops up the peer's request queue to its adaptive depth (BEP 6: allowed-fast pieces while choked). */
+  fill(peer: PeerState): void {
+    if (!peer.amInterested || peer.conn.closed || !this.#ctx.downloading()) return;
+    let has = peer.has;
+    if (peer.peerChoking) {
+      if (peer.allowedFast.size === 0) return;
+      has = new Bitfield(has.length);
+      for (const i of peer.allowedFast) if (peer.has.has(i)) has.set(i);
+    }
+    let want = peer.depth - peer.requests.size;
+    const bucket = this.#ctx.bucket;
+    if (bucket && want > 0) {
+      const now = this.#ctx.clock.now();
+      want = Math.min(want, Math.floor(bucket.available(now) / BLOCK_SIZE));
+      if (want <= 0) this.#ctx.wakeAfter(bucket.waitMs(BLOCK_SIZE, now));
+    }
+    if (want <= 0) return;
+    const blocks = this.picker.pick(has, want, this.#ctx.clock.now(), (key) => peer.requests.has(key));
+    if (blocks.length === 0) return;
+    if (peer.requests.size === 0) peer.lastProgressAt = this.#ctx.clock.now();
+    const out = new Uint8Array(REQUEST_FRAME_BYTES * blocks.length);
+    let bytes = 0;
+    blocks.forEach((b, i) => {
+      out.set(encodeRequest(b.index, b.begin, b.length), i * REQUEST_FRAME_BYTES);
+      peer.requests.add(blockKey(b.index, b.begin / BLOCK_SIZE));
+      bytes += b.length;
+    });
+    bucket?.take(bytes, this.#ctx.clock.now());
+    peer.conn.send(out);
+  }
+
+  fillAll(): void {
+    for (const peer of this.#ctx.peers()) this.fill(peer);
+  }
+
+  /** Every block requested from the peer goes back to the pool (choke, snub, disconnect). */
+  releaseAll(peer: PeerState): void {
+    for (const key of peer.requests) this.picker.release(keyPiece(key), keyBlock(key));
+    peer.requests.clear();
+  }
+
+  onBlock(peer: PeerState, index: number, begin: number, data: Uint8Array): void {
+    const block = begin / BLOCK_SIZE;
+    const key = blockKey(index, block);
+    if (!Number.isInteger(block) || !peer.requests.delete(key)) {
+      // Endgame cancels race with blocks already on the wire, so a few strays are normal.
+      if (++peer.unrequestedBlocks > MAX_UNREQUESTED_BLOCKS) {
+        throw new WireError(`too many unrequested blocks (${peer.unrequestedBlocks})`);
+      }
+      return;
+    }
+    const piece = this.picker.inProgress.get(index);
+    if (!piece) return; // verified meanwhile (endgame duplicate)
+    if (data.length !== piece.blockLength(block)) {
+      throw new WireError(`block ${index}:${begin} has wrong length: ${data.length} != ${piece.blockLength(block)}`);
+    }
+    peer.conn.downloadedBytes += data.length;
+    peer.down.add(data.length);
+    this.down.add(data.length);
+    peer.lastProgressAt = this.#ctx.clock.now();
+    peer.snubbed = false;
+    if (piece.requested[block]! > 0) piece.requested[block]!--;
+    if (piece.store(block, data, peer.key) && this.picker.endgame) this.#cancelDuplicates(peer, index, begin, key, data.length);
+    if (piece.complete) this.#completePiece(piece);
+    this.fill(peer);
+  }
+
+  #cancelDuplicates(from: PeerState, index: number, begin: number, key: number, length: number): void {
+    for (const other of this.#ctx.peers()) {
+      if (other === from || !other.requests.delete(key)) continue;
+      other.conn.send(encodeMessage({ type: "cancel", index, begin, length }));
+    }
+  }
+
+  #completePiece(piece: PieceState): void {
+    const { index, buffer } = piece;
+    if (!bytesEqual(sha1(buffer), pieceHash(this.#ctx.meta, index))) {
+      this.#ctx.onHashFailed(index);
+      for (const key of this.#smartBan.onFailed(piece)) this.#ctx.ban(key, "sent corrupt data repeatedly");
+      this.picker.markFailed(index);
+      this.fillAll();
+      return;
+    }
+    this.#ctx.storage.writePiece(index, buffer);
+    this.picker.markVerified(index);
+    for (const key of this.#smartBan.onVerified(index, buffer)) this.#ctx.ban(key, "sent corrupt data");
+    const have = encodeHave(index);
+    for (const peer of this.#ctx.peers()) {
+      if (peer.has.has(index)) {
+        peer.lacking--;
+        if (peer.lacking === 0) this.updateInterest(peer);
+      } else {
+        peer.conn.send(have);
+      }
+    }
+    this.#ctx.onVerified(index, buffer.length);
+  }
+}

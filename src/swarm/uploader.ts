@@ -1,0 +1,97 @@
+// The upload side of a torrent (BEP 3 request/piece/cancel, BEP 6 reject): validates each request,
+// queues it per peer, and serves verified pieces through a read cache while the peer's socket has room.
+// Event-driven: serving happens on a request, an unchoke, a drain or a rate-limit wake-up.
+
+import { WireError } from "../util/index.ts";
+import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
+import { encodeMessage, encodePieceHeader, type Bitfield } from "../wire/index.ts";
+import type { PeerState } from "./peer-state.ts";
+import type { ReadCache } from "./read-cache.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+
+/**
+ * Requests a peer may have waiting before it counts as a flood and is dropped. Clients pipeline a few
+ * hundred at most (libtorrent allows 2000 queued before it drops a peer; we match that).
+ */
+export const MAX_QUEUED_REQUESTS = 2000;
+/** Bytes a peer's socket may hold unsent before we wait for `drain` (backpressure). */
+export const UPLOAD_HIGH_WATER_BYTES = 1 << 20;
+
+export interface UploaderContext {
+  readonly meta: Metainfo;
+  /** Pieces we have verified; only these are served. */
+  readonly have: Bitfield;
+  readonly cache: ReadCache;
+  readonly bucket: TokenBucket | undefined;
+  now(): number;
+  /** Called for every block sent. */
+  onUploaded(peer: PeerState, bytes: number): void;
+  /** Asks to be called back (serveAll) after `ms`, when the upload rate limit allows more. */
+  wakeAfter(ms: number): void;
+}
+
+export class Uploader {
+  readonly #ctx: UploaderContext;
+
+  constructor(ctx: UploaderContext) {
+    this.#ctx = ctx;
+  }
+
+  /** A `request` arrived. Throws WireError for a request no honest peer sends (the caller drops it). */
+  onRequest(peer: PeerState, index: number, begin: number, length: number): void {
+    const { meta } = this.#ctx;
+    if (index >= meta.pieceCount) throw new WireError(`request for piece ${index} out of range (${meta.pieceCount} pieces)`);
+    if (length === 0 || length > BLOCK_SIZE) throw new WireError(`request length ${length} out of range (1..${BLOCK_SIZE})`);
+    const pieceLength = pieceLengthAt(meta, index);
+    if (begin + length > pieceLength) throw new WireError(`request ${index}:${begin}+${length} runs past the piece end (${pieceLength})`);
+    if (peer.amChoking || !this.#ctx.have.has(index)) {
+      // BEP 3: requests while choked are dropped; BEP 6 peers are told so.
+      if (peer.fast) peer.conn.send(encodeMessage({ type: "reject", index, begin, length }));
+      return;
+    }
+    if (peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) throw new WireError(`request flood: more than ${MAX_QUEUED_REQUESTS} requests queued`);
+    peer.uploadQueue.push({ index, begin, length });
+    this.serve(peer);
+  }
+
+  onCancel(peer: PeerState, index: number, begin: number, length: number): void {
+    const q = peer.uploadQueue;
+    const at = q.findIndex((r) => r.index === index && r.begin === begin && r.length === length);
+    if (at >= 0) q.splice(at, 1);
+  }
+
+  /** Sends `choke` and drops the peer's queue (BEP 6 peers get a `reject` for each dropped request). */
+  choke(peer: PeerState): void {
+    if (peer.amChoking) return;
+    peer.amChoking = true;
+    peer.conn.send(encodeMessage({ type: "choke" }));
+    if (peer.fast) for (const r of peer.uploadQueue) peer.conn.send(encodeMessage({ type: "reject", ...r }));
+    peer.uploadQueue.length = 0;
+  }
+
+  unchoke(peer: PeerState): void {
+    if (!peer.amChoking) return;
+    peer.amChoking = false;
+    peer.conn.send(encodeMessage({ type: "unchoke" }));
+  }
+
+  /** Sends queued blocks while the socket has room and the rate limit allows. */
+  serve(peer: PeerState): void {
+    const { cache, bucket } = this.#ctx;
+    const q = peer.uploadQueue;
+    let served = 0;
+    while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes < UPLOAD_HIGH_WATER_BYTES) {
+      const r = q[served]!;
+      if (bucket && !bucket.tryTake(r.length, this.#ctx.now())) {
+        this.#ctx.wakeAfter(bucket.waitMs(r.length, this.#ctx.now()));
+        break;
+      }
+      served++;
+      peer.conn.send(encodePieceHeader(r.index, r.begin, r.length));
+      peer.conn.send(cache.block(r.index, r.begin, r.length));
+      peer.conn.uploadedBytes += r.length;
+      this.#ctx.onUploaded(peer, r.length);
+    }
+    if (served > 0) q.splice(0, served);
+  }
+}
