@@ -1,0 +1,109 @@
+import { describe, expect, test } from "bun:test";
+import type { PeerConnection } from "../../src/peer/index.ts";
+import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
+import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS, UPLOAD_HIGH_WATER_BYTES } from "../../src/swarm/index.ts";
+import { Bitfield, decodeMessage } from "../../src/wire/index.ts";
+import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+
+const fixture = makeTorrentFixture({ name: "u.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(4 * 2 * BLOCK_SIZE, 41) });
+
+/** A connection stand-in that records the messages sent and lets a test hold its socket "full". */
+function fakePeer(fast: boolean) {
+  const sent: Uint8Array[] = [];
+  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, send: (b: Uint8Array) => void sent.push(b) };
+  const peer = new PeerState(conn as unknown as PeerConnection, "127.0.0.1:1", fixture.meta.pieceCount, 0);
+  peer.fast = fast;
+  /** Sent frames decoded; a piece header and its block arrive as two sends and are joined here. */
+  const messages = () => {
+    const out: string[] = [];
+    for (let i = 0; i < sent.length; i++) {
+      const frame = sent[i]!;
+      const m = decodeMessage(frame[4]!, frame.subarray(5));
+      if (m.type === "piece") {
+        out.push(`piece ${m.index}:${m.begin}+${sent[++i]!.length}`);
+      } else out.push("index" in m ? `${m.type} ${m.index}` : m.type);
+    }
+    return out;
+  };
+  return { peer, conn, messages };
+}
+
+function uploader(have = Bitfield.full(fixture.meta.pieceCount)) {
+  const cache = new ReadCache((i) => fixture.data.slice(i * fixture.meta.pieceLength, (i + 1) * fixture.meta.pieceLength), 1 << 20);
+  return new Uploader({ meta: fixture.meta, have, cache, bucket: undefined, now: () => 0, onUploaded: () => {}, wakeAfter: () => {} });
+}
+
+describe("Uploader", () => {
+  test("serves requests of an unchoked peer in order, with the right bytes", () => {
+    const u = uploader();
+    const { peer, conn, messages } = fakePeer(true);
+    u.unchoke(peer);
+    u.onRequest(peer, 1, BLOCK_SIZE, BLOCK_SIZE);
+    u.onRequest(peer, 0, 0, 10);
+    expect(messages()).toEqual(["unchoke", `piece 1:${BLOCK_SIZE}+${BLOCK_SIZE}`, "piece 0:0+10"]);
+    expect(conn.uploadedBytes).toBe(BLOCK_SIZE + 10);
+  });
+
+  test("a cancelled request is never served", () => {
+    const u = uploader();
+    const { peer, conn, messages } = fakePeer(false);
+    u.unchoke(peer);
+    conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES; // the socket is full: requests wait
+    u.onRequest(peer, 0, 0, BLOCK_SIZE);
+    u.onRequest(peer, 1, 0, BLOCK_SIZE);
+    u.onCancel(peer, 0, 0, BLOCK_SIZE);
+    conn.queuedBytes = 0; // drain
+    u.serve(peer);
+    expect(messages()).toEqual(["unchoke", `piece 1:0+${BLOCK_SIZE}`]);
+  });
+
+  test("choking drops the queue, with a reject for each request when the peer is fast", () => {
+    const u = uploader();
+    const fast = fakePeer(true);
+    const plain = fakePeer(false);
+    for (const { peer, conn } of [fast, plain]) {
+      u.unchoke(peer);
+      conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES;
+      u.onRequest(peer, 2, 0, BLOCK_SIZE);
+      u.onRequest(peer, 3, 0, BLOCK_SIZE);
+      u.choke(peer);
+      conn.queuedBytes = 0;
+      u.serve(peer);
+    }
+    expect(fast.messages()).toEqual(["unchoke", "choke", "reject 2", "reject 3"]);
+    expect(plain.messages()).toEqual(["unchoke", "choke"]);
+  });
+
+  test("requests while choked or for missing pieces are rejected (fast) or dropped", () => {
+    const have = Bitfield.full(fixture.meta.pieceCount);
+    have.clear(3);
+    const u = uploader(have);
+    const fast = fakePeer(true);
+    u.onRequest(fast.peer, 0, 0, BLOCK_SIZE); // choked
+    u.unchoke(fast.peer);
+    u.onRequest(fast.peer, 3, 0, BLOCK_SIZE); // lacking
+    expect(fast.messages()).toEqual(["reject 0", "unchoke", "reject 3"]);
+    const plain = fakePeer(false);
+    u.onRequest(plain.peer, 0, 0, BLOCK_SIZE);
+    expect(plain.messages()).toEqual([]);
+  });
+
+  test("bad requests throw so the caller drops the peer", () => {
+    const u = uploader();
+    const { peer } = fakePeer(true);
+    u.unchoke(peer);
+    expect(() => u.onRequest(peer, 4, 0, 1)).toThrow(/piece 4 out of range/);
+    expect(() => u.onRequest(peer, 0, 0, BLOCK_SIZE + 1)).toThrow(/length 16385 out of range/);
+    expect(() => u.onRequest(peer, 0, 0, 0)).toThrow(/length 0 out of range/);
+    expect(() => u.onRequest(peer, 0, BLOCK_SIZE + 1, BLOCK_SIZE)).toThrow(/runs past the piece end/);
+  });
+
+  test("more than MAX_QUEUED_REQUESTS waiting is a flood", () => {
+    const u = uploader();
+    const { peer, conn } = fakePeer(false);
+    u.unchoke(peer);
+    conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES;
+    for (let i = 0; i < MAX_QUEUED_REQUESTS; i++) u.onRequest(peer, i % 4, 0, 1);
+    expect(() => u.onRequest(peer, 0, 0, 1)).toThrow(/request flood/);
+  });
+});
