@@ -14,6 +14,8 @@ export const EXIT = {
   NETWORK: 4,
   /** Disk: output directory not writable, disk full, read error. */
   DISK: 5,
+  /** The data on disk does not match the torrent (e.g. `seed` over incomplete data). */
+  VERIFY: 6,
   /** Interrupted by SIGINT (128 + 2). */
   INTERRUPTED: 130,
   /** Terminated by SIGTERM (128 + 15). */
@@ -36,6 +38,8 @@ export function exitCodeFor(err: unknown): number {
         return EXIT.NETWORK;
       case "STORAGE":
         return EXIT.DISK;
+      case "VERIFY":
+        return EXIT.VERIFY;
     }
   }
   if (err instanceof Error && err.name === "CLIError") return EXIT.USAGE;

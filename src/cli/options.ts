@@ -28,3 +28,38 @@ export function peerOptions(value: unknown): PeerAddress[] {
     }
   });
 }
+
+const RATE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A rate like "2M", "500K", "1.5m", "65536" (bytes/s; K = 1024, as aria2 counts); 0 = unlimited. */
+export function rateOption(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)(?:i?B)?(?:\/s)?$/.exec(text);
+  if (!m) throw new RippleError("USAGE", `--${name}: expected a rate such as 500K or 2M (bytes per second), got "${text}"`);
+  const bytes = Math.round(Number(m[1]) * RATE_UNITS[m[2]!.toLowerCase()]!);
+  return bytes === 0 ? undefined : bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { d: 86_400, h: 3600, m: 60, s: 1 };
+
+/** A duration like "90", "30s", "10m", "1h30m", "2d" (plain numbers are seconds); returns milliseconds. */
+export function durationOption(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)([dhms])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    throw new RippleError("USAGE", `--${name}: expected a duration such as 90s, 10m or 1h30m, got "${text}"`);
+  }
+  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]!]!, 0) * 1000);
+}
+
+/** A non-negative decimal number, e.g. a seed ratio. */
+export function numberOption(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || n < min) throw new RippleError("USAGE", `--${name}: expected a number of at least ${min}, got "${text}"`);
+  return n;
+}

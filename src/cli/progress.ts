@@ -16,6 +16,10 @@ export function emitJson(event: string, fields: Record<string, unknown>): void {
 }
 
 export function progressLine(s: TorrentStats): string {
+  if (s.piecesDone === s.pieceCount) {
+    const ratio = (s.uploadedBytes / Math.max(1, s.totalBytes)).toFixed(2);
+    return `seeding  up ${formatRate(s.uploadRate)}  uploaded ${formatBytes(s.uploadedBytes)} (ratio ${ratio})  peers ${s.peers}/${s.knownPeers}`;
+  }
   const pct = s.totalBytes === 0 ? 100 : (s.verifiedBytes / s.totalBytes) * 100;
   const eta = s.downloadRate > 0 ? (s.totalBytes - s.verifiedBytes) / s.downloadRate : Infinity;
   return (

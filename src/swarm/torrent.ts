@@ -65,6 +65,8 @@ export interface TorrentStats {
 
 export interface TorrentEvents extends Record<string, unknown> {
   checking: { piecesChecked: number; pieceCount: number };
+  /** The data on disk is checked (piecesDone says how much was there); peers come next. */
+  ready: TorrentStats;
   piece: { index: number };
   peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
   warning: { message: string };
@@ -189,6 +191,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#state = "running";
     this.#lastTick = this.#lastRechoke = this.#clock.now();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.emit("ready", this.stats());
     // Complete on disk already: seed without announcing `completed` (we downloaded nothing).
     if (this.done) this.#finish(false);
     this.#announcer?.start();

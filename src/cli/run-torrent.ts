@@ -1,0 +1,118 @@
+// Runs one torrent for `download` and `seed`: a Client, output (live line, log lines or JSON events),
+// signals, and the rule for when to stop (download complete, seed ratio or time reached, a signal).
+// Shell: writes to stdout/stderr and sets process.exitCode.
+
+import { Client } from "../client.ts";
+import type { Torrent, TorrentStats } from "../swarm/index.ts";
+import { RippleError, createLogger, type Logger } from "../util/index.ts";
+import { EXIT } from "./exit-codes.ts";
+import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { loadTorrentFile } from "./load-torrent.ts";
+import { emitJson, reportProgress, statsJson, type OutputMode } from "./progress.ts";
+import { onStopSignal, type StopSignal } from "./signals.ts";
+import type { TorrentRunOptions } from "./torrent-args.ts";
+
+/** When seeding ends: never (until a signal), or at a ratio or after a time, whichever comes first. */
+export interface SeedPolicy {
+  /** Seed after the download completes (`download --seed`) or from the start (`seed`). */
+  seed: boolean;
+  ratio?: number;
+  timeMs?: number;
+  /** `seed`: the data must be complete on disk; anything missing is a verification failure. */
+  requireComplete?: boolean;
+}
+
+type Outcome =
+  | { kind: "done" }
+  | { kind: "seeded"; reason: "ratio" | "time" }
+  | { kind: "error"; error: RippleError }
+  | { kind: "signal"; signal: StopSignal };
+
+export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Promise<void> {
+  const { mode } = o;
+  const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1);
+  const meta = await loadTorrentFile(o.torrentPath);
+  const client = new Client({ ...o.client, log });
+  const started = performance.now();
+  const verb = policy.requireComplete ? "seeding" : "downloading";
+  if (mode === "json") {
+    const files = meta.files.filter((f) => !f.isPad).length;
+    emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files, port: client.port });
+  } else if (mode !== "quiet") {
+    process.stderr.write(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
+  }
+  const torrent = client.addTorrent(meta, { outDir: o.outDir, peers: o.peers, noTrackers: o.noTrackers });
+  watchTorrent(torrent, mode, log);
+  const stopProgress = reportProgress(torrent, mode);
+
+  const { promise, resolve } = Promise.withResolvers<Outcome>();
+  torrent.on("error", ({ error }) => resolve({ kind: "error", error }));
+  const offSignals = onStopSignal((signal) => resolve({ kind: "signal", signal }));
+  let doneAt: number | undefined;
+  torrent.on("done", (s) => {
+    doneAt = performance.now();
+    if (policy.requireComplete) {
+      report(mode, "seeding", `verified ${meta.name}; seeding until stopped${seedLimits(policy)}`, s);
+    } else {
+      const seconds = (doneAt - started) / 1000;
+      report(mode, "done", `done: ${meta.name}, ${formatBytes(s.totalBytes)} in ${formatDuration(seconds)} (${formatRate(s.downloadedBytes / Math.max(seconds, 0.001))})`, s, seconds);
+      if (policy.seed) report(mode, "seeding", `seeding${seedLimits(policy)}`, s);
+    }
+    if (!policy.seed) resolve({ kind: "done" });
+  });
+  torrent.on("progress", (s) => {
+    if (doneAt === undefined) return;
+    if (policy.ratio !== undefined && s.uploadedBytes >= policy.ratio * s.totalBytes) resolve({ kind: "seeded", reason: "ratio" });
+    if (policy.timeMs !== undefined && performance.now() - doneAt >= policy.timeMs) resolve({ kind: "seeded", reason: "time" });
+  });
+  if (policy.requireComplete) {
+    // `seed` needs the whole torrent: once the check is over, anything missing is an error.
+    torrent.on("ready", (s) => {
+      if (s.piecesDone === s.pieceCount) return;
+      const message = `the data in ${o.outDir} is incomplete: ${s.piecesDone} of ${s.pieceCount} pieces verified (use "ripple download" to fetch the rest)`;
+      resolve({ kind: "error", error: new RippleError("VERIFY", message) });
+    });
+  }
+
+  const outcome = await promise;
+  stopProgress();
+  await client.close();
+  offSignals();
+  const s = torrent.stats();
+  switch (outcome.kind) {
+    case "error":
+      throw outcome.error;
+    case "signal":
+      report(mode, "interrupted", `stopped by ${outcome.signal}; verified pieces are kept on disk`, s);
+      process.exitCode = outcome.signal === "SIGINT" ? EXIT.INTERRUPTED : EXIT.TERMINATED;
+      return;
+    case "seeded":
+      report(mode, "stopped", `seeded ${formatBytes(s.uploadedBytes)} (ratio ${ratio(s)}); ${outcome.reason} limit reached`, s);
+      return;
+    case "done":
+      return;
+  }
+}
+
+function watchTorrent(torrent: Torrent, mode: OutputMode, log: Logger): void {
+  torrent.on("warning", ({ message }) => (mode === "json" ? emitJson("warning", { message }) : log.warn(message)));
+  torrent.on("peer", (p) => {
+    if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}) });
+    else if (p.event === "banned") log.warn(`banned peer ${p.address}: ${p.reason}`);
+    else log.debug(`peer ${p.address} ${p.event}${p.reason ? `: ${p.reason}` : ""}`);
+  });
+}
+
+function ratio(s: TorrentStats): string {
+  return (s.uploadedBytes / Math.max(1, s.totalBytes)).toFixed(2);
+}
+
+function seedLimits(p: SeedPolicy): string {
+  const limits = [p.ratio !== undefined ? `ratio ${p.ratio}` : "", p.timeMs !== undefined ? formatDuration(p.timeMs / 1000) : ""].filter(Boolean);
+  return limits.length > 0 ? ` (or ${limits.join(" or ")})` : "";
+}
+
+function report(mode: OutputMode, event: string, message: string, stats: TorrentStats, seconds?: number): void {
+  if (mode === "json") emitJson(event, { ...statsJson(stats), ...(seconds === undefined ? {} : { seconds }) });
+  else if (mode !== "quiet") process.stderr.write(message + "\n");
+}

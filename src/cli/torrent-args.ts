@@ -1,0 +1,53 @@
+// The options `download` and `seed` share (peers, ports, rates, output), and their parsing into the
+// Client's options. Pure apart from citty's definitions.
+
+import type { ArgsDef } from "citty";
+import type { ClientOptions } from "../client.ts";
+import type { PeerAddress } from "../util/index.ts";
+import { intOption, peerOptions, rateOption } from "./options.ts";
+import type { OutputMode } from "./progress.ts";
+
+export const torrentArgs = {
+  torrent: { type: "positional", description: "Path to a .torrent file", required: true },
+  output: { type: "string", alias: "o", description: "Directory the data is in or goes to (DIR/<name>)", default: "." },
+  port: { type: "string", alias: "p", description: "TCP port for incoming peers (0 = any free port; default 6881-6889)" },
+  "max-peers": { type: "string", description: "Most peer connections at once (default 50)" },
+  peer: { type: "string", description: "Connect to this peer too: HOST:PORT or [IPV6]:PORT (repeatable)" },
+  "no-trackers": { type: "boolean", description: "Do not contact the torrent's trackers" },
+  "max-upload-rate": { type: "string", description: "Upload limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
+  "max-download-rate": { type: "string", description: "Download limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
+  quiet: { type: "boolean", alias: "q", description: "Print only errors" },
+  json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
+  verbose: { type: "boolean", alias: "V", description: "Log peer and tracker details, and stacks on errors" },
+} as const satisfies ArgsDef;
+
+type Parsed = { [K in keyof typeof torrentArgs]?: unknown };
+
+export interface TorrentRunOptions {
+  torrentPath: string;
+  outDir: string;
+  peers: PeerAddress[];
+  noTrackers: boolean;
+  mode: OutputMode;
+  verbose: boolean;
+  client: ClientOptions;
+}
+
+/** Validates the shared options; throws RippleError("USAGE") naming the bad one. */
+export function parseTorrentArgs(args: Parsed): TorrentRunOptions {
+  const mode: OutputMode = args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
+  return {
+    torrentPath: String(args.torrent),
+    outDir: String(args.output ?? "."),
+    peers: peerOptions(args.peer),
+    noTrackers: args["no-trackers"] === true,
+    mode,
+    verbose: args.verbose === true,
+    client: {
+      port: intOption("port", args.port, 0, 65535),
+      maxPeers: intOption("max-peers", args["max-peers"], 1, 10000),
+      maxUploadRate: rateOption("max-upload-rate", args["max-upload-rate"]),
+      maxDownloadRate: rateOption("max-download-rate", args["max-download-rate"]),
+    },
+  };
+}
