@@ -5,12 +5,14 @@ import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } f
 import { VERSION } from "../version.ts";
 import { downloadCommand } from "./commands/download.ts";
 import { infoCommand } from "./commands/info.ts";
+import { seedCommand } from "./commands/seed.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { checkUnknownOptions } from "./unknown-options.ts";
 
 const subCommands: Record<string, CommandDef<any>> = {
   download: downloadCommand,
   info: infoCommand,
+  seed: seedCommand,
 };
 
 const main = defineCommand({
