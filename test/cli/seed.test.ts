@@ -1,0 +1,157 @@
+// `ripple seed` and `ripple download --seed` through the compiled binary: a ripple Client in this test
+// process downloads from them; exit codes for incomplete data, ratio and time limits, and SIGINT.
+
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client, type TorrentStats } from "../../src/index.ts";
+import { rippleBinary } from "../helpers/binary.ts";
+import { startFakeSeeder } from "../helpers/fake-peer.ts";
+import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
+
+let work: string;
+let binary: string;
+let fixture: TorrentFixture;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "ripple-seed-cli-"));
+  binary = await rippleBinary();
+  fixture = makeTorrentFixture({
+    name: "shared",
+    pieceLength: 32 * 1024,
+    files: [
+      { path: ["one.bin"], data: patternBytes(200_000, 51) },
+      { path: ["two", "two.bin"], data: patternBytes(77_777, 52) },
+    ],
+  });
+  await writeFile(join(work, "shared.torrent"), fixture.torrentBytes);
+}, 120_000);
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+interface Running {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  events: Record<string, unknown>[];
+  /** Resolves with the first event named `name`. */
+  event(name: string): Promise<Record<string, unknown>>;
+  result: Promise<{ code: number; stderr: string }>;
+}
+
+/** Runs the binary with --json, collecting its events as they arrive. */
+function start(args: string[]): Running {
+  const proc = Bun.spawn([binary, ...args, "--json", "--port", "0"], { cwd: work, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const events: Record<string, unknown>[] = [];
+  const waiters: { name: string; resolve: (e: Record<string, unknown>) => void }[] = [];
+  const reading = (async () => {
+    let buffered = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const e = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        buffered = buffered.slice(nl + 1);
+        events.push(e);
+        for (const w of waiters.filter((w) => w.name === e.event)) w.resolve(e);
+      }
+    }
+  })();
+  const result = (async () => {
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    await reading;
+    return { code, stderr };
+  })();
+  return {
+    proc,
+    events,
+    result,
+    event(name) {
+      const seen = events.find((e) => e.event === name);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ name, resolve });
+        void result.then((r) => reject(new Error(`exited ${r.code} before a "${name}" event: ${r.stderr}`)));
+      });
+    },
+  };
+}
+
+/** Downloads the fixture from 127.0.0.1:port with an in-process Client; resolves when complete. */
+async function leechFrom(port: number, outDir: string): Promise<TorrentStats> {
+  const c = new Client({ port: 0, host: "127.0.0.1" });
+  clients.push(c);
+  const t = c.addTorrent(fixture.meta, { outDir, peers: [{ host: "127.0.0.1", port }], noTrackers: true });
+  return new Promise((resolve, reject) => {
+    t.on("done", resolve);
+    t.on("error", ({ error }) => reject(error));
+  });
+}
+
+describe("ripple seed", () => {
+  test("verifies the data, serves a leecher, stops on SIGINT with exit 130", async () => {
+    const dir = join(work, "seed-ok");
+    await writeFixtureFiles(fixture, dir);
+    const seeder = start(["seed", "shared.torrent", "-o", dir]);
+    const metadata = await seeder.event("metadata");
+    await seeder.event("seeding");
+    const got = await leechFrom(Number(metadata.port), join(work, "leech-1"));
+    expect(got.verifiedBytes).toBe(fixture.meta.totalLength);
+    seeder.proc.kill("SIGINT");
+    const { code } = await seeder.result;
+    expect(code).toBe(130);
+    const last = seeder.events.at(-1)!;
+    expect(last.event).toBe("interrupted");
+    expect(last.uploadedBytes).toBeGreaterThanOrEqual(fixture.meta.totalLength);
+  });
+
+  test("data that is incomplete exits 6 naming how much was verified", async () => {
+    const dir = join(work, "seed-partial");
+    await writeFixtureFiles(fixture, dir);
+    await rm(join(dir, "shared", "two", "two.bin"));
+    const { code, stderr } = await start(["seed", "shared.torrent", "-o", dir]).result;
+    expect(code).toBe(6);
+    expect(stderr).toMatch(/^ripple: the data in .* is incomplete: \d+ of 9 pieces verified/);
+  });
+
+  test("--seed-ratio ends seeding with exit 0 once enough was uploaded", async () => {
+    const dir = join(work, "seed-ratio");
+    await writeFixtureFiles(fixture, dir);
+    const seeder = start(["seed", "shared.torrent", "-o", dir, "--seed-ratio", "1"]);
+    const metadata = await seeder.event("metadata");
+    await leechFrom(Number(metadata.port), join(work, "leech-2"));
+    const { code } = await seeder.result;
+    expect(code).toBe(0);
+    expect(seeder.events.at(-1)).toMatchObject({ event: "stopped" });
+  });
+});
+
+describe("ripple download --seed", () => {
+  test("downloads, then seeds for --seed-time, then exits 0", async () => {
+    using source = startFakeSeeder({ infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data });
+    const run = start(["download", "shared.torrent", "-o", join(work, "dl-seed"), "--peer", `127.0.0.1:${source.port}`, "--no-trackers", "--seed-time", "2s"]);
+    const metadata = await run.event("metadata");
+    await run.event("done");
+    await run.event("seeding");
+    // While it seeds, another leecher gets the data from it.
+    await leechFrom(Number(metadata.port), join(work, "leech-3"));
+    const { code } = await run.result;
+    expect(code).toBe(0);
+    const names = run.events.map((e) => e.event);
+    expect(names.indexOf("done")).toBeLessThan(names.indexOf("seeding"));
+    expect(run.events.at(-1)).toMatchObject({ event: "stopped" });
+    expect(run.events.at(-1)!.uploadedBytes).toBeGreaterThanOrEqual(fixture.meta.totalLength);
+  });
+
+  test("bad --seed-ratio, --seed-time and rate values exit 2", async () => {
+    for (const args of [["--seed-ratio", "lots"], ["--seed-time", "soon"], ["--max-upload-rate", "fast"]]) {
+      const { code, stderr } = await start(["download", "shared.torrent", "--no-trackers", ...args]).result;
+      expect(code).toBe(2);
+      expect(stderr).toContain(`${args[0]}:`);
+    }
+  });
+});
