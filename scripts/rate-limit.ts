@@ -5,26 +5,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client, parseMetainfo, type Torrent } from "../src/index.ts";
-import { encodeBencode } from "../src/bencode/index.ts";
-import { sha1 } from "../src/util/index.ts";
+import { Client, type Metainfo, type Torrent } from "../src/index.ts";
 import { rateOption } from "../src/cli/options.ts";
+import { makePayload } from "./payload.ts";
 
 const limit = rateOption("limit", process.argv[2] ?? "2M")!;
 const windowSec = Number(process.argv[3] ?? 10);
 const WARMUP_SEC = 2;
 const PIECE = 256 * 1024;
-
-/** A single-file torrent big enough that the window ends before the transfer does. */
-async function makeTorrent(dir: string) {
-  const size = Math.ceil((limit * (windowSec + WARMUP_SEC + 5)) / PIECE) * PIECE;
-  const data = new Uint8Array(size);
-  for (let i = 0; i < size; i += 4096) data[i] = (i / 4096) & 0xff;
-  const hashes = new Uint8Array((size / PIECE) * 20);
-  for (let p = 0; p < size / PIECE; p++) hashes.set(sha1(data.subarray(p * PIECE, (p + 1) * PIECE)), p * 20);
-  await Bun.write(join(dir, "seed", "rate.bin"), data);
-  return parseMetainfo(encodeBencode({ info: { name: "rate.bin", "piece length": PIECE, pieces: hashes, length: size } }));
-}
 
 /** Bytes counted by `read` over the window, after a warm-up. */
 async function measure(read: () => number): Promise<number> {
@@ -35,7 +23,7 @@ async function measure(read: () => number): Promise<number> {
   return ((read() - start) * 1000) / (performance.now() - t0);
 }
 
-async function run(direction: "upload" | "download", dir: string, meta: ReturnType<typeof parseMetainfo>): Promise<number> {
+async function run(direction: "upload" | "download", dir: string, meta: Metainfo): Promise<number> {
   const seeder = new Client({ port: 0, host: "127.0.0.1", maxUploadRate: direction === "upload" ? limit : undefined });
   const leecher = new Client({ port: 0, host: "127.0.0.1", maxDownloadRate: direction === "download" ? limit : undefined });
   try {
@@ -52,7 +40,9 @@ async function run(direction: "upload" | "download", dir: string, meta: ReturnTy
 
 const dir = await mkdtemp(join(tmpdir(), "ripple-rate-"));
 try {
-  const meta = await makeTorrent(dir);
+  // Big enough that the window ends before the transfer does.
+  const size = Math.ceil((limit * (windowSec + WARMUP_SEC + 5)) / PIECE) * PIECE;
+  const { meta } = makePayload(dir, "rate.bin", size, PIECE);
   const mib = (n: number) => (n / 1048576).toFixed(3).padStart(9);
   console.log(`limit ${mib(limit)} MiB/s, window ${windowSec} s after ${WARMUP_SEC} s warm-up`);
   console.log("direction   achieved MiB/s   limit MiB/s   deviation");

@@ -8,6 +8,7 @@ import { infoCommand } from "./commands/info.ts";
 import { seedCommand } from "./commands/seed.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { checkUnknownOptions } from "./unknown-options.ts";
+import { writeErr, writeOut } from "./output.ts";
 
 const subCommands: Record<string, CommandDef<any>> = {
   download: downloadCommand,
@@ -28,7 +29,7 @@ async function run(rawArgs: string[]): Promise<number> {
     return rawArgs.length === 0 ? 2 : 0;
   }
   if (rawArgs.includes("--version") || rawArgs.includes("-v")) {
-    process.stdout.write(`ripple ${VERSION}\n`);
+    writeOut(`ripple ${VERSION}\n`);
     return 0;
   }
   try {
@@ -38,10 +39,10 @@ async function run(rawArgs: string[]): Promise<number> {
   } catch (err) {
     const code = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`ripple: ${message.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
-    if (code === 2) process.stderr.write(`hint: run "ripple ${sub ? rawArgs[0] + " " : ""}--help" for usage\n`);
-    if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
-    else if (code === 1) process.stderr.write("hint: this is a bug in ripple; run again with --verbose for details\n");
+    writeErr(`ripple: ${message.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
+    if (code === 2) writeErr(`hint: run "ripple ${sub ? rawArgs[0] + " " : ""}--help" for usage\n`);
+    if (verbose && err instanceof Error && err.stack) writeErr(err.stack + "\n");
+    else if (code === 1) writeErr("hint: this is a bug in ripple; run again with --verbose for details\n");
     return code;
   }
 }

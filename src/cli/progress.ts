@@ -3,6 +3,7 @@
 
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { writeErr, writeOut } from "./output.ts";
 
 export type OutputMode = "tty" | "plain" | "json" | "quiet";
 
@@ -12,7 +13,7 @@ const JSON_INTERVAL_MS = 1000;
 
 /** Writes one JSON event line to stdout. */
 export function emitJson(event: string, fields: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify({ event, time: new Date().toISOString(), ...fields }) + "\n");
+  writeOut(JSON.stringify({ event, time: new Date().toISOString(), ...fields }) + "\n");
 }
 
 export function progressLine(s: TorrentStats): string {
@@ -54,13 +55,13 @@ export function reportProgress(torrent: Torrent, mode: OutputMode): () => void {
     if (mode === "json") emitJson("progress", statsJson(s));
     else if (mode === "tty") {
       const line = progressLine(s);
-      process.stderr.write("\r" + line + " ".repeat(Math.max(0, lastLength - line.length)));
+      writeErr("\r" + line + " ".repeat(Math.max(0, lastLength - line.length)));
       lastLength = line.length;
-    } else process.stderr.write(progressLine(s) + "\n");
+    } else writeErr(progressLine(s) + "\n");
   };
   const timer = setInterval(render, interval);
   return () => {
     clearInterval(timer);
-    if (mode === "tty" && lastLength > 0) process.stderr.write("\r" + " ".repeat(lastLength) + "\r");
+    if (mode === "tty" && lastLength > 0) writeErr("\r" + " ".repeat(lastLength) + "\r");
   };
 }

@@ -11,6 +11,7 @@ import { loadTorrentFile } from "./load-torrent.ts";
 import { emitJson, reportProgress, statsJson, type OutputMode } from "./progress.ts";
 import { onStopSignal, type StopSignal } from "./signals.ts";
 import type { TorrentRunOptions } from "./torrent-args.ts";
+import { writeErr } from "./output.ts";
 
 /** When seeding ends: never (until a signal), or at a ratio or after a time, whichever comes first. */
 export interface SeedPolicy {
@@ -39,7 +40,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     const files = meta.files.filter((f) => !f.isPad).length;
     emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files, port: client.port });
   } else if (mode !== "quiet") {
-    process.stderr.write(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
+    writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
   }
   const torrent = client.addTorrent(meta, { outDir: o.outDir, peers: o.peers, noTrackers: o.noTrackers });
   watchTorrent(torrent, mode, log);
@@ -114,5 +115,5 @@ function seedLimits(p: SeedPolicy): string {
 
 function report(mode: OutputMode, event: string, message: string, stats: TorrentStats, seconds?: number): void {
   if (mode === "json") emitJson(event, { ...statsJson(stats), ...(seconds === undefined ? {} : { seconds }) });
-  else if (mode !== "quiet") process.stderr.write(message + "\n");
+  else if (mode !== "quiet") writeErr(message + "\n");
 }

@@ -41,6 +41,8 @@ export class Picker {
   readonly have: Bitfield;
   readonly availability: Uint16Array;
   readonly inProgress = new Map<number, PieceState>();
+  /** Buffers of verified pieces, ready for reuse. */
+  readonly #spare: Uint8Array[] = [];
   readonly #opts: PickerOptions;
   readonly #random: () => number;
   #order: Int32Array = new Int32Array(0);
@@ -108,10 +110,16 @@ export class Picker {
     this.inProgress.get(index)?.release(block);
   }
 
-  /** Records a verified piece (downloaded or found on disk). */
+  /**
+   * Records a verified piece (downloaded or found on disk). Its buffer is recycled for the next piece,
+   * so in-flight memory stays at maxInProgress buffers instead of one garbage buffer per piece.
+   */
   markVerified(index: number): void {
     this.have.set(index);
+    const piece = this.inProgress.get(index);
+    if (!piece) return;
     this.inProgress.delete(index);
+    if (this.#spare.length < this.#opts.maxInProgress) this.#spare.push(piece.buffer);
   }
 
   /** A piece failed its hash: it goes back to the pool whole. */
@@ -159,7 +167,9 @@ export class Picker {
     for (let k = this.#cursor; k < order.length; k++) {
       const i = order[k]!;
       if (this.have.has(i) || this.inProgress.has(i) || !peerHas.has(i)) continue;
-      const piece = new PieceState(i, this.#opts.pieceLengthAt(i));
+      const length = this.#opts.pieceLengthAt(i);
+      const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1]!.buffer.byteLength >= length ? this.#spare.pop() : undefined;
+      const piece = new PieceState(i, length, spare && new Uint8Array(spare.buffer, 0, spare.buffer.byteLength));
       this.inProgress.set(i, piece);
       return piece;
     }

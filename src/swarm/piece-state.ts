@@ -17,11 +17,12 @@ export class PieceState {
   /** No block below this index is free (neither requested nor received). */
   firstFree = 0;
 
-  constructor(index: number, lengthBytes: number) {
+  /** `buffer`, when given, is reused (a recycled piece buffer at least `lengthBytes` long). */
+  constructor(index: number, lengthBytes: number, buffer?: Uint8Array) {
     this.index = index;
     this.lengthBytes = lengthBytes;
     this.blocks = blockCount(lengthBytes);
-    this.buffer = new Uint8Array(lengthBytes);
+    this.buffer = buffer ? buffer.subarray(0, lengthBytes) : new Uint8Array(lengthBytes);
     this.requested = new Uint8Array(this.blocks);
     this.received = new Uint8Array(this.blocks);
     this.sources = new Array(this.blocks);

@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { loadTorrentFile } from "../load-torrent.ts";
 import { formatBytes } from "../format.ts";
+import { writeOut } from "../output.ts";
 
 export const infoCommand = defineCommand({
   meta: { name: "info", description: "Show what a .torrent file holds" },
@@ -31,7 +32,7 @@ export const infoCommand = defineCommand({
         creationDate: meta.creationDate ?? null,
         files: files.map(({ index, path, lengthBytes }) => ({ index, path, lengthBytes })),
       };
-      process.stdout.write(JSON.stringify(out) + "\n");
+      writeOut(JSON.stringify(out) + "\n");
       return;
     }
     const lines = [
@@ -49,6 +50,6 @@ export const infoCommand = defineCommand({
     lines.push(`files (${files.length}):`);
     const width = String(files.length).length;
     for (const f of files) lines.push(`  ${String(f.index).padStart(width)}  ${formatBytes(f.lengthBytes).padStart(10)}  ${f.path}`);
-    process.stdout.write(lines.join("\n") + "\n");
+    writeOut(lines.join("\n") + "\n");
   },
 });
