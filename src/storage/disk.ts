@@ -1,7 +1,7 @@
 // Disk storage of one torrent: positioned reads and writes of pieces across file spans (node:fs).
 // Shell: the only file in storage/ that touches the file system. Pad files (BEP 47) are never written.
 
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, write } from "node:fs";
 import { dirname } from "node:path";
 import { StorageError, errorMessage } from "../util/index.ts";
 import { pieceLengthAt, pieceSpans, type Metainfo } from "../metainfo/index.ts";
@@ -9,8 +9,11 @@ import { filePaths } from "./paths.ts";
 
 /** Storage of piece data; the swarm writes verified pieces and reads pieces to verify or serve. */
 export interface Storage {
-  /** Writes a whole verified piece (one positioned write per file span). */
-  writePiece(index: number, data: Uint8Array): void;
+  /**
+   * Writes a whole verified piece (one positioned write per file span) off the event loop; `data` must
+   * stay untouched until the promise settles.
+   */
+  writePiece(index: number, data: Uint8Array): Promise<void>;
   /** Reads a piece into `into` (or a new buffer); bytes of missing files read as zeros. */
   readPiece(index: number, into?: Uint8Array): Uint8Array;
   /** Reads `length` bytes at `begin` inside piece `index`. */
@@ -32,17 +35,25 @@ export class DiskStorage implements Storage {
     this.paths = filePaths(meta, outDir);
   }
 
-  writePiece(index: number, data: Uint8Array): void {
+  async writePiece(index: number, data: Uint8Array): Promise<void> {
+    const writes: Promise<void>[] = [];
     for (const span of pieceSpans(this.#meta, index)) {
       if (span.file.isPad) continue;
       const fd = this.#open(span.fileIndex, true)!;
-      let done = 0;
-      while (done < span.lengthBytes) {
-        const n = this.#io("write", span.fileIndex, () =>
-          writeSync(fd, data, span.rangeOffset + done, span.lengthBytes - done, span.fileOffset + done),
-        );
-        done += n;
-      }
+      writes.push(this.#writeAll(fd, span.fileIndex, data.subarray(span.rangeOffset, span.rangeOffset + span.lengthBytes), span.fileOffset));
+    }
+    await Promise.all(writes);
+  }
+
+  /** Positioned write of all of `data`, continuing after short writes. */
+  async #writeAll(fd: number, fileIndex: number, data: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      done += await new Promise<number>((resolve, reject) =>
+        write(fd, data, done, data.length - done, position + done, (err, written) =>
+          err ? reject(this.#error("write", fileIndex, err)) : resolve(written),
+        ),
+      );
     }
   }
 
@@ -119,9 +130,13 @@ export class DiskStorage implements Storage {
     try {
       return op();
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      const reason = code === "ENOSPC" ? "disk full" : code === "EACCES" || code === "EPERM" ? "permission denied" : errorMessage(err);
-      throw new StorageError(`cannot ${what} ${this.paths[fileIndex]}: ${reason}`, { cause: err });
+      throw this.#error(what, fileIndex, err);
     }
+  }
+
+  #error(what: string, fileIndex: number, err: unknown): StorageError {
+    const code = (err as { code?: string }).code;
+    const reason = code === "ENOSPC" ? "disk full" : code === "EACCES" || code === "EPERM" ? "permission denied" : errorMessage(err);
+    return new StorageError(`cannot ${what} ${this.paths[fileIndex]}: ${reason}`, { cause: err });
   }
 }

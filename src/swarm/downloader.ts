@@ -16,6 +16,8 @@ import type { TokenBucket } from "./token-bucket.ts";
 /** Blocks nobody asked for that a peer may send before it is dropped. */
 const MAX_UNREQUESTED_BLOCKS = 64;
 const REQUEST_FRAME_BYTES = 17;
+/** Requests sent together once a deep pipeline has this many free slots. */
+const REFILL_BATCH = 16;
 
 export interface DownloaderContext {
   readonly meta: Metainfo;
@@ -29,6 +31,8 @@ export interface DownloaderContext {
   downloading(): boolean;
   /** A piece was verified and written. */
   onVerified(index: number, lengthBytes: number): void;
+  /** A piece could not be written (disk full, permissions): fatal for the torrent. */
+  onError(err: unknown): void;
   onHashFailed(index: number): void;
   ban(key: string, reason: string): void;
   /** Asks to be called back (fillAll) after `ms`, when the download rate limit allows more. */
@@ -40,6 +44,8 @@ export class Downloader {
   readonly down = new RateMeter();
   readonly #ctx: DownloaderContext;
   readonly #smartBan = new SmartBan();
+  /** Piece writes in flight. */
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(ctx: DownloaderContext, maxInProgress: number) {
     this.#ctx = ctx;
@@ -112,6 +118,8 @@ export class Downloader {
       for (const i of peer.allowedFast) if (peer.has.has(i)) has.set(i);
     }
     let want = peer.depth - peer.requests.size;
+    // Top up in batches, not one request per arriving block: fewer, larger socket writes.
+    if (want < Math.min(REFILL_BATCH, Math.ceil(peer.depth / 4)) && peer.requests.size > 0) return;
     const bucket = this.#ctx.bucket;
     if (bucket && want > 0) {
       const now = this.#ctx.clock.now();
@@ -164,8 +172,10 @@ export class Downloader {
     peer.lastProgressAt = this.#ctx.clock.now();
     peer.snubbed = false;
     if (piece.requested[block]! > 0) piece.requested[block]!--;
-    if (piece.store(block, data, peer.key) && this.picker.endgame) this.#cancelDuplicates(peer, index, begin, key, data.length);
-    if (piece.complete) this.#completePiece(piece);
+    if (piece.store(block, data, peer.key)) {
+      if (this.picker.endgame) this.#cancelDuplicates(peer, index, begin, key, data.length);
+      if (piece.complete) this.#completePiece(piece);
+    }
     this.fill(peer);
   }
 
@@ -185,9 +195,24 @@ export class Downloader {
       this.fillAll();
       return;
     }
-    this.#ctx.storage.writePiece(index, buffer);
-    this.picker.markVerified(index);
     for (const key of this.#smartBan.onVerified(index, buffer)) this.#ctx.ban(key, "sent corrupt data");
+    // The piece stays in progress (every block received, nothing to request) until it is on disk: only
+    // then is it announced with `have` and served, and its buffer reused.
+    const written = this.#ctx.storage.writePiece(index, buffer).then(
+      () => this.#onWritten(index, buffer.length),
+      (err: unknown) => this.#ctx.onError(err),
+    );
+    this.#writes.add(written);
+    void written.finally(() => this.#writes.delete(written));
+  }
+
+  /** Resolves once every piece write started so far has settled. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#writes]);
+  }
+
+  #onWritten(index: number, lengthBytes: number): void {
+    this.picker.markVerified(index);
     const have = encodeHave(index);
     for (const peer of this.#ctx.peers()) {
       if (peer.has.has(index)) {
@@ -197,6 +222,6 @@ export class Downloader {
         peer.conn.send(have);
       }
     }
-    this.#ctx.onVerified(index, buffer.length);
+    this.#ctx.onVerified(index, lengthBytes);
   }
 }

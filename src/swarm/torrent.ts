@@ -145,6 +145,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         },
         ban: (key, reason) => this.#ban(key, reason),
         wakeAfter: (ms) => this.#wakeAfter(ms),
+        onError: (err) => this.#fail(err),
       },
       Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
     );
@@ -234,7 +235,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (const conn of [...this.#peers.keys(), ...this.#pending]) conn.close("torrent stopped");
     this.#cache.clear();
     try {
-      await this.#announcer?.stop();
+      await Promise.all([this.#announcer?.stop(), this.#downloader.flush()]);
     } finally {
       this.#storage.close();
     }

@@ -52,14 +52,14 @@ describe("DiskStorage", () => {
     { path: ["d"], length: 7 },
   ];
 
-  test("writes pieces across file boundaries, skips pad files, creates empty files on finalize", () => {
+  test("writes pieces across file boundaries, skips pad files, creates empty files on finalize", async () => {
     const meta = layout(files);
     const out = tempDir();
     const storage = new DiskStorage(meta, out);
     const all = bytes(25, 1);
     all.fill(0, 15, 18); // pad bytes are zeros
     for (let i = 0; i < meta.pieceCount; i++) {
-      storage.writePiece(i, all.subarray(i * 8, Math.min(25, i * 8 + 8)));
+      await storage.writePiece(i, all.subarray(i * 8, Math.min(25, i * 8 + 8)));
     }
     storage.finalize();
     storage.close();
@@ -71,13 +71,13 @@ describe("DiskStorage", () => {
     expect([...readFileSync(join(root, "d"))]).toEqual([...all.subarray(18, 25)]);
   });
 
-  test("reads back pieces and blocks, with missing files and pad files as zeros", () => {
+  test("reads back pieces and blocks, with missing files and pad files as zeros", async () => {
     const meta = layout(files);
     const out = tempDir();
     const storage = new DiskStorage(meta, out);
     expect(storage.hasExistingData()).toBe(false);
     const piece1 = bytes(8, 100);
-    storage.writePiece(1, piece1); // bytes 8..16: end of c, then one pad byte
+    await storage.writePiece(1, piece1); // bytes 8..16: end of c, then one pad byte
     expect(storage.hasExistingData()).toBe(true);
     const back = storage.readPiece(1);
     expect([...back.subarray(0, 7)]).toEqual([...piece1.subarray(0, 7)]);
@@ -87,22 +87,22 @@ describe("DiskStorage", () => {
     storage.close();
   });
 
-  test("a single-file torrent is written to <out>/<name>", () => {
+  test("a single-file torrent is written to <out>/<name>", async () => {
     const meta = layout([{ path: ["t"], length: 10 }], 8, false);
     const out = tempDir();
     const storage = new DiskStorage(meta, out);
-    storage.writePiece(0, bytes(8, 0));
-    storage.writePiece(1, bytes(2, 8));
+    await storage.writePiece(0, bytes(8, 0));
+    await storage.writePiece(1, bytes(2, 8));
     storage.close();
     expect([...readFileSync(join(out, "t"))]).toEqual([...bytes(10, 0)]);
     expect(filePaths(meta, out)).toEqual([join(out, "t")]);
   });
 
-  test("an unwritable output directory is a StorageError naming the file", () => {
+  test("an unwritable output directory is a StorageError naming the file", async () => {
     const meta = layout([{ path: ["x"], length: 4 }], 8, true);
     const out = tempDir();
     Bun.spawnSync(["sh", "-c", `touch ${join(out, "t")}`]); // a file where the directory should be
     const storage = new DiskStorage(meta, out);
-    expect(() => storage.writePiece(0, bytes(4, 0))).toThrow(/cannot open .*t\/x/);
+    await expect(storage.writePiece(0, bytes(4, 0))).rejects.toThrow(/cannot open .*t\/x/);
   });
 });
