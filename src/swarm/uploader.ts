@@ -4,7 +4,7 @@
 
 import { WireError } from "../util/index.ts";
 import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { encodeMessage, encodePieceHeader, type Bitfield } from "../wire/index.ts";
+import { PIECE_HEADER_LENGTH, encodeMessage, encodePieceHeader, type Bitfield } from "../wire/index.ts";
 import type { PeerState } from "./peer-state.ts";
 import type { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";
@@ -16,6 +16,8 @@ import type { TokenBucket } from "./token-bucket.ts";
 export const MAX_QUEUED_REQUESTS = 2000;
 /** Bytes a peer's socket may hold unsent before we wait for `drain` (backpressure). */
 export const UPLOAD_HIGH_WATER_BYTES = 1 << 20;
+/** Most block bytes copied into one send. */
+const UPLOAD_BATCH_BYTES = 256 * 1024;
 
 export interface UploaderContext {
   readonly meta: Metainfo;
@@ -75,22 +77,38 @@ export class Uploader {
     peer.conn.send(encodeMessage({ type: "unchoke" }));
   }
 
-  /** Sends queued blocks while the socket has room and the rate limit allows. */
+  /**
+   * Sends queued blocks while the socket has room and the rate limit allows. Blocks go out in batches of
+   * up to UPLOAD_BATCH_BYTES copied into one frame buffer: one socket write instead of two per block.
+   */
   serve(peer: PeerState): void {
     const { cache, bucket } = this.#ctx;
     const q = peer.uploadQueue;
     let served = 0;
     while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes < UPLOAD_HIGH_WATER_BYTES) {
-      const r = q[served]!;
-      if (bucket && !bucket.tryTake(r.length, this.#ctx.now())) {
-        this.#ctx.wakeAfter(bucket.waitMs(r.length, this.#ctx.now()));
-        break;
+      let count = 0;
+      let bytes = 0;
+      while (served + count < q.length && bytes < UPLOAD_BATCH_BYTES) {
+        const r = q[served + count]!;
+        if (bucket && !bucket.tryTake(r.length, this.#ctx.now())) {
+          this.#ctx.wakeAfter(bucket.waitMs(r.length, this.#ctx.now()));
+          break;
+        }
+        count++;
+        bytes += PIECE_HEADER_LENGTH + r.length;
       }
-      served++;
-      peer.conn.send(encodePieceHeader(r.index, r.begin, r.length));
-      peer.conn.send(cache.block(r.index, r.begin, r.length));
-      peer.conn.uploadedBytes += r.length;
-      this.#ctx.onUploaded(peer, r.length);
+      if (count === 0) break;
+      const out = new Uint8Array(bytes);
+      let at = 0;
+      for (const r of q.slice(served, served + count)) {
+        out.set(encodePieceHeader(r.index, r.begin, r.length), at);
+        out.set(cache.block(r.index, r.begin, r.length), at + PIECE_HEADER_LENGTH);
+        at += PIECE_HEADER_LENGTH + r.length;
+        peer.conn.uploadedBytes += r.length;
+        this.#ctx.onUploaded(peer, r.length);
+      }
+      peer.conn.send(out);
+      served += count;
     }
     if (served > 0) q.splice(0, served);
   }

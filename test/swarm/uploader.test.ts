@@ -13,15 +13,20 @@ function fakePeer(fast: boolean) {
   const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, send: (b: Uint8Array) => void sent.push(b) };
   const peer = new PeerState(conn as unknown as PeerConnection, "127.0.0.1:1", fixture.meta.pieceCount, 0);
   peer.fast = fast;
-  /** Sent frames decoded; a piece header and its block arrive as two sends and are joined here. */
+  /** Every frame sent, decoded (several piece frames may share one send). */
   const messages = () => {
     const out: string[] = [];
-    for (let i = 0; i < sent.length; i++) {
-      const frame = sent[i]!;
-      const m = decodeMessage(frame[4]!, frame.subarray(5));
-      if (m.type === "piece") {
-        out.push(`piece ${m.index}:${m.begin}+${sent[++i]!.length}`);
-      } else out.push("index" in m ? `${m.type} ${m.index}` : m.type);
+    for (const chunk of sent) {
+      const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      for (let at = 0; at < chunk.length; at += 4 + view.getUint32(at)) {
+        const frame = chunk.subarray(at + 4, at + 4 + view.getUint32(at));
+        const m = decodeMessage(frame[0]!, frame.subarray(1));
+        if (m.type === "piece") {
+          const start = m.index * fixture.meta.pieceLength + m.begin;
+          const intact = Bun.hash(m.block) === Bun.hash(fixture.data.subarray(start, start + m.block.length));
+          out.push(`piece ${m.index}:${m.begin}+${m.block.length}${intact ? "" : " (wrong bytes)"}`);
+        } else out.push("index" in m ? `${m.type} ${m.index}` : m.type);
+      }
     }
     return out;
   };
