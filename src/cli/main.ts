@@ -3,6 +3,7 @@
 
 import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
 import { VERSION } from "../version.ts";
+import { createCommand } from "./commands/create.ts";
 import { downloadCommand } from "./commands/download.ts";
 import { infoCommand } from "./commands/info.ts";
 import { seedCommand } from "./commands/seed.ts";
@@ -11,6 +12,7 @@ import { checkUnknownOptions } from "./unknown-options.ts";
 import { writeErr, writeOut } from "./output.ts";
 
 const subCommands: Record<string, CommandDef<any>> = {
+  create: createCommand,
   download: downloadCommand,
   info: infoCommand,
   seed: seedCommand,

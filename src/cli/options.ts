@@ -1,13 +1,8 @@
 // Shared parsing of CLI option values: repeated flags, integers, peer addresses. Pure.
 
+import type { ArgsDef } from "citty";
+import { parseArgs } from "node:util";
 import { RippleError, parsePeerAddress, type PeerAddress } from "../util/index.ts";
-
-/** citty gives a repeated string flag as an array and a single one as a string. */
-export function listOption(value: unknown): string[] {
-  if (value === undefined || value === null || value === false) return [];
-  if (Array.isArray(value)) return value.map(String);
-  return [String(value)];
-}
 
 export function intOption(name: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -19,8 +14,8 @@ export function intOption(name: string, value: unknown, min: number, max: number
   return n;
 }
 
-export function peerOptions(value: unknown): PeerAddress[] {
-  return listOption(value).map((text) => {
+export function peerOptions(values: readonly string[]): PeerAddress[] {
+  return values.map((text) => {
     try {
       return parsePeerAddress(text);
     } catch (err) {
@@ -62,4 +57,24 @@ export function numberOption(name: string, value: unknown, min: number): number 
   const n = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || n < min) throw new RippleError("USAGE", `--${name}: expected a number of at least ${min}, got "${text}"`);
   return n;
+}
+
+/**
+ * Every value of a repeatable string option, in order. citty (through node:util parseArgs without
+ * `multiple`) keeps only the last one, so the raw arguments are parsed again here with `multiple` set.
+ */
+export function repeatedOption<A extends ArgsDef>(defs: A, rawArgs: readonly string[], name: keyof A & string): string[] {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
+  for (const [key, def] of Object.entries(defs)) {
+    if (def.type === "positional") continue;
+    const alias = "alias" in def ? [def.alias ?? []].flat()[0] : undefined;
+    const short = alias !== undefined && alias.length === 1 ? alias : undefined;
+    const type = def.type === "boolean" ? "boolean" : "string";
+    options[key] = { type, ...(type === "string" && { multiple: true }), ...(short && { short }) };
+  }
+  // citty drops every --no-X before parsing (it means X = false); do the same so they are not read as values.
+  const args = rawArgs.filter((a) => !a.startsWith("--no-"));
+  const { values } = parseArgs({ args, options, allowPositionals: true, strict: false });
+  const value = values[name];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }

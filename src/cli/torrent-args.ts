@@ -4,7 +4,7 @@
 import type { ArgsDef } from "citty";
 import type { ClientOptions } from "../client.ts";
 import type { PeerAddress } from "../util/index.ts";
-import { intOption, peerOptions, rateOption } from "./options.ts";
+import { intOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
 import type { OutputMode } from "./progress.ts";
 
 export const torrentArgs = {
@@ -34,12 +34,12 @@ export interface TorrentRunOptions {
 }
 
 /** Validates the shared options; throws RippleError("USAGE") naming the bad one. */
-export function parseTorrentArgs(args: Parsed): TorrentRunOptions {
+export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): TorrentRunOptions {
   const mode: OutputMode = args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
   return {
     torrentPath: String(args.torrent),
     outDir: String(args.output ?? "."),
-    peers: peerOptions(args.peer),
+    peers: peerOptions(repeatedOption(torrentArgs, rawArgs, "peer")),
     noTrackers: args["no-trackers"] === true,
     mode,
     verbose: args.verbose === true,

@@ -1,4 +1,5 @@
-// metainfo: .torrent parsing and validation, piece/block/file geometry.
+// metainfo: .torrent parsing and validation, torrent creation, piece/block/file geometry.
 export * from "./types.ts";
 export * from "./geometry.ts";
 export * from "./parse.ts";
+export * from "./create.ts";

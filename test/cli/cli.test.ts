@@ -162,6 +162,19 @@ describe("ripple (compiled)", () => {
       }
     });
 
+    test("every --peer is used: two seeders holding half the pieces each", async () => {
+      const t = { infoHash: multi.meta.infoHash, pieceLength: multi.meta.pieceLength, totalLength: multi.meta.totalLength, data: multi.data };
+      const pieces = [...Array(multi.meta.pieceCount).keys()];
+      const id = (n: number) => new TextEncoder().encode(`-FK0001-half${String(n).padStart(8, "0")}`);
+      using even = startFakeSeeder(t, { have: pieces.filter((i) => i % 2 === 0), peerId: id(0) });
+      using odd = startFakeSeeder(t, { have: pieces.filter((i) => i % 2 === 1), peerId: id(1) });
+      const r = await ripple(["download", "multi.torrent", "-o", "out-two", "--port", "0", "--peer", `127.0.0.1:${even.port}`, "--peer", `127.0.0.1:${odd.port}`, "--no-trackers", "--quiet"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(even.stats.blocksServed).toBeGreaterThan(0);
+      expect(odd.stats.blocksServed).toBeGreaterThan(0);
+    });
+
     test("plain output ends with a done line on stderr, nothing on stdout", async () => {
       const r = await ripple(["download", "multi.torrent", "-o", "out-plain", "--port", "0", "--peer", `127.0.0.1:${seeder.port}`, "--no-trackers"]);
       expect(r.code).toBe(0);

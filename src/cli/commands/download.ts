@@ -14,8 +14,8 @@ export const downloadCommand = defineCommand({
     "seed-ratio": { type: "string", description: "With --seed: stop once uploaded / size reaches this, e.g. 1.0" },
     "seed-time": { type: "string", description: "With --seed: stop after seeding this long, e.g. 30m or 1h" },
   },
-  async run({ args }) {
-    const options = parseTorrentArgs(args);
+  async run({ args, rawArgs }) {
+    const options = parseTorrentArgs(args, rawArgs);
     const ratio = numberOption("seed-ratio", args["seed-ratio"], 0);
     const timeMs = durationOption("seed-time", args["seed-time"]);
     await runTorrent(options, { seed: args.seed === true || ratio !== undefined || timeMs !== undefined, ratio, timeMs });

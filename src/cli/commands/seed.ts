@@ -13,8 +13,8 @@ export const seedCommand = defineCommand({
     "seed-ratio": { type: "string", description: "Stop once uploaded / size reaches this, e.g. 2.0" },
     "seed-time": { type: "string", description: "Stop after seeding this long, e.g. 30m or 1h" },
   },
-  async run({ args }) {
-    const options = parseTorrentArgs(args);
+  async run({ args, rawArgs }) {
+    const options = parseTorrentArgs(args, rawArgs);
     const ratio = numberOption("seed-ratio", args["seed-ratio"], 0);
     const timeMs = durationOption("seed-time", args["seed-time"]);
     await runTorrent(options, { seed: true, requireComplete: true, ratio, timeMs });

@@ -1,0 +1,198 @@
+// `ripple create <path>`: make a .torrent from a file or directory (BEP 3; BEP 12 tiers, BEP 19 web
+// seeds, BEP 27 private). Shell: walks and hashes through storage, writes the file, reports progress.
+
+import { defineCommand, type ArgsDef } from "citty";
+import { writeFile } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import {
+  autoPieceLength,
+  checkTorrentName,
+  encodeTorrent,
+  parseMetainfo,
+  parsePieceLength,
+  parseTrackerTiers,
+  parseWebSeeds,
+} from "../../metainfo/index.ts";
+import { hashSourceFiles, listSourceFiles } from "../../storage/index.ts";
+import { RippleError, StorageError, errorMessage } from "../../util/index.ts";
+import { EXIT } from "../exit-codes.ts";
+import { formatBytes, formatRate } from "../format.ts";
+import { repeatedOption } from "../options.ts";
+import { emitJson, type OutputMode } from "../progress.ts";
+import { writeErr, writeOut } from "../output.ts";
+import { onStopSignal } from "../signals.ts";
+
+const TTY_INTERVAL_MS = 200;
+const JSON_INTERVAL_MS = 1000;
+
+const ARGS = {
+  path: { type: "positional", description: "File or directory to share", required: true },
+  output: { type: "string", alias: "o", description: "Where to write the .torrent (default ./<name>.torrent)" },
+  tracker: { type: "string", alias: "t", description: "Tracker URL, http(s):// or udp:// (repeatable: one tier each; commas join URLs into one tier)" },
+  "piece-length": { type: "string", description: "auto, or a power of two from 16K to 256M such as 256K or 1M (default auto: at most 2048 pieces)" },
+  private: { type: "boolean", alias: "p", description: "Set the private flag (BEP 27): trackers only, no DHT or peer exchange" },
+  "web-seed": { type: "string", alias: "w", description: "Web seed URL, http(s):// (BEP 19; repeatable)" },
+  comment: { type: "string", alias: "c", description: "Comment stored in the .torrent" },
+  date: { type: "boolean", default: true, description: "Write the creation date (--no-date leaves it out)" },
+  name: { type: "string", alias: "n", description: "Torrent name (default: the base name of <path>)" },
+  force: { type: "boolean", alias: "f", description: "Overwrite the output file if it exists" },
+  quiet: { type: "boolean", alias: "q", description: "Print only errors" },
+  json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
+  verbose: { type: "boolean", alias: "V", description: "Show stacks on errors" },
+} satisfies ArgsDef;
+
+export const createCommand = defineCommand({
+  meta: { name: "create", description: "Make a .torrent file from a file or directory" },
+  args: ARGS,
+  async run({ args, rawArgs }) {
+    const mode: OutputMode = args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
+    const pieceOption = parsePieceLength(args["piece-length"] ?? "auto");
+    const trackerTiers = parseTrackerTiers(repeatedOption(ARGS, rawArgs, "tracker"));
+    const webSeeds = parseWebSeeds(repeatedOption(ARGS, rawArgs, "web-seed"));
+    const name = torrentName(args.path, args.name);
+    const outPath = resolve(args.output ?? `${name}.torrent`);
+    if (!args.force && (await Bun.file(outPath).exists())) throw outputExists(args.output ?? `${name}.torrent`);
+
+    const tree = await listSourceFiles(args.path, { exclude: outPath });
+    for (const path of tree.skipped) warn(mode, `skipped ${path}: not a regular file or a directory`);
+    if (tree.totalBytes === 0) {
+      const what = tree.files.length === 0 ? "no files" : "only empty files";
+      throw new RippleError("USAGE", `nothing to share: ${args.path} holds ${what}, and a torrent needs at least one byte`);
+    }
+    const pieceLength = pieceOption === "auto" ? autoPieceLength(tree.totalBytes) : pieceOption;
+
+    const abort = new AbortController();
+    let stoppedBy: string | undefined;
+    const offSignals = onStopSignal((signal) => {
+      stoppedBy = signal;
+      abort.abort();
+    });
+    const progress = progressReporter(mode, tree.totalBytes);
+    let pieceHashes: Uint8Array;
+    try {
+      pieceHashes = await hashSourceFiles(tree.files, pieceLength, { onProgress: progress.update, signal: abort.signal });
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+      if (mode === "json") emitJson("interrupted", { signal: stoppedBy });
+      else if (mode !== "quiet") writeErr(`stopped by ${stoppedBy}; no torrent written\n`);
+      process.exitCode = stoppedBy === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+      return;
+    } finally {
+      offSignals();
+      progress.stop();
+    }
+
+    const torrentBytes = encodeTorrent({
+      name,
+      multiFile: tree.multiFile,
+      files: tree.files,
+      pieceLength,
+      pieceHashes,
+      private: args.private,
+      trackerTiers,
+      webSeeds,
+      comment: args.comment,
+      creationDate: args.date ? Math.floor(Date.now() / 1000) : undefined,
+    });
+    // Reading our own output back is cheap and proves it is a torrent ripple (and so others) accepts.
+    const meta = parseMetainfo(torrentBytes);
+    try {
+      await writeFile(outPath, torrentBytes, { flag: args.force ? "w" : "wx" });
+    } catch (err) {
+      if ((err as { code?: string }).code === "EEXIST") throw outputExists(args.output ?? `${name}.torrent`);
+      throw new StorageError(`cannot write ${outPath}: ${writeReason(err)}`, { cause: err });
+    }
+
+    const seconds = progress.seconds();
+    if (mode === "json") {
+      emitJson("done", {
+        infoHash: meta.infoHashHex,
+        path: outPath,
+        name,
+        files: tree.files.length,
+        pieceCount: meta.pieceCount,
+        pieceLength,
+        totalBytes: meta.totalLength,
+        seconds,
+      });
+    } else if (mode !== "quiet") {
+      writeOut(
+        [
+          `created ${args.output ?? `${name}.torrent`}`,
+          `  name:      ${name} (${tree.files.length} file${tree.files.length === 1 ? "" : "s"}, ${formatBytes(meta.totalLength)})`,
+          `  pieces:    ${meta.pieceCount} x ${formatBytes(pieceLength)}, hashed in ${seconds.toFixed(1)}s` +
+            // A rate over a few milliseconds says nothing.
+            (seconds >= 0.1 ? ` (${formatRate(meta.totalLength / seconds)})` : ""),
+          `  info hash: ${meta.infoHashHex}`,
+        ].join("\n") + "\n",
+      );
+    }
+  },
+});
+
+/** `--name`, or the base name of the path; either must be usable as one path segment. */
+function torrentName(path: string, option: string | undefined): string {
+  const name = option ?? basename(resolve(path));
+  try {
+    checkTorrentName(name);
+  } catch (err) {
+    const where = option === undefined ? `cannot name the torrent after ${path} (pass --name)` : "--name";
+    throw new RippleError("USAGE", `${where}: ${errorMessage(err).replace(/^info\.name: /, "")}`, { cause: err });
+  }
+  return name;
+}
+
+const WRITE_REASONS: Record<string, string> = {
+  ENOENT: "no such directory",
+  ENOTDIR: "a parent is not a directory",
+  EISDIR: "is a directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOSPC: "no space left on device",
+  EROFS: "read-only file system",
+};
+
+function writeReason(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  return (code && WRITE_REASONS[code]) ?? errorMessage(err);
+}
+
+function outputExists(shown: string): RippleError {
+  return new RippleError("USAGE", `${shown} already exists; pass --force to overwrite it or -o to choose another file`);
+}
+
+function warn(mode: OutputMode, message: string): void {
+  if (mode === "json") emitJson("warning", { message });
+  else if (mode !== "quiet") writeErr(`warning: ${message}\n`);
+}
+
+/** Hashing progress: a live line on a TTY, a JSON event a second with --json, nothing otherwise. */
+function progressReporter(mode: OutputMode, totalBytes: number) {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const interval = mode === "tty" ? TTY_INTERVAL_MS : JSON_INTERVAL_MS;
+  let last = -Infinity;
+  let lineLength = 0;
+  return {
+    seconds,
+    update(bytesHashed: number): void {
+      if (mode !== "tty" && mode !== "json") return;
+      const now = performance.now();
+      if (now - last < interval || bytesHashed === totalBytes) return;
+      last = now;
+      const rate = bytesHashed / Math.max(seconds(), 0.001);
+      if (mode === "json") {
+        emitJson("progress", { bytesHashed, totalBytes, bytesPerSecond: Math.round(rate) });
+        return;
+      }
+      const pct = ((bytesHashed / totalBytes) * 100).toFixed(1).padStart(5);
+      const line = `hashing ${pct}%  ${formatBytes(bytesHashed)}/${formatBytes(totalBytes)}  ${formatRate(rate)}`;
+      writeErr("\r" + line + " ".repeat(Math.max(0, lineLength - line.length)));
+      lineLength = line.length;
+    },
+    stop(): void {
+      if (lineLength > 0) writeErr("\r" + " ".repeat(lineLength) + "\r");
+      lineLength = 0;
+    },
+  };
+}

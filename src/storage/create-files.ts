@@ -1,0 +1,276 @@
+// Reading the files of a torrent being created (BEP 3): walk a file or directory in mktorrent's order,
+// then SHA-1 every piece in one streaming pass. Shell: node:fs reads. It lives in storage/ rather than
+// metainfo/ because file I/O is storage's job; metainfo/create.ts stays pure and encodes the result.
+
+import { access, constants, lstat, open, readdir, stat, type FileHandle } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { StorageError, decodeUtf8Strict, decodeUtf8, errorMessage } from "../util/index.ts";
+
+/** A file to put in the torrent. */
+export interface SourceFile {
+  /** Path components below the torrent root (for a single file: its base name). */
+  readonly path: readonly string[];
+  /** Where to read it: the target joined with `path` (links are followed when reading). Used in messages. */
+  readonly diskPath: string;
+  readonly lengthBytes: number;
+}
+
+/** What {@link listSourceFiles} found. */
+export interface SourceTree {
+  /** The target's base name, the default torrent name. */
+  readonly name: string;
+  /** True when the target is a directory (the torrent gets `info.files`, even for one file). */
+  readonly multiFile: boolean;
+  /** Regular files in torrent order. */
+  readonly files: readonly SourceFile[];
+  readonly totalBytes: number;
+  /** Entries that are neither regular files nor directories (FIFOs, sockets, devices), left out. */
+  readonly skipped: readonly string[];
+}
+
+export interface ListOptions {
+  /** A file to leave out when the walk meets it (compared by device and inode), e.g. the .torrent being written. */
+  readonly exclude?: string;
+}
+
+/**
+ * Lists the files of `target`, following mktorrent 1.1 so both tools make the same infoHash:
+ * - order: byte-wise (strcmp) order of the whole relative path with "/" separators, so "a b/x" <
+ *   "a-b/x" < "a.txt" < "a/x" < "B/y" < "b.txt" (mktorrent's insertion sort; locale never matters);
+ * - hidden files and directories (names starting with ".") are included;
+ * - symbolic links are followed, to files and to directories; empty directories add nothing; empty
+ *   files are kept; FIFOs, sockets and devices are skipped (and reported in `skipped`).
+ * Where mktorrent would skip an unreadable file with a warning, this throws, since the torrent would
+ * silently lack it. A broken link, a link loop or a name that is not UTF-8 also throws a StorageError.
+ */
+export async function listSourceFiles(target: string, options: ListOptions = {}): Promise<SourceTree> {
+  const name = basename(resolve(target));
+  const excluded = options.exclude === undefined ? undefined : await statIfExists(options.exclude);
+  const top = await statEntry(target);
+  if (top.isFile()) {
+    await checkReadable(target);
+    const file = { path: [name], diskPath: target, lengthBytes: Number(top.size) };
+    return { name, multiFile: false, files: [file], totalBytes: file.lengthBytes, skipped: [] };
+  }
+  if (!top.isDirectory()) throw new StorageError(`cannot create a torrent from ${target}: not a regular file or a directory`);
+
+  const found: { file: SourceFile; key: Uint8Array }[] = [];
+  const skipped: string[] = [];
+  const walk = async (dir: string, rel: readonly string[], ancestors: ReadonlyMap<string, string>): Promise<void> => {
+    let names: Buffer[];
+    try {
+      names = await readdir(dir, { encoding: "buffer" });
+    } catch (err) {
+      throw readError(dir, err);
+    }
+    const entries = names.map((raw) => {
+      const text = decodeUtf8Strict(raw);
+      if (text === undefined) {
+        const lossy = join(dir, decodeUtf8(raw));
+        throw new StorageError(`cannot add ${lossy}: its name is not valid UTF-8, which torrent paths must be; rename it`);
+      }
+      return text;
+    });
+    // Stat a directory's entries together: large trees are bound by syscall latency, not CPU.
+    const stats = await Promise.all(entries.map((e) => statEntry(join(dir, e))));
+    for (let i = 0; i < entries.length; i++) {
+      const s = stats[i]!;
+      const path = [...rel, entries[i]!];
+      const diskPath = join(dir, entries[i]!);
+      if (s.isDirectory()) {
+        const id = `${s.dev}:${s.ino}`;
+        const loopsTo = ancestors.get(id);
+        if (loopsTo !== undefined) {
+          throw new StorageError(`cannot add ${diskPath}: symbolic link loop back to ${loopsTo}`);
+        }
+        await walk(diskPath, path, new Map([...ancestors, [id, diskPath]]));
+      } else if (s.isFile()) {
+        if (excluded !== undefined && s.dev === excluded.dev && s.ino === excluded.ino) continue;
+        await checkReadable(diskPath);
+        const file = { path, diskPath, lengthBytes: Number(s.size) };
+        found.push({ file, key: Buffer.from(path.join("/")) });
+      } else {
+        skipped.push(diskPath);
+      }
+    }
+  };
+  await walk(target, [], new Map([[`${top.dev}:${top.ino}`, target]]));
+  found.sort((a, b) => Buffer.compare(a.key, b.key));
+  const files = found.map((f) => f.file);
+  return { name, multiFile: true, files, totalBytes: files.reduce((n, f) => n + f.lengthBytes, 0), skipped: skipped.sort() };
+}
+
+type BigStats = Awaited<ReturnType<typeof statBig>>;
+
+function statBig(path: string) {
+  return stat(path, { bigint: true });
+}
+
+async function statIfExists(path: string): Promise<BigStats | undefined> {
+  try {
+    return await statBig(path);
+  } catch {
+    // Nothing there (or nothing we can stat), so nothing the walk could meet and have to leave out.
+    return undefined;
+  }
+}
+
+/** stat() that follows links, with a one-line error; a dangling link gets its own message. */
+async function statEntry(path: string): Promise<BigStats> {
+  try {
+    return await statBig(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT" && (await lstat(path).then((s) => s.isSymbolicLink(), () => false))) {
+      throw new StorageError(`cannot read ${path}: broken symbolic link`, { cause: err });
+    }
+    throw readError(path, err);
+  }
+}
+
+async function checkReadable(path: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    throw readError(path, err);
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ELOOP: "too many levels of symbolic links",
+  ENOTDIR: "not a directory",
+  EIO: "input/output error",
+};
+
+function readError(path: string, err: unknown): StorageError {
+  const code = (err as { code?: string }).code;
+  return new StorageError(`cannot read ${path}: ${(code && REASONS[code]) ?? errorMessage(err)}`, { cause: err });
+}
+
+/** Bytes read per call, in each of two buffers: large enough that syscalls cost little next to SHA-1. */
+export const HASH_READ_BYTES = 4 * 1024 * 1024;
+
+export interface HashOptions {
+  /** Called after each read buffer is hashed, with the bytes hashed so far. */
+  readonly onProgress?: (bytesHashed: number) => void;
+  /** Stops hashing between buffers; the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * SHA-1 of every `pieceLength` bytes of the files concatenated in order (BEP 3 `pieces`); pieces span
+ * file boundaries and the last one may be short. One pass: positioned reads into two reused buffers,
+ * the next read in flight while the current buffer is hashed, so the pass runs near SHA-1 speed.
+ * Throws a StorageError when a file cannot be read or its size changed since it was listed.
+ */
+export async function hashSourceFiles(files: readonly SourceFile[], pieceLength: number, options: HashOptions = {}): Promise<Uint8Array> {
+  if (!Number.isSafeInteger(pieceLength) || pieceLength <= 0) throw new RangeError(`piece length must be a positive integer, got ${pieceLength}`);
+  const totalBytes = files.reduce((n, f) => n + f.lengthBytes, 0);
+  const pieces = new Uint8Array(Math.ceil(totalBytes / pieceLength) * 20);
+  const reader = new SequentialReader(files.filter((f) => f.lengthBytes > 0));
+  const buffers = [new Uint8Array(HASH_READ_BYTES), new Uint8Array(HASH_READ_BYTES)] as const;
+  let hasher = new Bun.CryptoHasher("sha1");
+  let inPiece = 0;
+  let pieceIndex = 0;
+  let hashed = 0;
+  const finishPiece = () => {
+    pieces.set(hasher.digest() as Uint8Array, pieceIndex * 20);
+    pieceIndex++;
+    hasher = new Bun.CryptoHasher("sha1");
+    inPiece = 0;
+  };
+  let next: Promise<number> | undefined;
+  try {
+    let current = 0;
+    let filled = await reader.fill(buffers[0]);
+    while (filled > 0) {
+      options.signal?.throwIfAborted();
+      next = reader.fill(buffers[1 - current]!);
+      const buffer = buffers[current]!;
+      for (let offset = 0; offset < filled; ) {
+        const take = Math.min(filled - offset, pieceLength - inPiece);
+        hasher.update(buffer.subarray(offset, offset + take));
+        offset += take;
+        inPiece += take;
+        if (inPiece === pieceLength) finishPiece();
+      }
+      hashed += filled;
+      options.onProgress?.(hashed);
+      filled = await next;
+      current = 1 - current;
+    }
+    if (inPiece > 0) finishPiece();
+  } finally {
+    // Let a read still in flight settle before closing its file; its error, if any, is already moot.
+    await next?.catch(() => 0);
+    await reader.close();
+  }
+  return pieces;
+}
+
+/** Reads the files back to back into caller buffers, one file handle open at a time. */
+class SequentialReader {
+  readonly #files: readonly SourceFile[];
+  #index = 0;
+  #position = 0;
+  #handle: FileHandle | undefined;
+
+  constructor(files: readonly SourceFile[]) {
+    this.#files = files;
+  }
+
+  /** Fills `buffer` from where the last call stopped; returns the bytes read (less only at the end). */
+  async fill(buffer: Uint8Array): Promise<number> {
+    let filled = 0;
+    while (filled < buffer.length && this.#index < this.#files.length) {
+      const file = this.#files[this.#index]!;
+      const handle = this.#handle ?? (this.#handle = await this.#open(file));
+      const want = Math.min(buffer.length - filled, file.lengthBytes - this.#position);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, filled, want, this.#position));
+      } catch (err) {
+        throw readError(file.diskPath, err);
+      }
+      if (bytesRead === 0) throw changedError(file, this.#position);
+      filled += bytesRead;
+      this.#position += bytesRead;
+      if (this.#position === file.lengthBytes) {
+        await this.close();
+        this.#index++;
+        this.#position = 0;
+      }
+    }
+    return filled;
+  }
+
+  async #open(file: SourceFile): Promise<FileHandle> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file.diskPath, "r");
+    } catch (err) {
+      throw readError(file.diskPath, err);
+    }
+    const size = (await handle.stat()).size;
+    if (size !== file.lengthBytes) {
+      await handle.close();
+      throw changedError(file, size);
+    }
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+}
+
+function changedError(file: SourceFile, sizeBytes: number): StorageError {
+  return new StorageError(
+    `cannot read ${file.diskPath}: it changed while the torrent was being made (listed with ${file.lengthBytes} bytes, now ${sizeBytes})`,
+  );
+}
