@@ -16,6 +16,10 @@ export const EXIT = {
   DISK: 5,
   /** The data on disk does not match the torrent (e.g. `seed` over incomplete data). */
   VERIFY: 6,
+  /** `download --stall-timeout`: no data arrived for that long. */
+  STALLED: 7,
+  /** `--timeout`: the whole run took longer than allowed. */
+  TIMEOUT: 8,
   /** Interrupted by SIGINT (128 + 2). */
   INTERRUPTED: 130,
   /** Terminated by SIGTERM (128 + 15). */
@@ -40,6 +44,10 @@ export function exitCodeFor(err: unknown): number {
         return EXIT.DISK;
       case "VERIFY":
         return EXIT.VERIFY;
+      case "STALLED":
+        return EXIT.STALLED;
+      case "TIMEOUT":
+        return EXIT.TIMEOUT;
     }
   }
   if (err instanceof Error && err.name === "CLIError") return EXIT.USAGE;

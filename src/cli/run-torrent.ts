@@ -15,6 +15,10 @@ import { writeErr } from "./output.ts";
 
 /** When seeding ends: never (until a signal), or at a ratio or after a time, whichever comes first. */
 export interface SeedPolicy {
+  /** Give up (exit 7) when no piece data arrives for this long while downloading. */
+  stallTimeoutMs?: number;
+  /** Give up (exit 8) when the whole run takes longer than this. */
+  timeoutMs?: number;
   /** Seed after the download completes (`download --seed`) or from the start (`seed`). */
   seed: boolean;
   ratio?: number;
@@ -61,8 +65,20 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     }
     if (!policy.seed) resolve({ kind: "done" });
   });
+  let lastDownloaded = -1;
+  let lastProgressAt = performance.now();
   torrent.on("progress", (s) => {
-    if (doneAt === undefined) return;
+    if (doneAt === undefined) {
+      const now = performance.now();
+      if (s.downloadedBytes !== lastDownloaded) {
+        lastDownloaded = s.downloadedBytes;
+        lastProgressAt = now;
+      } else if (policy.stallTimeoutMs !== undefined && now - lastProgressAt >= policy.stallTimeoutMs) {
+        const message = `stalled: no data for ${formatDuration(policy.stallTimeoutMs / 1000)} at ${s.piecesDone} of ${s.pieceCount} pieces (${s.peers} peers connected, ${s.knownPeers} known)`;
+        resolve({ kind: "error", error: new RippleError("STALLED", message) });
+      }
+      return;
+    }
     if (policy.ratio !== undefined && s.uploadedBytes >= policy.ratio * s.totalBytes) resolve({ kind: "seeded", reason: "ratio" });
     if (policy.timeMs !== undefined && performance.now() - doneAt >= policy.timeMs) resolve({ kind: "seeded", reason: "time" });
   });
@@ -75,7 +91,16 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     });
   }
 
+  const deadline =
+    policy.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          const message = `timed out after ${formatDuration(policy.timeoutMs! / 1000)} (--timeout) at ${torrent.stats().piecesDone} of ${meta.pieceCount} pieces`;
+          resolve({ kind: "error", error: new RippleError("TIMEOUT", message) });
+        }, policy.timeoutMs);
+
   const outcome = await promise;
+  clearTimeout(deadline);
   stopProgress();
   await client.close();
   offSignals();

@@ -1,5 +1,5 @@
 // Disk storage of one torrent: positioned reads and writes of pieces across file spans (node:fs).
-// Shell: the only file in storage/ that touches the file system. Pad files (BEP 47) are never written.
+// Shell: opens, reads and writes the files of one torrent. Pad files (BEP 47) are never written.
 
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, write } from "node:fs";
 import { dirname } from "node:path";

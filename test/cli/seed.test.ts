@@ -155,3 +155,29 @@ describe("ripple download --seed", () => {
     }
   });
 });
+
+describe("ripple download gives up", () => {
+  test("--stall-timeout: a seeder that vanishes mid-download ends the run with exit 7", async () => {
+    // The seeder sends a few blocks, then drops the connection and stops listening.
+    const source = startFakeSeeder(
+      { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },
+      { dropAfterBlocks: 3 },
+    );
+    const run = start(["download", "shared.torrent", "-o", join(work, "dl-stall"), "--peer", `127.0.0.1:${source.port}`, "--no-trackers", "--stall-timeout", "2s"]);
+    await run.event("peer");
+    source.stop();
+    const { code, stderr } = await run.result;
+    expect(code).toBe(7);
+    expect(stderr).toMatch(/^ripple: stalled: no data for 2s at \d+ of 9 pieces/);
+  });
+
+  test("--timeout bounds the whole run with exit 8", async () => {
+    using stuck = startFakeSeeder(
+      { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },
+      { chokeAfterBlocks: 0 },
+    );
+    const { code, stderr } = await start(["download", "shared.torrent", "-o", join(work, "dl-timeout"), "--peer", `127.0.0.1:${stuck.port}`, "--no-trackers", "--timeout", "1s"]).result;
+    expect(code).toBe(8);
+    expect(stderr).toMatch(/^ripple: timed out after 1s \(--timeout\) at 0 of 9 pieces/);
+  });
+});

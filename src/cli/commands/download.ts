@@ -13,11 +13,19 @@ export const downloadCommand = defineCommand({
     seed: { type: "boolean", description: "Keep seeding after the download completes (until stopped, or a limit below)" },
     "seed-ratio": { type: "string", description: "With --seed: stop once uploaded / size reaches this, e.g. 1.0" },
     "seed-time": { type: "string", description: "With --seed: stop after seeding this long, e.g. 30m or 1h" },
+    "stall-timeout": { type: "string", description: "Give up (exit 7) when no data arrives for this long, e.g. 60s" },
+    timeout: { type: "string", description: "Give up (exit 8) when the whole run takes longer, e.g. 10m" },
   },
   async run({ args, rawArgs }) {
     const options = parseTorrentArgs(args, rawArgs);
     const ratio = numberOption("seed-ratio", args["seed-ratio"], 0);
     const timeMs = durationOption("seed-time", args["seed-time"]);
-    await runTorrent(options, { seed: args.seed === true || ratio !== undefined || timeMs !== undefined, ratio, timeMs });
+    await runTorrent(options, {
+      seed: args.seed === true || ratio !== undefined || timeMs !== undefined,
+      ratio,
+      timeMs,
+      stallTimeoutMs: durationOption("stall-timeout", args["stall-timeout"]),
+      timeoutMs: durationOption("timeout", args.timeout),
+    });
   },
 });
