@@ -122,6 +122,10 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
 
 function watchTorrent(torrent: Torrent, mode: OutputMode, log: Logger): void {
   torrent.on("warning", ({ message }) => (mode === "json" ? emitJson("warning", { message }) : log.warn(message)));
+  torrent.on("tracker", ({ url, peers }) => {
+    if (mode === "json") emitJson("tracker", { url, peers });
+    else log.debug(`tracker ${url}: ${peers} peers`);
+  });
   torrent.on("peer", (p) => {
     if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}) });
     else if (p.event === "banned") log.warn(`banned peer ${p.address}: ${p.reason}`);

@@ -70,6 +70,8 @@ export interface TorrentEvents extends Record<string, unknown> {
   piece: { index: number };
   peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
   warning: { message: string };
+  /** A tracker answered an announce (`url` without its query string) with this many peers. */
+  tracker: { url: string; peers: number };
   /** Once a second while running or seeding, and once more when done. */
   progress: TorrentStats;
   /** Every piece is verified and the files have their final size; the torrent goes on seeding. */
@@ -164,7 +166,10 @@ export class Torrent extends Emitter<TorrentEvents> {
     });
     this.#announcer = opts.createAnnouncer?.({
       getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.meta.totalLength - this.#verifiedBytes }),
-      onPeers: (peers) => this.addPeers(peers),
+      onPeers: (peers, source) => {
+        this.emit("tracker", { url: source, peers: peers.length });
+        this.addPeers(peers);
+      },
     });
   }
 
