@@ -1,9 +1,11 @@
-// Announcer contract and settings: the interfaces the swarm uses, injectable timers, options, defaults.
+// Announcer contract and settings: the interfaces the swarm uses, injectable timers, options, defaults
+// (HTTP and UDP trackers).
 // Types and constants only (plus the real-timer adapter); the behaviour lives in announcer.ts.
 
 import type { Clock, Logger, PeerAddress } from "../util/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import type { FetchFn } from "./http-request.ts";
+import type { UdpTrackerClient } from "./udp-request.ts";
 
 /** What finds peers for a torrent (the tracker announcer); the swarm only tells it how we are doing. */
 export interface Announcer {
@@ -43,6 +45,15 @@ export interface TrackerAnnouncerOptions {
   /** Schedule announces; request timeouts always use real timers since they bound real I/O. */
   readonly timers?: Timers;
   readonly fetch?: FetchFn;
+  /**
+   * Client for udp:// trackers (BEP 15); whoever passes one closes it. Default: our own, made on the first
+   * UDP announce and closed by stop(). A Client should share one so connection ids serve every torrent.
+   */
+  readonly udpClient?: UdpTrackerClient;
+  /** First retransmission delay of our own UDP client, doubling after each; default UDP_ANNOUNCE_RETRY_BASE_MS. */
+  readonly udpRetryBaseMs?: number;
+  /** Retransmissions per UDP exchange for our own client; the request timeout bounds them as well. */
+  readonly udpMaxRetries?: number;
   readonly timeoutMs?: number;
   readonly stopTimeoutMs?: number;
   readonly numWant?: number;
@@ -58,6 +69,11 @@ export interface TrackerAnnouncerOptions {
 
 /** Trackers answer in well under a second; 15 s covers slow ones without stalling a tier's failover. */
 export const DEFAULT_ANNOUNCE_TIMEOUT_MS = 15_000;
+/**
+ * BEP 15's first retransmission comes after 15 s, exactly when an announce times out, so one lost datagram
+ * would count the tracker as dead. Retransmitting after 3, 6 s (doubling) gives it two more tries first.
+ */
+export const UDP_ANNOUNCE_RETRY_BASE_MS = 3_000;
 /** `stopped` is a courtesy: quitting must not wait long for it. */
 export const STOP_ANNOUNCE_TIMEOUT_MS = 4_000;
 /** BEP 3 numwant; trackers default to about 50 as well. */

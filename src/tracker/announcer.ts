@@ -1,6 +1,6 @@
-// Tracker announcer: announces one torrent to its HTTP trackers in BEP 12 tier order with BEP 3 events,
-// re-announces on the tracker's interval, backs off when every tracker fails, announces early on request.
-// Shell: HTTP through fetch and timers; no method throws and no failure escapes (they become warnings).
+// Tracker announcer: announces one torrent to its HTTP and UDP (BEP 15) trackers in BEP 12 tier order with
+// BEP 3 events, re-announces on the tracker's interval, backs off when every tracker fails, announces early
+// on request. Shell: fetch, UDP client, timers; no method throws and no failure escapes (they become warnings).
 
 import {
   errorMessage,
@@ -21,14 +21,16 @@ import {
   DEFAULT_NUM_WANT,
   REQUEST_PEERS_BACKOFF_FLOOR_MS,
   STOP_ANNOUNCE_TIMEOUT_MS,
+  UDP_ANNOUNCE_RETRY_BASE_MS,
   systemTimers,
   type Announcer,
   type Timers,
   type TrackerAnnouncerOptions,
 } from "./announcer-types.ts";
-import { buildAnnounceUrl, type AnnounceEvent, type AnnounceResponse } from "./http-codec.ts";
+import { buildAnnounceUrl, type AnnounceEvent, type AnnounceParams, type AnnounceResponse } from "./http-codec.ts";
 import { requestAnnounce } from "./http-request.ts";
-import { planTiers, promoteTracker, trackerLabel } from "./tiers.ts";
+import { isUdpTracker, planTiers, promoteTracker, trackerLabel } from "./tiers.ts";
+import { createUdpTrackerClient, type UdpTrackerClient } from "./udp-request.ts";
 
 /** Creates the announcer for one torrent; nothing happens until start(). */
 export function createTrackerAnnouncer(options: TrackerAnnouncerOptions): Announcer {
@@ -52,6 +54,8 @@ class TrackerAnnouncer implements Announcer {
   #round: Promise<void> | undefined;
   #roundAbort: AbortController | undefined;
   #stopPromise: Promise<void> | undefined;
+  /** Our own UDP client when the options gave none; closed by stop(). */
+  #ownUdp: UdpTrackerClient | undefined;
   #lastSuccessUrl: string | undefined;
   #lastSuccessAt = 0;
   #intervalSec = 0;
@@ -115,7 +119,8 @@ class TrackerAnnouncer implements Announcer {
     this.#clearTimer();
     this.#roundAbort?.abort(new Error("announcer stopped"));
     const url = this.#lastSuccessUrl;
-    this.#stopPromise = wasRunning && url !== undefined ? this.#sendStopped(url) : Promise.resolve();
+    const stopped = wasRunning && url !== undefined ? this.#sendStopped(url) : Promise.resolve();
+    this.#stopPromise = stopped.then(() => this.#ownUdp?.close());
     return this.#stopPromise;
   }
 
@@ -182,7 +187,7 @@ class TrackerAnnouncer implements Announcer {
   ): Promise<AnnounceResponse> {
     const stats = this.#opts.hooks.getStats();
     const trackerId = this.#trackerIds.get(url);
-    const fullUrl = buildAnnounceUrl(url, {
+    const params: AnnounceParams = {
       infoHash: this.#opts.meta.infoHash,
       peerId: this.#opts.peerId,
       port: this.#opts.port,
@@ -194,13 +199,26 @@ class TrackerAnnouncer implements Announcer {
       key: this.#key,
       ...(trackerId && { trackerId }),
       compact: true,
-    });
-    this.#log.debug(`announcing ${event ?? "update"} to ${trackerLabel(url)}`);
-    return requestAnnounce(fullUrl, {
-      fetch: this.#opts.fetch ?? fetch,
+    };
+    const request = {
       timeoutMs: opts.timeoutMs ?? this.#opts.timeoutMs ?? DEFAULT_ANNOUNCE_TIMEOUT_MS,
       ...(opts.signal && { signal: opts.signal }),
+    };
+    this.#log.debug(`announcing ${event ?? "update"} to ${trackerLabel(url)}`);
+    if (isUdpTracker(url)) return this.#udp().announce(url, params, request);
+    return requestAnnounce(buildAnnounceUrl(url, params), { fetch: this.#opts.fetch ?? fetch, ...request });
+  }
+
+  #udp(): UdpTrackerClient {
+    if (this.#opts.udpClient) return this.#opts.udpClient;
+    // Retransmissions bound real I/O, so they run on real timers; the clock ages connection ids.
+    this.#ownUdp ??= createUdpTrackerClient({
+      clock: this.#clock,
+      log: this.#log,
+      retryBaseMs: this.#opts.udpRetryBaseMs ?? UDP_ANNOUNCE_RETRY_BASE_MS,
+      ...(this.#opts.udpMaxRetries !== undefined && { maxRetries: this.#opts.udpMaxRetries }),
     });
+    return this.#ownUdp;
   }
 
   #succeeded(url: string, event: AnnounceEvent | undefined, reply: AnnounceResponse): void {

@@ -1,16 +1,18 @@
 // BEP 12 tracker tiers: which announce URLs we can use, their order, and promotion of a working tracker.
 // Pure; no I/O (the shuffle is injected).
 
+import { isValidPort } from "../util/index.ts";
+
 /** The usable tiers plus one message per announce URL we cannot use. */
 export interface TierPlan {
-  /** Non-empty tiers of http(s) URLs, each shuffled once; duplicates across tiers are dropped. */
+  /** Non-empty tiers of http(s) and udp URLs, each shuffled once; duplicates across tiers are dropped. */
   readonly tiers: string[][];
   readonly skipped: string[];
 }
 
 /**
- * Copies the torrent's tiers, keeping only http:// and https:// URLs (udp:// and wss:// come later), and
- * shuffles each tier once: BEP 12 spreads clients over a tier's trackers this way.
+ * Copies the torrent's tiers, keeping http://, https:// and udp:// (BEP 15) URLs (wss:// is not supported),
+ * and shuffles each tier once: BEP 12 spreads clients over a tier's trackers this way.
  */
 export function planTiers(
   announceTiers: readonly (readonly string[])[],
@@ -33,16 +35,26 @@ export function planTiers(
   return { tiers, skipped };
 }
 
+/** Whether a tracker URL is announced to over UDP (BEP 15) rather than HTTP. */
+export function isUdpTracker(url: string): boolean {
+  return url.slice(0, 6).toLowerCase() === "udp://";
+}
+
 function urlProblem(url: string): string | undefined {
-  let protocol: string;
+  let parsed: URL;
   try {
-    protocol = new URL(url).protocol;
+    parsed = new URL(url);
   } catch {
     // An unparsable URL is the torrent's problem; report it and go on with the other trackers.
     return `bad tracker url: ${trackerLabel(url)}`;
   }
+  const { protocol } = parsed;
   if (protocol === "http:" || protocol === "https:") return undefined;
-  if (protocol === "udp:") return `udp trackers are not supported yet: ${trackerLabel(url)}`;
+  if (protocol === "udp:") {
+    // BEP 15 has no default port, and `udp:host:1` (no //) has no host at all.
+    const usable = isUdpTracker(url) && parsed.hostname !== "" && parsed.port !== "" && isValidPort(Number(parsed.port));
+    return usable ? undefined : `bad udp tracker url (expected udp://host:port): ${trackerLabel(url)}`;
+  }
   return `${protocol.slice(0, -1)} trackers are not supported: ${trackerLabel(url)}`;
 }
 

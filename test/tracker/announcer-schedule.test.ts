@@ -111,11 +111,11 @@ describe("announcer timing", () => {
   });
 
   test("with no usable tracker, start() only warns", async () => {
-    const { a, time, warnings } = announcer([["udp://127.0.0.1:1/announce"]]);
+    const { a, time, warnings } = announcer([["wss://127.0.0.1:1/announce"]]);
     a.start();
     a.requestPeers();
     a.completed();
-    expect(warnings.items).toEqual(["udp trackers are not supported yet: udp://127.0.0.1:1/announce"]);
+    expect(warnings.items).toEqual(["wss trackers are not supported: wss://127.0.0.1:1/announce"]);
     expect(time.pending).toBe(0);
     await a.stop();
   });

@@ -164,13 +164,13 @@ describe("announcer", () => {
     expect(t.announces.map((x) => x.event)).toEqual(["started"]);
   });
 
-  test("udp:// and other schemes are skipped with a warning", async () => {
+  test("wss:// and udp:// without a port are skipped with a warning", async () => {
     const t = await tracker();
-    const { a, warnings, peers } = announcer([["udp://127.0.0.1:1/announce", "wss://127.0.0.1:1/x"], [t.url]]);
+    const { a, warnings, peers } = announcer([["udp://127.0.0.1/announce", "wss://127.0.0.1:1/x"], [t.url]]);
     a.start();
     await peers.waitFor(1);
     expect(warnings.items).toEqual([
-      "udp trackers are not supported yet: udp://127.0.0.1:1/announce",
+      "bad udp tracker url (expected udp://host:port): udp://127.0.0.1/announce",
       "wss trackers are not supported: wss://127.0.0.1:1/x",
     ]);
   });
