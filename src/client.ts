@@ -6,7 +6,7 @@ import type { Metainfo } from "./metainfo/index.ts";
 import { DiskStorage } from "./storage/index.ts";
 import { listenForPeers, type PeerListener } from "./peer/index.ts";
 import { TokenBucket, Torrent } from "./swarm/index.ts";
-import { createTrackerAnnouncer } from "./tracker/index.ts";
+import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type UdpTrackerClient } from "./tracker/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface ClientOptions {
@@ -44,6 +44,8 @@ export class Client {
   readonly #log: Logger;
   readonly #uploadBucket: TokenBucket | undefined;
   readonly #downloadBucket: TokenBucket | undefined;
+  /** One UDP tracker client for all torrents: connection ids belong to our address, not a torrent. */
+  #udp: UdpTrackerClient | undefined;
 
   constructor(opts: ClientOptions = {}) {
     this.#opts = opts;
@@ -87,6 +89,7 @@ export class Client {
                 port: this.port,
                 hooks,
                 log,
+                udpClient: this.#udpClient(),
                 onWarning: (message) => torrent.emit("warning", { message }),
               }),
     });
@@ -100,6 +103,17 @@ export class Client {
   async close(): Promise<void> {
     this.#listener.stop();
     await Promise.allSettled(this.#torrents.map((t) => t.stop()));
+    this.#udp?.close();
+  }
+
+  #udpClient(): UdpTrackerClient {
+    const host = this.#opts.host;
+    this.#udp ??= createUdpTrackerClient({
+      log: this.#log.withTag("udp-tracker"),
+      retryBaseMs: UDP_ANNOUNCE_RETRY_BASE_MS,
+      ...(host !== undefined && host !== "0.0.0.0" && { bindHost: host }),
+    });
+    return this.#udp;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

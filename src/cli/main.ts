@@ -6,6 +6,7 @@ import { VERSION } from "../version.ts";
 import { createCommand } from "./commands/create.ts";
 import { downloadCommand } from "./commands/download.ts";
 import { infoCommand } from "./commands/info.ts";
+import { trackerCommand } from "./commands/tracker.ts";
 import { seedCommand } from "./commands/seed.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { checkUnknownOptions } from "./unknown-options.ts";
@@ -15,6 +16,7 @@ const subCommands: Record<string, CommandDef<any>> = {
   create: createCommand,
   download: downloadCommand,
   info: infoCommand,
+  tracker: trackerCommand,
   seed: seedCommand,
 };
 
