@@ -18,6 +18,7 @@ export interface Announcer {
 
 export interface AnnouncerHooks {
   getStats(): { uploaded: number; downloaded: number; left: number };
+  /** A tracker answered an announce; `peers` may be empty. `source` is its URL without the query. */
   onPeers(peers: PeerAddress[], source: string): void;
 }
 

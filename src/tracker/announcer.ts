@@ -236,8 +236,9 @@ class TrackerAnnouncer implements Announcer {
     }
     if (reply.warning) this.#warn(`tracker ${label} warns: ${reply.warning}`);
     this.#log.debug(`${label}: ${reply.peers.length} peers, next announce in ${reply.intervalSec} s`);
-    if (reply.peers.length === 0) return;
     try {
+      // Called for an empty list too: an answered announce is news to the swarm (and to a CI script
+      // waiting for a seeder to be registered).
       this.#opts.hooks.onPeers(reply.peers, label);
     } catch (err) {
       this.#log.error(`onPeers failed: ${errorMessage(err)}`);
