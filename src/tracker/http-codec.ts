@@ -50,6 +50,8 @@ export interface AnnounceResponse {
 export const DEFAULT_INTERVAL_SEC = 1800;
 /** We never re-announce more often than this, whatever a tracker says (protects trackers from our bugs). */
 export const MIN_INTERVAL_SEC = 30;
+/** The tracker's `min interval` is honoured down to this (it only bounds how soon we may ask again). */
+export const MIN_MIN_INTERVAL_SEC = 5;
 /** A tracker asking for more than a day is broken; waiting that long would lose the swarm. */
 export const MAX_INTERVAL_SEC = 86_400;
 /** Peers taken from one reply; the rest are dropped so one tracker cannot flood the peer pool. */
@@ -122,7 +124,7 @@ export function parseAnnounceResponse(body: Uint8Array): AnnounceResponse {
   if (isBytes(peers6)) readCompact(peers6, COMPACT_V6_BYTES, "peers6", collector);
   else if (peers6 !== undefined) throw fieldError("peers6", "a byte string", peers6);
 
-  const minIntervalSec = optionalInterval(root.get("min interval"), "min interval");
+  const minIntervalSec = optionalInterval(root.get("min interval"), "min interval", MIN_MIN_INTERVAL_SEC);
   const complete = optionalCount(root.get("complete"), "complete");
   const incomplete = optionalCount(root.get("incomplete"), "incomplete");
   return {
@@ -140,11 +142,11 @@ function fieldError(field: string, expected: string, got: BencodeValue): Tracker
   return new TrackerError(`tracker reply: ${field}: expected ${expected}, got ${describeValue(got)}`);
 }
 
-function optionalInterval(v: BencodeValue | undefined, field: string): number | undefined {
+function optionalInterval(v: BencodeValue | undefined, field: string, floorSec = MIN_INTERVAL_SEC): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "number" && typeof v !== "bigint") throw fieldError(field, "an integer", v);
   // Clamped rather than rejected: the peers in the reply are still good when the interval is silly.
-  if (v < MIN_INTERVAL_SEC) return MIN_INTERVAL_SEC;
+  if (v < floorSec) return floorSec;
   if (v > MAX_INTERVAL_SEC) return MAX_INTERVAL_SEC;
   return Number(v);
 }

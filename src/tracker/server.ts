@@ -6,6 +6,13 @@ import { RippleError, errorMessage, randomBytes, systemClock, type Clock, type L
 import { parseIpAddress } from "./server-ip.ts";
 import { TrackerSwarm } from "./server-swarm.ts";
 import { encodeAnnounceReply, encodeFailureReply, encodeScrapeReply, parseAnnounceQuery, parseScrapeQuery } from "./server-http-codec.ts";
+
+/**
+ * `min interval` we tell HTTP clients: a client with no peers may ask again this soon. Short, because
+ * this tracker serves small CI swarms on loopback where a leecher that came before its seeder should not
+ * wait a whole interval.
+ */
+const MIN_ANNOUNCE_GAP_SEC = 5;
 import { handleUdpDatagram, type UdpTrackerContext } from "./server-udp.ts";
 
 export interface TrackerServerOptions {
@@ -111,7 +118,13 @@ export async function startTrackerServer(options: TrackerServerOptions): Promise
     );
     if ("failure" in result) return refuse(result.failure);
     log.debug(`http announce ${ip.text}:${a.port} ${a.event ?? "update"} left=${a.left ?? "?"}: ${result.peers.length} peers`);
-    const body = encodeAnnounceReply({ ...result, intervalSec: options.intervalSec, compact: a.compact, noPeerId: a.noPeerId });
+    const body = encodeAnnounceReply({
+      ...result,
+      intervalSec: options.intervalSec,
+      minIntervalSec: Math.min(options.intervalSec, MIN_ANNOUNCE_GAP_SEC),
+      compact: a.compact,
+      noPeerId: a.noPeerId,
+    });
     return new Response(body, { headers: TEXT_PLAIN });
   };
 

@@ -8,6 +8,7 @@ import {
   MAX_INTERVAL_SEC,
   MAX_PEERS_PER_REPLY,
   MIN_INTERVAL_SEC,
+  MIN_MIN_INTERVAL_SEC,
   buildAnnounceUrl,
   formatIpv6,
   parseAnnounceResponse,
@@ -160,7 +161,8 @@ describe("parseAnnounceResponse", () => {
     expect(parseAnnounceResponse(reply({ interval: -5 })).intervalSec).toBe(MIN_INTERVAL_SEC);
     expect(parseAnnounceResponse(reply({ interval: 10_000_000 })).intervalSec).toBe(MAX_INTERVAL_SEC);
     expect(parseAnnounceResponse(utf8("d8:intervali99999999999999999999ee")).intervalSec).toBe(MAX_INTERVAL_SEC);
-    expect(parseAnnounceResponse(reply({ interval: 60, "min interval": 5 })).minIntervalSec).toBe(MIN_INTERVAL_SEC);
+    expect(parseAnnounceResponse(reply({ interval: 60, "min interval": 5 })).minIntervalSec).toBe(5);
+    expect(parseAnnounceResponse(reply({ interval: 60, "min interval": 1 })).minIntervalSec).toBe(MIN_MIN_INTERVAL_SEC);
   });
 
   test("missing peers reads as no peers", () => {

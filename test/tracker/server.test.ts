@@ -114,7 +114,7 @@ describe("tracker server: HTTP", () => {
     const server = await tracker();
     expect(server.httpPort).toBe(server.udpPort!);
     const first = parseAnnounceResponse(await httpGet(server, announceQuery(1, "&event=started")));
-    expect(first).toEqual({ intervalSec: INTERVAL_SEC, complete: 0, incomplete: 1, peers: [] });
+    expect(first).toEqual({ intervalSec: INTERVAL_SEC, minIntervalSec: 5, complete: 0, incomplete: 1, peers: [] });
     const second = parseAnnounceResponse(await httpGet(server, announceQuery(2, "&event=started&compact=1")));
     expect(second.peers).toEqual([{ host: "127.0.0.1", port: 20_001 }]);
     expect([second.complete, second.incomplete]).toEqual([0, 2]);
