@@ -2,8 +2,8 @@
 // The CLI is built on it; scripts can embed it the same way.
 
 import { RippleError, bytesEqual, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
-import type { Metainfo } from "./metainfo/index.ts";
-import { DiskStorage } from "./storage/index.ts";
+import { selectFiles, type FileSelection, type Metainfo } from "./metainfo/index.ts";
+import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { listenForPeers, type PeerListener } from "./peer/index.ts";
 import { TokenBucket, Torrent } from "./swarm/index.ts";
 import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type UdpTrackerClient } from "./tracker/index.ts";
@@ -27,6 +27,12 @@ export interface ClientOptions {
 export interface AddTorrentOptions {
   /** Directory the torrent's files go in: <outDir>/<name>. */
   outDir: string;
+  /** Download only some files (`select`: 0-based indices; `exclude`: globs). Default every file. */
+  files?: FileSelection;
+  /** Keep a resume file, `<outDir>/<name>.ripple`, so a restart skips the recheck. Default true. */
+  resume?: boolean;
+  /** Write the selected files out to their full size at start (default: sparse, grown as pieces arrive). */
+  preallocate?: boolean;
   /** Peers to connect to directly, besides those the trackers give. */
   peers?: readonly PeerAddress[];
   /** Do not contact the torrent's trackers. */
@@ -70,9 +76,16 @@ export class Client {
       throw new RippleError("DUPLICATE", `torrent ${meta.infoHashHex} is already added`);
     }
     const log = this.#log.withTag(meta.name);
+    const selected = opts.files ? selectFiles(meta, opts.files) : undefined;
     const torrent = new Torrent({
       meta,
-      storage: new DiskStorage(meta, opts.outDir),
+      storage: new DiskStorage(meta, opts.outDir, {
+        ...(selected && { selected }),
+        partsDir: partsPath(meta, opts.outDir),
+        preallocate: opts.preallocate === true,
+      }),
+      ...(opts.resume !== false && { resumePath: resumePath(meta, opts.outDir) }),
+      ...(selected && { selectedFiles: selected }),
       peerId: this.peerId,
       maxPeers: this.#opts.maxPeers,
       uploadSlots: this.#opts.uploadSlots,

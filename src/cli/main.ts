@@ -8,6 +8,7 @@ import { downloadCommand } from "./commands/download.ts";
 import { infoCommand } from "./commands/info.ts";
 import { trackerCommand } from "./commands/tracker.ts";
 import { seedCommand } from "./commands/seed.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { checkUnknownOptions } from "./unknown-options.ts";
 import { writeErr, writeOut } from "./output.ts";
@@ -18,6 +19,7 @@ const subCommands: Record<string, CommandDef<any>> = {
   info: infoCommand,
   tracker: trackerCommand,
   seed: seedCommand,
+  verify: verifyCommand,
 };
 
 const main = defineCommand({

@@ -50,14 +50,29 @@ export function reportProgress(torrent: Torrent, mode: OutputMode): () => void {
   if (mode === "quiet") return () => {};
   const interval = mode === "tty" ? TTY_INTERVAL_MS : mode === "json" ? JSON_INTERVAL_MS : PLAIN_INTERVAL_MS;
   let lastLength = 0;
+  // While the data on disk is hashed at start, the line (and JSON) report that instead of transfers.
+  let checking: { piecesChecked: number; piecesToCheck: number } | undefined;
+  torrent.on("checking", (c) => (checking = c));
+  torrent.on("ready", () => {
+    if (checking && mode === "json") emitJson("checking", checking);
+    checking = undefined;
+  });
   const render = () => {
     const s = torrent.stats();
+    if (checking) {
+      const { piecesChecked, piecesToCheck } = checking;
+      if (mode === "json") emitJson("checking", { piecesChecked, piecesToCheck });
+      else writeLine(`checking data on disk: ${piecesChecked}/${piecesToCheck} pieces (${((piecesChecked / Math.max(1, piecesToCheck)) * 100).toFixed(0)}%)`);
+      return;
+    }
     if (mode === "json") emitJson("progress", statsJson(s));
-    else if (mode === "tty") {
-      const line = progressLine(s);
+    else writeLine(progressLine(s));
+  };
+  const writeLine = (line: string) => {
+    if (mode === "tty") {
       writeErr("\r" + line + " ".repeat(Math.max(0, lastLength - line.length)));
       lastLength = line.length;
-    } else writeErr(progressLine(s) + "\n");
+    } else writeErr(line + "\n");
   };
   const timer = setInterval(render, interval);
   return () => {

@@ -3,6 +3,7 @@
 // Shell: writes to stdout/stderr and sets process.exitCode.
 
 import { Client } from "../client.ts";
+import { parseFileNumbers } from "../metainfo/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { RippleError, createLogger, type Logger } from "../util/index.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -37,6 +38,9 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
   const { mode } = o;
   const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1);
   const meta = await loadTorrentFile(o.torrentPath);
+  const files = o.select !== undefined || o.exclude.length > 0
+    ? { ...(o.select !== undefined && { select: parseFileNumbers(o.select, meta.files.length) }), exclude: o.exclude }
+    : undefined;
   const client = new Client({ ...o.client, log });
   const started = performance.now();
   const verb = policy.requireComplete ? "seeding" : "downloading";
@@ -46,7 +50,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
   } else if (mode !== "quiet") {
     writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
   }
-  const torrent = client.addTorrent(meta, { outDir: o.outDir, peers: o.peers, noTrackers: o.noTrackers });
+  const torrent = client.addTorrent(meta, { outDir: o.outDir, peers: o.peers, noTrackers: o.noTrackers, preallocate: o.preallocate, ...(files && { files }) });
   watchTorrent(torrent, mode, log);
   const stopProgress = reportProgress(torrent, mode);
 

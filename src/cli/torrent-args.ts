@@ -16,6 +16,9 @@ export const torrentArgs = {
   "no-trackers": { type: "boolean", description: "Do not contact the torrent's trackers" },
   "max-upload-rate": { type: "string", description: "Upload limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
   "max-download-rate": { type: "string", description: "Download limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
+  select: { type: "string", description: "Only these files, numbered as ripple info lists them: 1,3-5" },
+  exclude: { type: "string", description: "Leave out files whose path matches this glob, e.g. '*.nfo' (repeatable)" },
+  preallocate: { type: "boolean", description: "Write the files out to full size first (default: sparse)" },
   quiet: { type: "boolean", alias: "q", description: "Print only errors" },
   json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
   verbose: { type: "boolean", alias: "V", description: "Log peer and tracker details, and stacks on errors" },
@@ -31,6 +34,10 @@ export interface TorrentRunOptions {
   mode: OutputMode;
   verbose: boolean;
   client: ClientOptions;
+  /** --select text (parsed once the torrent's file count is known) and --exclude globs. */
+  select?: string;
+  exclude: string[];
+  preallocate: boolean;
 }
 
 /** Validates the shared options; throws RippleError("USAGE") naming the bad one. */
@@ -43,6 +50,9 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
     noTrackers: args["no-trackers"] === true,
     mode,
     verbose: args.verbose === true,
+    ...(typeof args.select === "string" && { select: args.select }),
+    exclude: repeatedOption(torrentArgs, rawArgs, "exclude"),
+    preallocate: args.preallocate === true,
     client: {
       port: intOption("port", args.port, 0, 65535),
       maxPeers: intOption("max-peers", args["max-peers"], 1, 10000),

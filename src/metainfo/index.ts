@@ -1,5 +1,6 @@
-// metainfo: .torrent parsing and validation, torrent creation, piece/block/file geometry.
+// metainfo: .torrent parsing and validation, magnet links, torrent creation, piece/block/file geometry.
 export * from "./types.ts";
 export * from "./geometry.ts";
 export * from "./parse.ts";
 export * from "./create.ts";
+export * from "./selection.ts";

@@ -1,11 +1,14 @@
 // Disk storage of one torrent: positioned reads and writes of pieces across file spans (node:fs).
-// Shell: opens, reads and writes the files of one torrent. Pad files (BEP 47) are never written.
+// Shell: opens, reads and writes the files of one torrent. Pad files (BEP 47) are never written; with a
+// file selection, bytes of unselected files (in pieces shared with selected ones) go to the parts store.
 
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, write } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readSync, statSync, statfsSync, write, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { StorageError, errorMessage } from "../util/index.ts";
-import { pieceLengthAt, pieceSpans, type Metainfo } from "../metainfo/index.ts";
+import { pieceLengthAt, pieceSpans, type FileSpan, type Metainfo } from "../metainfo/index.ts";
 import { filePaths } from "./paths.ts";
+import { PartsStore } from "./parts-store.ts";
+import type { FileStamp } from "./resume-codec.ts";
 
 /** Storage of piece data; the swarm writes verified pieces and reads pieces to verify or serve. */
 export interface Storage {
@@ -14,35 +17,217 @@ export interface Storage {
    * stay untouched until the promise settles.
    */
   writePiece(index: number, data: Uint8Array): Promise<void>;
-  /** Reads a piece into `into` (or a new buffer); bytes of missing files read as zeros. */
+  /** Reads a piece into `into` (or a new buffer); bytes of missing files read as zeros. Synchronous. */
   readPiece(index: number, into?: Uint8Array): Uint8Array;
-  /** Reads `length` bytes at `begin` inside piece `index`. */
-  readBlock(index: number, begin: number, length: number): Uint8Array;
-  /** True when at least one non-pad, non-empty file already exists on disk. */
-  hasExistingData(): boolean;
-  /** Creates every (non-pad) file at its final size, so empty files exist too. */
+  /** Reads torrent bytes [offset, offset + out.length) off the event loop; missing bytes read as zeros. */
+  readRange(offset: number, out: Uint8Array): Promise<void>;
+  /** What each torrent file looks like on disk now (undefined = missing; pad files always undefined). */
+  fileStamps(): FileStamp[];
+  /** Makes every write so far durable (fdatasync), before a resume file claims the pieces. */
+  flush(): Promise<void>;
+  /** Called once before anything else: brings the files in line with the file selection. */
+  prepare(): void;
+  /** Bytes the selected files still need beyond what they hold now. */
+  missingBytes(): number;
+  /** Free bytes on the file system the data goes to (undefined when that cannot be told). */
+  freeBytes(): number | undefined;
+  /** Creates every selected (non-pad) file at its final size, so empty files exist too. */
   finalize(): void;
   close(): void;
 }
 
+export interface DiskStorageOptions {
+  /** Per torrent file: whether it is wanted. Default: every file. */
+  selected?: readonly boolean[];
+  /** Directory for the bytes of unselected files in shared pieces (needed with `selected`). */
+  partsDir?: string;
+  /** prepare() writes the selected files out to their full length (zeros where nothing is yet). */
+  preallocate?: boolean;
+}
+
+/** Zeros written per call when preallocating. */
+const PREALLOCATE_CHUNK_BYTES = 1 << 20;
+
 export class DiskStorage implements Storage {
   readonly paths: readonly string[];
   readonly #meta: Metainfo;
-  readonly #fds = new Map<number, number>();
+  readonly #selected: readonly boolean[];
+  readonly #parts: PartsStore | undefined;
+  /** Open descriptors; `writable` false when opened only to read (e.g. a read-only data set to verify). */
+  readonly #fds = new Map<number, { fd: number; writable: boolean }>();
+  readonly #preallocate: boolean;
+  readonly #outDir: string;
 
-  constructor(meta: Metainfo, outDir: string) {
+  constructor(meta: Metainfo, outDir: string, options: DiskStorageOptions = {}) {
     this.#meta = meta;
+    this.#preallocate = options.preallocate === true;
+    this.#outDir = resolve(outDir);
     this.paths = filePaths(meta, outDir);
+    this.#selected = options.selected ?? meta.files.map(() => true);
+    const anyUnselected = meta.files.some((f, i) => !f.isPad && !this.#selected[i]);
+    this.#parts = options.partsDir !== undefined && (anyUnselected || existsSync(options.partsDir)) ? new PartsStore(options.partsDir) : undefined;
+  }
+
+  /**
+   * Moves bytes of files that are now selected out of the parts store into the files, and drops parts
+   * no longer needed (the selection was widened since the last run); preallocates when asked.
+   */
+  prepare(): void {
+    this.#adoptParts();
+    if (this.#preallocate) this.#allocate();
+  }
+
+  /** Bytes the selected files still need beyond what they hold now (what the disk must have free). */
+  missingBytes(): number {
+    const stamps = this.fileStamps();
+    return this.#meta.files.reduce((n, f, i) => (f.isPad || !this.#selected[i] ? n : n + Math.max(0, f.lengthBytes - (stamps[i]?.sizeBytes ?? 0))), 0);
+  }
+
+  freeBytes(): number | undefined {
+    // The output directory may not exist yet: ask about its nearest existing ancestor.
+    for (let dir = this.#outDir; ; dir = dirname(dir)) {
+      try {
+        const fs = statfsSync(dir);
+        return fs.bavail * fs.bsize;
+      } catch {
+        // Missing directory: try its parent; at the root, give up.
+        if (dirname(dir) === dir) return undefined;
+      }
+    }
+  }
+
+  #allocate(): void {
+    const zeros = new Uint8Array(PREALLOCATE_CHUNK_BYTES);
+    this.#meta.files.forEach((f, i) => {
+      if (f.isPad || !this.#selected[i] || f.lengthBytes === 0) return;
+      const fd = this.#open(i, true)!;
+      for (let at = fstatSync(fd).size; at < f.lengthBytes; at += PREALLOCATE_CHUNK_BYTES) {
+        const chunk = zeros.subarray(0, Math.min(PREALLOCATE_CHUNK_BYTES, f.lengthBytes - at));
+        this.#io("preallocate", i, () => writeFullySync(fd, chunk, at));
+      }
+    });
+  }
+
+  #adoptParts(): void {
+    const parts = this.#parts;
+    if (!parts) return;
+    for (const index of parts.pieces()) {
+      if (index >= this.#meta.pieceCount) continue;
+      const spans = pieceSpans(this.#meta, index).filter((s) => !s.file.isPad);
+      const piece = parts.read(index, pieceLengthAt(this.#meta, index));
+      if (!piece) continue;
+      for (const span of spans) {
+        if (!this.#selected[span.fileIndex]) continue;
+        const fd = this.#open(span.fileIndex, true)!;
+        this.#io("write", span.fileIndex, () => writeFullySync(fd, piece.subarray(span.rangeOffset, span.rangeOffset + span.lengthBytes), span.fileOffset));
+      }
+      if (spans.every((s) => this.#selected[s.fileIndex])) parts.remove(index);
+    }
   }
 
   async writePiece(index: number, data: Uint8Array): Promise<void> {
     const writes: Promise<void>[] = [];
+    let unselected = false;
     for (const span of pieceSpans(this.#meta, index)) {
       if (span.file.isPad) continue;
+      if (!this.#selected[span.fileIndex]) {
+        unselected = true;
+        continue;
+      }
       const fd = this.#open(span.fileIndex, true)!;
       writes.push(this.#writeAll(fd, span.fileIndex, data.subarray(span.rangeOffset, span.rangeOffset + span.lengthBytes), span.fileOffset));
     }
+    if (unselected && this.#parts) writes.push(this.#parts.write(index, data));
     await Promise.all(writes);
+  }
+
+  readPiece(index: number, into?: Uint8Array): Uint8Array {
+    const length = pieceLengthAt(this.#meta, index);
+    const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
+    for (const [span, target, position] of this.#pieces(index * this.#meta.pieceLength, out)) {
+      const source = this.#source(span, index);
+      if (source === undefined) target.fill(0);
+      else this.#io("read", span.fileIndex, () => readFullySync(source, target, position(source)));
+    }
+    return out;
+  }
+
+  async readRange(offset: number, out: Uint8Array): Promise<void> {
+    const reads: Promise<void>[] = [];
+    for (const [span, target, position, index] of this.#pieces(offset, out)) {
+      const source = this.#source(span, index);
+      if (source === undefined) target.fill(0);
+      else reads.push(readFully(source, target, position(source)).catch((err) => Promise.reject(this.#error("read", span.fileIndex, err))));
+    }
+    await Promise.all(reads);
+  }
+
+  fileStamps(): FileStamp[] {
+    return this.#meta.files.map((f, i) => {
+      if (f.isPad) return undefined;
+      try {
+        const st = statSync(this.paths[i]!);
+        return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs) };
+      } catch {
+        // ENOENT and the like: the file is not there, which is what the stamp records.
+        return undefined;
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(
+      [...this.#fds]
+        .filter(([, f]) => f.writable)
+        .map(([i, { fd }]) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(this.#error("sync", i, err)) : resolve())))),
+    );
+    // Parts are synced as they are written (PartsStore.write).
+  }
+
+  finalize(): void {
+    this.#meta.files.forEach((f, i) => {
+      if (f.isPad || !this.#selected[i]) return;
+      const fd = this.#open(i, true)!;
+      const size = fstatSync(fd).size;
+      if (size !== f.lengthBytes) this.#io("resize", i, () => ftruncateSync(fd, f.lengthBytes));
+    });
+  }
+
+  close(): void {
+    for (const { fd } of this.#fds.values()) closeSync(fd);
+    this.#fds.clear();
+    this.#parts?.close();
+  }
+
+  /**
+   * The pieces of [offset, offset + out.length) split by file span: the span, the part of `out` it fills,
+   * where to read it in a given source (a file, or a whole-piece parts file) and its piece index.
+   */
+  *#pieces(offset: number, out: Uint8Array): Generator<[FileSpan, Uint8Array, (s: Source) => number, number]> {
+    const { pieceLength } = this.#meta;
+    const end = offset + out.length;
+    for (let index = Math.floor(offset / pieceLength); index * pieceLength < end && index < this.#meta.pieceCount; index++) {
+      const pieceStart = index * pieceLength;
+      for (const span of pieceSpans(this.#meta, index)) {
+        const s = Math.max(pieceStart + span.rangeOffset, offset);
+        const e = Math.min(pieceStart + span.rangeOffset + span.lengthBytes, end);
+        if (e <= s) continue;
+        const target = out.subarray(s - offset, e - offset);
+        const inFile = span.fileOffset + (s - pieceStart - span.rangeOffset);
+        yield [span, target, (src) => (src.kind === "file" ? inFile : s - pieceStart), index];
+      }
+    }
+  }
+
+  /** Where a span's bytes live: its file, the parts store (unselected file), or nowhere (zeros). */
+  #source(span: FileSpan, index: number): Source | undefined {
+    if (span.file.isPad) return undefined;
+    if (!this.#selected[span.fileIndex]) {
+      const fd = this.#parts?.openForRead(index);
+      return fd === undefined ? undefined : { kind: "part", fd };
+    }
+    const fd = this.#open(span.fileIndex, false);
+    return fd === undefined ? undefined : { kind: "file", fd };
   }
 
   /** Positioned write of all of `data`, continuing after short writes. */
@@ -57,72 +242,21 @@ export class DiskStorage implements Storage {
     }
   }
 
-  readPiece(index: number, into?: Uint8Array): Uint8Array {
-    const length = pieceLengthAt(this.#meta, index);
-    const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
-    this.#readRange(index, 0, out);
-    return out;
-  }
-
-  readBlock(index: number, begin: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    this.#readRange(index, begin, out);
-    return out;
-  }
-
-  hasExistingData(): boolean {
-    return this.#meta.files.some((f, i) => !f.isPad && f.lengthBytes > 0 && existsSync(this.paths[i]!));
-  }
-
-  finalize(): void {
-    this.#meta.files.forEach((f, i) => {
-      if (f.isPad) return;
-      const fd = this.#open(i, true)!;
-      const size = fstatSync(fd).size;
-      if (size !== f.lengthBytes) this.#io("resize", i, () => ftruncateSync(fd, f.lengthBytes));
-    });
-  }
-
-  close(): void {
-    for (const fd of this.#fds.values()) closeSync(fd);
-    this.#fds.clear();
-  }
-
-  #readRange(index: number, begin: number, out: Uint8Array): void {
-    for (const span of pieceSpans(this.#meta, index)) {
-      const s = Math.max(span.rangeOffset, begin);
-      const e = Math.min(span.rangeOffset + span.lengthBytes, begin + out.length);
-      if (e <= s) continue;
-      const target = out.subarray(s - begin, e - begin);
-      const fd = span.file.isPad ? undefined : this.#open(span.fileIndex, false);
-      if (fd === undefined) {
-        target.fill(0);
-        continue;
-      }
-      const filePos = span.fileOffset + (s - span.rangeOffset);
-      let done = 0;
-      while (done < target.length) {
-        const n = this.#io("read", span.fileIndex, () => readSync(fd, target, done, target.length - done, filePos + done));
-        if (n === 0) {
-          target.fill(0, done); // past the end of a short (partly written) file
-          break;
-        }
-        done += n;
-      }
-    }
-  }
-
-  /** Opens (and with `create`, creates) a file; returns undefined for a missing file when reading. */
-  #open(fileIndex: number, create: boolean): number | undefined {
+  /**
+   * A descriptor for the file: opened for writing (and created) with `write`, else read-only, so a data
+   * set on read-only media can still be verified or seeded. Undefined for a missing file when reading.
+   */
+  #open(fileIndex: number, write: boolean): number | undefined {
     const cached = this.#fds.get(fileIndex);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && (cached.writable || !write)) return cached.fd;
     const path = this.paths[fileIndex]!;
-    if (!create && !existsSync(path)) return undefined;
+    if (!write && !existsSync(path)) return undefined;
     const fd = this.#io("open", fileIndex, () => {
-      if (create) mkdirSync(dirname(path), { recursive: true });
-      return openSync(path, existsSync(path) ? "r+" : "w+");
+      if (write) mkdirSync(dirname(path), { recursive: true });
+      return openSync(path, write ? (existsSync(path) ? "r+" : "w+") : "r");
     });
-    this.#fds.set(fileIndex, fd);
+    if (cached !== undefined) closeSync(cached.fd);
+    this.#fds.set(fileIndex, { fd, writable: write });
     return fd;
   }
 
@@ -135,8 +269,45 @@ export class DiskStorage implements Storage {
   }
 
   #error(what: string, fileIndex: number, err: unknown): StorageError {
+    if (err instanceof StorageError) return err;
     const code = (err as { code?: string }).code;
     const reason = code === "ENOSPC" ? "disk full" : code === "EACCES" || code === "EPERM" ? "permission denied" : errorMessage(err);
     return new StorageError(`cannot ${what} ${this.paths[fileIndex]}: ${reason}`, { cause: err });
   }
+}
+
+interface Source {
+  readonly kind: "file" | "part";
+  readonly fd: number;
+}
+
+/** Fills `target` from `position`; bytes past the end of a short (partly written) file read as zeros. */
+function readFullySync(source: Source, target: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < target.length) {
+    const n = readSync(source.fd, target, done, target.length - done, position + done);
+    if (n === 0) {
+      target.fill(0, done);
+      return;
+    }
+    done += n;
+  }
+}
+
+async function readFully(source: Source, target: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const n = await new Promise<number>((resolve, reject) =>
+      read(source.fd, target, done, target.length - done, position + done, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))),
+    );
+    if (n === 0) {
+      target.fill(0, done);
+      return;
+    }
+    done += n;
+  }
+}
+
+function writeFullySync(fd: number, data: Uint8Array, position: number): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done, position + done);
 }

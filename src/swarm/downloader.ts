@@ -47,12 +47,13 @@ export class Downloader {
   /** Piece writes in flight. */
   readonly #writes = new Set<Promise<void>>();
 
-  constructor(ctx: DownloaderContext, maxInProgress: number) {
+  constructor(ctx: DownloaderContext, maxInProgress: number, wanted?: Bitfield) {
     this.#ctx = ctx;
     this.picker = new Picker({
       pieceCount: ctx.meta.pieceCount,
       pieceLengthAt: (i) => pieceLengthAt(ctx.meta, i),
       maxInProgress,
+      ...(wanted && { wanted }),
     });
   }
 
@@ -62,9 +63,9 @@ export class Downloader {
     peer.sawBitfield = true;
     peer.has = has;
     this.picker.addAvailability(has);
-    const mine = this.picker.have;
+    const { have: mine, wanted } = this.picker;
     let lacking = 0;
-    for (let i = 0; i < has.length; i++) if (has.has(i) && !mine.has(i)) lacking++;
+    for (let i = 0; i < has.length; i++) if (has.has(i) && !mine.has(i) && wanted.has(i)) lacking++;
     peer.lacking = lacking;
     this.updateInterest(peer);
   }
@@ -74,7 +75,7 @@ export class Downloader {
     if (peer.has.has(index)) return;
     peer.has.set(index);
     this.picker.addHave(index);
-    if (!this.picker.have.has(index)) {
+    if (!this.picker.have.has(index) && this.picker.wanted.has(index)) {
       peer.lacking++;
       this.updateInterest(peer);
     }

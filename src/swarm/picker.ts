@@ -34,6 +34,8 @@ export interface PickerOptions {
   pieceLengthAt(index: number): number;
   /** Most pieces in progress at once (the in-flight memory budget divided by the piece length). */
   maxInProgress: number;
+  /** Pieces to download (a file selection); default every piece. */
+  wanted?: Bitfield;
   random?: () => number;
 }
 
@@ -49,17 +51,29 @@ export class Picker {
   #cursor = 0;
   #dirty = true;
   #orderedAt = -Infinity;
+  readonly wanted: Bitfield;
+  /** Wanted pieces not verified yet. */
+  #missing: number;
 
   constructor(opts: PickerOptions, have?: Bitfield) {
     this.#opts = opts;
     this.#random = opts.random ?? Math.random;
     this.have = have ?? new Bitfield(opts.pieceCount);
+    this.wanted = opts.wanted ?? Bitfield.full(opts.pieceCount);
     this.availability = new Uint16Array(opts.pieceCount);
+    let missing = 0;
+    for (let i = 0; i < opts.pieceCount; i++) if (this.wanted.has(i) && !this.have.has(i)) missing++;
+    this.#missing = missing;
   }
 
-  /** Pieces neither verified nor in progress. */
+  /** Wanted pieces not verified yet (0 = the download is complete). */
+  get missing(): number {
+    return this.#missing;
+  }
+
+  /** Wanted pieces neither verified nor in progress. */
   get notStarted(): number {
-    return this.#opts.pieceCount - this.have.count - this.inProgress.size;
+    return this.#missing - this.inProgress.size;
   }
 
   /** Endgame: every missing piece is in progress, so outstanding blocks may be requested twice. */
@@ -115,7 +129,7 @@ export class Picker {
    * so in-flight memory stays at maxInProgress buffers instead of one garbage buffer per piece.
    */
   markVerified(index: number): void {
-    this.have.set(index);
+    if (this.have.set(index) && this.wanted.has(index)) this.#missing--;
     const piece = this.inProgress.get(index);
     if (!piece) return;
     this.inProgress.delete(index);
@@ -161,12 +175,12 @@ export class Picker {
     // Skip the prefix that is done or started for everyone, so repeated picks stay cheap.
     while (this.#cursor < order.length) {
       const i = order[this.#cursor]!;
-      if (!this.have.has(i) && !this.inProgress.has(i)) break;
+      if (!this.have.has(i) && !this.inProgress.has(i) && this.wanted.has(i)) break;
       this.#cursor++;
     }
     for (let k = this.#cursor; k < order.length; k++) {
       const i = order[k]!;
-      if (this.have.has(i) || this.inProgress.has(i) || !peerHas.has(i)) continue;
+      if (this.have.has(i) || this.inProgress.has(i) || !peerHas.has(i) || !this.wanted.has(i)) continue;
       const length = this.#opts.pieceLengthAt(i);
       const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1]!.buffer.byteLength >= length ? this.#spare.pop() : undefined;
       const piece = new PieceState(i, length, spare && new Uint8Array(spare.buffer, 0, spare.buffer.byteLength));
@@ -178,7 +192,7 @@ export class Picker {
 
   #rebuildOrder(now: number): void {
     const missing: number[] = [];
-    for (let i = 0; i < this.#opts.pieceCount; i++) if (!this.have.has(i) && !this.inProgress.has(i)) missing.push(i);
+    for (let i = 0; i < this.#opts.pieceCount; i++) if (!this.have.has(i) && !this.inProgress.has(i) && this.wanted.has(i)) missing.push(i);
     const tie = new Float64Array(this.#opts.pieceCount);
     for (const i of missing) tie[i] = this.#random();
     const avail = this.availability;

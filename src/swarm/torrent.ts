@@ -18,12 +18,13 @@ import {
   type Logger,
   type PeerAddress,
 } from "../util/index.ts";
-import { BLOCK_SIZE, pieceHash, type Metainfo } from "../metainfo/index.ts";
+import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { Bitfield, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS, choke, type ChokerPeer, type ChokerState } from "./choker.ts";
+import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
 import { PeerPool } from "./peer-pool.ts";
 import { PeerState } from "./peer-state.ts";
@@ -46,6 +47,10 @@ export interface TorrentOptions {
   uploadBucket?: TokenBucket;
   downloadBucket?: TokenBucket;
   createAnnouncer?: (hooks: AnnouncerHooks) => Announcer;
+  /** The resume file (see storage/resume-codec.ts); undefined = hash whatever is on disk at start. */
+  resumePath?: string;
+  /** Per torrent file: whether to download it (default all); the storage must have the same selection. */
+  selectedFiles?: readonly boolean[];
   log?: Logger;
   clock?: Clock;
 }
@@ -53,7 +58,9 @@ export interface TorrentOptions {
 export interface TorrentStats {
   pieceCount: number;
   piecesDone: number;
+  /** Bytes of the pieces this download wants (the whole torrent unless files are deselected). */
   totalBytes: number;
+  /** Bytes of those pieces verified so far. */
   verifiedBytes: number;
   downloadedBytes: number;
   uploadedBytes: number;
@@ -64,7 +71,8 @@ export interface TorrentStats {
 }
 
 export interface TorrentEvents extends Record<string, unknown> {
-  checking: { piecesChecked: number; pieceCount: number };
+  /** Hashing data found on disk at start: pieces hashed so far of those to hash. */
+  checking: { piecesChecked: number; piecesToCheck: number };
   /** The data on disk is checked (piecesDone says how much was there); peers come next. */
   ready: TorrentStats;
   piece: { index: number };
@@ -93,6 +101,8 @@ const DEAD_PEER_TIMEOUT_MS = 90_000;
 /** Send a keep-alive after this long without sending anything. */
 const KEEP_ALIVE_INTERVAL_MS = 60_000;
 const KEEP_ALIVE = new Uint8Array(4);
+/** How often the resume file is rewritten while pieces keep arriving. */
+const RESUME_SAVE_INTERVAL_MS = 30_000;
 
 type TorrentState = "idle" | "checking" | "running" | "seeding" | "stopped";
 
@@ -114,6 +124,9 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #cache: ReadCache;
   readonly #announcer: Announcer | undefined;
   #verifiedBytes = 0;
+  readonly #wantedBytes: number;
+  readonly #dataCheck: DataCheck;
+  #lastResumeSave = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #lastTick = 0;
@@ -150,7 +163,18 @@ export class Torrent extends Emitter<TorrentEvents> {
         onError: (err) => this.#fail(err),
       },
       Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
+      opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles),
     );
+    let wantedBytes = 0;
+    for (let i = 0; i < this.meta.pieceCount; i++) if (this.picker.wanted.has(i)) wantedBytes += pieceLengthAt(this.meta, i);
+    this.#wantedBytes = wantedBytes;
+    this.#dataCheck = new DataCheck({
+      meta: this.meta,
+      storage: this.#storage,
+      resumePath: opts.resumePath,
+      log: this.#log,
+      onWarning: (message) => this.emit("warning", { message }),
+    });
     this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
     this.#uploader = new Uploader({
       meta: this.meta,
@@ -165,7 +189,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       wakeAfter: (ms) => this.#wakeAfter(ms),
     });
     this.#announcer = opts.createAnnouncer?.({
-      getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.meta.totalLength - this.#verifiedBytes }),
+      getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
       onPeers: (peers, source) => {
         this.emit("tracker", { url: source, peers: peers.length });
         this.addPeers(peers);
@@ -178,9 +202,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     return this.#downloader.picker;
   }
 
-  /** Every piece is verified. */
+  /** Every wanted piece is verified. */
   get done(): boolean {
-    return this.picker.have.isFull();
+    return this.picker.missing === 0;
   }
 
   /** Checks data already on disk, then starts announcing and connecting. */
@@ -220,7 +244,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     return {
       pieceCount: this.meta.pieceCount,
       piecesDone: this.picker.have.count,
-      totalBytes: this.meta.totalLength,
+      totalBytes: this.#wantedBytes,
       verifiedBytes: this.#verifiedBytes,
       downloadedBytes: this.#downloader.down.totalBytes,
       uploadedBytes: this.#up.totalBytes,
@@ -240,7 +264,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (const conn of [...this.#peers.keys(), ...this.#pending]) conn.close("torrent stopped");
     this.#cache.clear();
     try {
-      await Promise.all([this.#announcer?.stop(), this.#downloader.flush()]);
+      await Promise.all([this.#announcer?.stop(), this.#downloader.flush().then(() => this.#dataCheck.save(this.picker.have, true))]);
     } finally {
       this.#storage.close();
     }
@@ -248,20 +272,21 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   async #checkExisting(): Promise<void> {
-    if (!this.#storage.hasExistingData()) return;
-    const buffer = new Uint8Array(this.meta.pieceLength);
-    for (let i = 0; i < this.meta.pieceCount; i++) {
-      const data = this.#storage.readPiece(i, buffer);
-      if (bytesEqual(sha1(data), pieceHash(this.meta, i))) {
-        this.picker.markVerified(i);
-        this.#verifiedBytes += data.length;
-      }
-      if (i % 64 === 63 || i === this.meta.pieceCount - 1) {
-        this.emit("checking", { piecesChecked: i + 1, pieceCount: this.meta.pieceCount });
-        await new Promise((r) => setImmediate(r));
-        if (this.#state !== "checking") return;
-      }
+    const result = await this.#dataCheck.check((piecesChecked, piecesToCheck) => this.emit("checking", { piecesChecked, piecesToCheck }));
+    for (const index of result.verified) this.#markVerified(index);
+    if (result.hashed > 0) this.#log.info(`found ${result.verified.length - result.trusted} good pieces of ${result.hashed} hashed`);
+    const missing = this.#storage.missingBytes();
+    const free = this.#storage.freeBytes();
+    if (free !== undefined && !this.done && missing > free) {
+      const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+      this.emit("warning", { message: `not enough free disk space: the files need ${mib(missing)} more, ${mib(free)} free` });
     }
+  }
+
+  #markVerified(index: number): void {
+    if (this.picker.have.has(index)) return;
+    this.picker.markVerified(index);
+    if (this.picker.wanted.has(index)) this.#verifiedBytes += pieceLengthAt(this.meta, index);
   }
 
   #connectMore(): void {
@@ -422,7 +447,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   #onVerified(index: number, lengthBytes: number): void {
-    this.#verifiedBytes += lengthBytes;
+    if (this.picker.wanted.has(index)) this.#verifiedBytes += lengthBytes;
     this.emit("piece", { index });
     if (this.done) this.#finish(true);
     else this.#downloader.fillAll();
@@ -449,6 +474,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       return;
     }
     this.#state = "seeding";
+    void this.#dataCheck.save(this.picker.have, true); // finalize() changed the files' stamps
     if (announceCompleted) this.#announcer?.completed();
     for (const peer of this.#peers.values()) {
       if (peer.has.isFull()) peer.conn.close("both complete");
@@ -534,6 +560,10 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     if (this.#state !== "running" && this.#state !== "seeding") return;
     if (now - this.#lastRechoke >= RECHOKE_INTERVAL_MS) this.#rechoke(now);
+    if (now - this.#lastResumeSave >= RESUME_SAVE_INTERVAL_MS) {
+      this.#lastResumeSave = now;
+      void this.#dataCheck.save(this.picker.have);
+    }
     this.emit("progress", this.stats());
     this.#downloader.fillAll();
     this.#connectMore();

@@ -75,15 +75,21 @@ describe("DiskStorage", () => {
     const meta = layout(files);
     const out = tempDir();
     const storage = new DiskStorage(meta, out);
-    expect(storage.hasExistingData()).toBe(false);
+    expect(storage.fileStamps().every((s) => s === undefined)).toBe(true);
     const piece1 = bytes(8, 100);
     await storage.writePiece(1, piece1); // bytes 8..16: end of c, then one pad byte
-    expect(storage.hasExistingData()).toBe(true);
+    expect(storage.fileStamps().map((s) => s?.sizeBytes)).toEqual([undefined, undefined, 10, undefined, undefined]);
     const back = storage.readPiece(1);
     expect([...back.subarray(0, 7)]).toEqual([...piece1.subarray(0, 7)]);
     expect(back[7]).toBe(0); // pad
     expect([...storage.readPiece(3)]).toEqual([0]); // d never written
-    expect([...storage.readBlock(1, 2, 3)]).toEqual([...piece1.subarray(2, 5)]);
+    const range = new Uint8Array(3);
+    await storage.readRange(8 + 2, range);
+    expect([...range]).toEqual([...piece1.subarray(2, 5)]);
+    const across = new Uint8Array(25);
+    await storage.readRange(0, across); // a, b, c, pad, d: only c's last 7 bytes were written
+    expect([...across.subarray(8, 15)]).toEqual([...piece1.subarray(0, 7)]);
+    expect(across.subarray(0, 8).every((b) => b === 0) && across.subarray(15).every((b) => b === 0)).toBe(true);
     storage.close();
   });
 
