@@ -43,6 +43,8 @@ export interface FakeSeederOptions {
   readonly peerId?: Uint8Array;
   /** Set the BEP 6 fast bit: have_all/have_none, and reject instead of ignore. Default false. */
   readonly fast?: boolean;
+  /** Serve at most this many block bytes per second per connection (a slow link). Default unlimited. */
+  readonly rateBytesPerSec?: number;
 }
 
 export interface FakeSeederStats {
@@ -82,6 +84,8 @@ class FakeConnection {
   #blocksSent = 0;
   #ending = false;
   #sentHandshake = false;
+  #paced = 0;
+  #pacedSince: number | undefined;
 
   constructor(socket: Socket<FakeConnection>, seeder: Seeder) {
     this.#socket = socket;
@@ -199,6 +203,21 @@ class FakeConnection {
       if (this.#fast && !this.#ending) this.send(encodeMessage({ type: "reject", index, begin, length }));
       return;
     }
+    const rate = s.options.rateBytesPerSec;
+    if (rate !== undefined) {
+      // Each block leaves when the link would have carried it: t0 + bytes so far / rate.
+      this.#paced += length;
+      this.#pacedSince ??= performance.now();
+      const due = this.#pacedSince + (this.#paced / rate) * 1000 - performance.now();
+      setTimeout(() => this.#serve(index, begin, length), Math.max(0, due));
+      return;
+    }
+    this.#serve(index, begin, length);
+  }
+
+  #serve(index: number, begin: number, length: number): void {
+    const s = this.#seeder;
+    if (this.framer.stopped || this.#ending) return;
     const start = index * s.torrent.pieceLength + begin;
     let block = s.torrent.data.subarray(start, start + length);
     const corrupt = s.options.corrupt;

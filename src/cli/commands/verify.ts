@@ -36,7 +36,8 @@ export const verifyCommand = defineCommand({
     const storage = new DiskStorage(meta, args.output);
     const started = performance.now();
     let lastShown = 0;
-    const plan = planCheck(meta, storage.fileStamps(), undefined);
+    const stamps = storage.fileStamps();
+    const plan = planCheck(meta, stamps, undefined);
     let good: number[];
     try {
       good = await recheckPieces(storage, meta, plan.toCheck, {
@@ -53,11 +54,14 @@ export const verifyCommand = defineCommand({
     }
     if (mode === "tty") writeErr("\r\x1b[K");
     const seconds = (performance.now() - started) / 1000;
+    // A piece that fails while some of its bytes are not on disk is missing (incomplete), not bad.
     const goodSet = new Set(good);
-    const bad = plan.toCheck.filter((i) => !goodSet.has(i));
-    const checked = new Set(plan.toCheck);
+    const complete = (i: number) =>
+      pieceSpans(meta, i).every((span) => span.file.isPad || (stamps[span.fileIndex]?.sizeBytes ?? 0) >= span.fileOffset + span.lengthBytes);
+    const bad = plan.toCheck.filter((i) => !goodSet.has(i) && complete(i));
+    const badSet = new Set(bad);
     const missing: number[] = [];
-    for (let i = 0; i < meta.pieceCount; i++) if (!checked.has(i)) missing.push(i);
+    for (let i = 0; i < meta.pieceCount; i++) if (!goodSet.has(i) && !badSet.has(i)) missing.push(i);
     const files = fileReports(meta, bad, missing);
     const summary = { pieceCount: meta.pieceCount, verified: good.length, bad: bad.length, missing: missing.length, seconds };
     if (mode === "json") {
