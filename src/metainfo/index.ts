@@ -3,4 +3,5 @@ export * from "./types.ts";
 export * from "./geometry.ts";
 export * from "./parse.ts";
 export * from "./create.ts";
+export * from "./magnet.ts";
 export * from "./selection.ts";

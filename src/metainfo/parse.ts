@@ -1,11 +1,12 @@
 // Strict .torrent parser: bencoded bytes -> validated Metainfo (BEP 3 metainfo, BEP 12 announce-list,
-// BEP 19 url-list, BEP 27 private flag, BEP 47 pad files). Pure; no I/O.
+// BEP 19 url-list, BEP 27 private flag, BEP 47 pad files), and a bare info dict fetched by BEP 9. Pure; no I/O.
 // Every error is a MetainfoError whose `field` names the offending field and whose message starts with it.
 
 import {
   type BencodeDict,
   type BencodeValue,
   bytesToText,
+  decodeBencode,
   decodeWithSpans,
   describeValue,
   isBytes,
@@ -41,11 +42,68 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
   const info = top.get("info");
   const infoSpan = spans.get("info");
   if (!isDict(info) || infoSpan === undefined) fail("info", `expected a dictionary, ${got(info)}`);
+  const comment = optionalText(top, "comment");
+  const createdBy = optionalText(top, "created by");
+  const creationDate = top.get("creation date");
+  return {
+    ...readInfo(info, bytes.slice(infoSpan.start, infoSpan.end)),
+    announceTiers: readAnnounceTiers(top),
+    urlList: readUrlList(top.get("url-list")),
+    ...(comment !== undefined && { comment }),
+    ...(createdBy !== undefined && { createdBy }),
+    ...(typeof creationDate === "number" && { creationDate }),
+  };
+}
+
+/** What a magnet link adds to an info dictionary fetched from peers (BEP 9): the info dict has no trackers. */
+export interface InfoDictionaryExtras {
+  announceTiers?: readonly (readonly string[])[];
+  /** Used only when the info dict has no `name` (e.g. the magnet's `dn`); else `info.name` wins. */
+  name?: string;
+  urlList?: readonly string[];
+}
+
+/**
+ * Validates a raw bencoded info dictionary exactly as parseMetainfo validates `info` (same checks, same
+ * fields in errors), with the infoHash taken over `infoBytes` as given. For metadata fetched from peers.
+ * Throws BencodeError for malformed bencode (trailing bytes included), else MetainfoError.
+ */
+export function parseInfoDictionary(infoBytes: Uint8Array, extras: InfoDictionaryExtras = {}): Metainfo {
+  const info = decodeBencode(infoBytes);
+  if (!isDict(info)) fail("info", `expected a dictionary, ${got(info)}`);
+  return {
+    ...readInfo(info, infoBytes.slice(), extras.name),
+    announceTiers: normalizeTiers(extras.announceTiers ?? []),
+    urlList: [...new Set((extras.urlList ?? []).map((u) => u.trim()).filter((u) => u !== ""))],
+  };
+}
+
+/** Tiers as readAnnounceTiers leaves them: URLs trimmed, blanks and repeats dropped, empty tiers removed. */
+function normalizeTiers(tiers: readonly (readonly string[])[]): string[][] {
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  for (const tier of tiers) {
+    const urls: string[] = [];
+    for (const raw of tier) {
+      const url = raw.trim();
+      if (url === "" || seen.has(url)) continue;
+      seen.add(url);
+      urls.push(url);
+    }
+    if (urls.length > 0) out.push(urls);
+  }
+  return out;
+}
+
+type InfoFields = Omit<Metainfo, "announceTiers" | "urlList" | "comment" | "createdBy" | "creationDate">;
+
+/** The fields of a Metainfo that come from the info dict; `infoBytes` is a copy the Metainfo may keep. */
+function readInfo(info: BencodeDict, infoBytes: Uint8Array, fallbackName?: string): InfoFields {
   if (!info.has("pieces") && info.has("file tree")) {
     fail("info.pieces", "missing: BitTorrent v2-only torrents (BEP 52) are not supported, only v1 and hybrid ones");
   }
-
-  const nameChoice = preferUtf8Variant(info, "name", "info.name");
+  const useFallback = fallbackName !== undefined && !info.has("name") && !info.has("name.utf-8");
+  const nameChoice = useFallback ? { text: fallbackName, field: "info.name" } : preferUtf8Variant(info, "name", "info.name");
   checkPathComponent(nameChoice.text, nameChoice.field);
   const name = nameChoice.text;
   const pieceLength = readPieceLength(info.get("piece length"));
@@ -54,12 +112,7 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
   const totalLength = last ? last.offsetBytes + last.lengthBytes : 0;
   if (totalLength === 0) fail("info", "torrent holds no data (total length 0); ripple cannot download an empty torrent");
   const pieceHashes = readPieces(info.get("pieces"), totalLength, pieceLength);
-
-  const infoBytes = bytes.slice(infoSpan.start, infoSpan.end);
   const infoHash = sha1(infoBytes);
-  const comment = optionalText(top, "comment");
-  const createdBy = optionalText(top, "created by");
-  const creationDate = top.get("creation date");
   return {
     infoHash,
     infoHashHex: toHex(infoHash),
@@ -71,12 +124,7 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
     totalLength,
     files,
     multiFile,
-    announceTiers: readAnnounceTiers(top),
     private: readPrivate(info.get("private")),
-    urlList: readUrlList(top.get("url-list")),
-    ...(comment !== undefined && { comment }),
-    ...(createdBy !== undefined && { createdBy }),
-    ...(typeof creationDate === "number" && { creationDate }),
   };
 }
 

@@ -1,8 +1,9 @@
-// util: bytes, sha1, errors, peer addresses, clock, logger, randomness.
+// util: bytes, sha1, errors, peer addresses, IP text, clock, logger, randomness.
 export * from "./errors.ts";
 export * from "./bytes.ts";
 export * from "./sha1.ts";
 export * from "./peer-address.ts";
+export * from "./ip.ts";
 export * from "./clock.ts";
 export * from "./log.ts";
 export * from "./random.ts";

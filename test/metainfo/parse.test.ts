@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { type EncodableValue, encodeBencode } from "../../src/bencode/index.ts";
-import { MAX_PIECE_LENGTH, parseMetainfo } from "../../src/metainfo/index.ts";
-import { BencodeError, sha1, toHex, utf8 } from "../../src/util/index.ts";
-import { expectRefused } from "../helpers/metainfo-errors.ts";
+import { MAX_PIECE_LENGTH, parseInfoDictionary, parseMetainfo } from "../../src/metainfo/index.ts";
+import { BencodeError, MetainfoError, sha1, toHex, utf8 } from "../../src/util/index.ts";
+import { expectRefused, metainfoError } from "../helpers/metainfo-errors.ts";
 import { bdecode, isDict } from "../helpers/mini-bencode.ts";
 import { makeTorrentBytes, makeTorrentFixture, patternBytes, pieceHashes, type TorrentFixtureOptions } from "../helpers/torrent-fixture.ts";
 
@@ -350,5 +350,104 @@ describe("parseMetainfo: optional fields", () => {
   test("text fields are UTF-8", () => {
     const meta = parseMetainfo(single({}, { comment: utf8("日本語") }));
     expect(meta.comment).toBe("日本語");
+  });
+});
+
+describe("parseInfoDictionary (metadata fetched from peers, BEP 9)", () => {
+  /** parseInfoDictionary's MetainfoError for `info`, or a failure when it parses. */
+  function infoError(info: Uint8Array): MetainfoError {
+    try {
+      parseInfoDictionary(info);
+    } catch (err) {
+      if (err instanceof MetainfoError) return err;
+      throw err;
+    }
+    throw new Error("expected parseInfoDictionary to refuse the info dict, but it parsed");
+  }
+
+  test("gives the same info fields as parseMetainfo, with infoHash = sha1(infoBytes)", () => {
+    for (const bytes of [single(), multi(), makeTorrentBytes({ ...SINGLE, private: true }).torrentBytes]) {
+      const info = rawInfo(bytes);
+      const fromInfo = parseInfoDictionary(info);
+      const { announceTiers, urlList, comment, createdBy, creationDate, ...infoFields } = parseMetainfo(bytes);
+      expect(fromInfo).toEqual({ ...infoFields, announceTiers: [], urlList: [] });
+      expect(fromInfo.infoHash).toEqual(sha1(info));
+      expect(fromInfo.infoHashHex).toBe(toHex(sha1(info)));
+    }
+  });
+
+  test("hashes the bytes as given, unsorted keys included", () => {
+    const pieces = pieceHashes(new Uint8Array(5), 16);
+    const info = Uint8Array.from(`d4:name1:x6:lengthi5e12:piece lengthi16e6:pieces20:${String.fromCharCode(...pieces)}e`, (c) => c.charCodeAt(0));
+    expect(parseInfoDictionary(info).infoHash).toEqual(sha1(info));
+  });
+
+  test("infoBytes and pieceHashes are copies", () => {
+    const info = rawInfo(single()).slice();
+    const meta = parseInfoDictionary(info);
+    const before = { info: meta.infoBytes.slice(), pieces: meta.pieceHashes.slice() };
+    info.fill(0);
+    expect(meta.infoBytes).toEqual(before.info);
+    expect(meta.pieceHashes).toEqual(before.pieces);
+  });
+
+  const broken: [string, Uint8Array][] = [
+    ["missing name", single({ name: undefined })],
+    ["name with a slash", single({ name: "a/b" })],
+    ["name ..", single({ name: ".." })],
+    ["invalid UTF-8 name", single({ name: INVALID_UTF8 })],
+    ["zero piece length", single({ "piece length": 0 })],
+    ["piece length above 256 MiB", single({ "piece length": MAX_PIECE_LENGTH * 2 })],
+    ["missing pieces", single({ pieces: undefined })],
+    ["too few hashes", single({ pieces: new Uint8Array(40) })],
+    ["length and files", multi({ length: 40 })],
+    ["neither length nor files", single({ length: undefined })],
+    ["negative length", single({ length: -1 })],
+    ["a file entry that is not a dict", multi({ files: [{ length: 40, path: ["a"] }, "b"] })],
+    ["a file path escaping with ..", multi({ files: [{ length: 40, path: ["..", "x"] }] })],
+    ["two files at one path", multi({ files: [{ length: 20, path: ["a"] }, { length: 20, path: ["a"] }] })],
+    ["private 2", single({ private: 2 })],
+    ["no data", makeTorrentBytes({ name: "empty", pieceLength: 16, data: new Uint8Array(0) }).torrentBytes],
+    ["v2 only", encodeBencode({ info: { "meta version": 2, name: "x", "piece length": 16384, "file tree": { x: { "": { length: 1 } } } } })],
+  ];
+  for (const [what, torrent] of broken) {
+    test(`refuses ${what} with the same field and message as parseMetainfo`, () => {
+      const expected = metainfoError(torrent);
+      const err = infoError(rawInfo(torrent));
+      expect({ field: err.field, message: err.message }).toEqual({ field: expected.field, message: expected.message });
+    });
+  }
+
+  test("refuses a value that is not a dictionary, naming info", () => {
+    const err = infoError(encodeBencode(["x"]));
+    expect(err.field).toBe("info");
+    expect(err.message).toBe("info: expected a dictionary, got a list of 1");
+  });
+
+  test("malformed bencode and trailing bytes are BencodeErrors", () => {
+    const info = rawInfo(single());
+    expect(() => parseInfoDictionary(info.subarray(0, info.length - 1))).toThrow(BencodeError);
+    expect(() => parseInfoDictionary(new Uint8Array([...info, 0x65]))).toThrow(/1 trailing bytes/);
+  });
+
+  test("extras: trackers as tiers (trimmed, blanks and repeats dropped) and web seeds", () => {
+    const A = "http://127.0.0.1:6969/announce";
+    const B = "udp://127.0.0.1:1337";
+    const meta = parseInfoDictionary(rawInfo(single()), {
+      announceTiers: [[A], [], [" ", B, A], [B]],
+      urlList: ["http://127.0.0.1/seed/", " ", "http://127.0.0.1/seed/"],
+    });
+    expect(meta.announceTiers).toEqual([[A], [B]]);
+    expect(meta.urlList).toEqual(["http://127.0.0.1/seed/"]);
+  });
+
+  test("extras.name is used only when the info dict has no name, and is checked like one", () => {
+    expect(parseInfoDictionary(rawInfo(single()), { name: "from-dn" }).name).toBe("single.bin");
+    const nameless = rawInfo(single({ name: undefined }));
+    const meta = parseInfoDictionary(nameless, { name: "from-dn" });
+    expect(meta.name).toBe("from-dn");
+    expect(meta.files[0]!.path).toEqual(["from-dn"]);
+    expect(meta.infoHash).toEqual(sha1(nameless));
+    expect(() => parseInfoDictionary(nameless, { name: "../x" })).toThrow(/^info\.name: path component "\.\.\/x" contains a slash$/);
   });
 });

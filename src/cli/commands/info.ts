@@ -1,55 +1,91 @@
-// `ripple info <file.torrent> [--json]`: what a torrent holds, without downloading anything.
+// `ripple info <file.torrent | magnet-link> [--json]`: what a torrent or a magnet link holds, without
+// downloading anything (a magnet's files are only known once its metadata is fetched from peers).
 
 import { defineCommand } from "citty";
-import { loadTorrentFile } from "../load-torrent.ts";
+import { formatSelection, type Magnet, type Metainfo } from "../../metainfo/index.ts";
+import { formatPeerAddress } from "../../util/index.ts";
+import { loadTorrentSource } from "../load-torrent.ts";
 import { formatBytes } from "../format.ts";
 import { writeOut } from "../output.ts";
 
 export const infoCommand = defineCommand({
-  meta: { name: "info", description: "Show what a .torrent file holds" },
+  meta: { name: "info", description: "Show what a .torrent file or a magnet link holds" },
   args: {
-    torrent: { type: "positional", description: "Path to a .torrent file", required: true },
+    torrent: { type: "positional", description: "Path to a .torrent file, or a magnet link (quote it)", required: true },
     json: { type: "boolean", description: "Print one JSON object" },
   },
   async run({ args }) {
-    const meta = await loadTorrentFile(args.torrent);
-    const files = meta.files
-      .map((f, i) => ({ index: i + 1, path: f.path.join("/"), lengthBytes: f.lengthBytes, isPad: f.isPad }))
-      .filter((f) => !f.isPad);
-    if (args.json) {
-      const out = {
-        name: meta.name,
-        infoHash: meta.infoHashHex,
-        totalBytes: meta.totalLength,
-        pieceLength: meta.pieceLength,
-        pieceCount: meta.pieceCount,
-        private: meta.private,
-        multiFile: meta.multiFile,
-        trackers: meta.announceTiers,
-        webSeeds: meta.urlList,
-        comment: meta.comment ?? null,
-        createdBy: meta.createdBy ?? null,
-        creationDate: meta.creationDate ?? null,
-        files: files.map(({ index, path, lengthBytes }) => ({ index, path, lengthBytes })),
-      };
-      writeOut(JSON.stringify(out) + "\n");
-      return;
-    }
-    const lines = [
-      `name:         ${meta.name}`,
-      `info hash:    ${meta.infoHashHex}`,
-      `size:         ${formatBytes(meta.totalLength)} (${meta.totalLength} bytes)`,
-      `pieces:       ${meta.pieceCount} x ${formatBytes(meta.pieceLength)}`,
-      `private:      ${meta.private ? "yes" : "no"}`,
-    ];
-    if (meta.comment) lines.push(`comment:      ${meta.comment}`);
-    if (meta.createdBy) lines.push(`created by:   ${meta.createdBy}`);
-    if (meta.creationDate !== undefined) lines.push(`created:      ${new Date(meta.creationDate * 1000).toISOString()}`);
-    meta.announceTiers.forEach((tier, i) => lines.push(`tracker tier ${i + 1}: ${tier.join(" ")}`));
-    for (const url of meta.urlList) lines.push(`web seed:     ${url}`);
-    lines.push(`files (${files.length}):`);
-    const width = String(files.length).length;
-    for (const f of files) lines.push(`  ${String(f.index).padStart(width)}  ${formatBytes(f.lengthBytes).padStart(10)}  ${f.path}`);
-    writeOut(lines.join("\n") + "\n");
+    const source = await loadTorrentSource(args.torrent);
+    const text = source.kind === "magnet" ? describeMagnet(source.magnet, !!args.json) : describeTorrent(source.meta, !!args.json);
+    writeOut(text);
   },
 });
+
+function describeTorrent(meta: Metainfo, json: boolean): string {
+  const files = meta.files
+    .map((f, i) => ({ index: i + 1, path: f.path.join("/"), lengthBytes: f.lengthBytes, isPad: f.isPad }))
+    .filter((f) => !f.isPad);
+  if (json) {
+    const out = {
+      kind: "torrent",
+      name: meta.name,
+      infoHash: meta.infoHashHex,
+      totalBytes: meta.totalLength,
+      pieceLength: meta.pieceLength,
+      pieceCount: meta.pieceCount,
+      private: meta.private,
+      multiFile: meta.multiFile,
+      trackers: meta.announceTiers,
+      webSeeds: meta.urlList,
+      comment: meta.comment ?? null,
+      createdBy: meta.createdBy ?? null,
+      creationDate: meta.creationDate ?? null,
+      files: files.map(({ index, path, lengthBytes }) => ({ index, path, lengthBytes })),
+    };
+    return JSON.stringify(out) + "\n";
+  }
+  const lines = [
+    `name:         ${meta.name}`,
+    `info hash:    ${meta.infoHashHex}`,
+    `size:         ${formatBytes(meta.totalLength)} (${meta.totalLength} bytes)`,
+    `pieces:       ${meta.pieceCount} x ${formatBytes(meta.pieceLength)}`,
+    `private:      ${meta.private ? "yes" : "no"}`,
+  ];
+  if (meta.comment) lines.push(`comment:      ${meta.comment}`);
+  if (meta.createdBy) lines.push(`created by:   ${meta.createdBy}`);
+  if (meta.creationDate !== undefined) lines.push(`created:      ${new Date(meta.creationDate * 1000).toISOString()}`);
+  meta.announceTiers.forEach((tier, i) => lines.push(`tracker tier ${i + 1}: ${tier.join(" ")}`));
+  for (const url of meta.urlList) lines.push(`web seed:     ${url}`);
+  lines.push(`files (${files.length}):`);
+  const width = String(files.length).length;
+  for (const f of files) lines.push(`  ${String(f.index).padStart(width)}  ${formatBytes(f.lengthBytes).padStart(10)}  ${f.path}`);
+  return lines.join("\n") + "\n";
+}
+
+function describeMagnet(m: Magnet, json: boolean): string {
+  if (json) {
+    const out = {
+      kind: "magnet",
+      name: m.name ?? null,
+      infoHash: m.infoHashHex,
+      totalBytes: m.lengthBytes ?? null,
+      trackers: m.trackers,
+      peers: m.peers.map(formatPeerAddress),
+      webSeeds: m.webSeeds,
+      select: m.select ?? null,
+    };
+    return JSON.stringify(out) + "\n";
+  }
+  const lines = [
+    "magnet link:  files and pieces are known once the metadata is fetched from peers",
+    `name:         ${m.name ?? "(not given)"}`,
+    `info hash:    ${m.infoHashHex}`,
+  ];
+  if (m.lengthBytes !== undefined) lines.push(`size:         ${formatBytes(m.lengthBytes)} (${m.lengthBytes} bytes)`);
+  for (const url of m.trackers) lines.push(`tracker:      ${url}`);
+  for (const peer of m.peers) lines.push(`peer:         ${formatPeerAddress(peer)}`);
+  for (const url of m.webSeeds) lines.push(`web seed:     ${url}`);
+  // BEP 53 indices count from 0, while the torrent listing above numbers files from 1.
+  if (m.select !== undefined) lines.push(`select files: ${formatSelection(m.select)} (0-based indices, BEP 53)`);
+  return lines.join("\n") + "\n";
+}
