@@ -33,6 +33,8 @@ export interface AddTorrentOptions {
   resume?: boolean;
   /** Write the selected files out to their full size at start (default: sparse, grown as pieces arrive). */
   preallocate?: boolean;
+  /** Only seed: if the data is incomplete after the check, fail with a VERIFY error and announce nothing. */
+  seedOnly?: boolean;
   /** Peers to connect to directly, besides those the trackers give. */
   peers?: readonly PeerAddress[];
   /** Do not contact the torrent's trackers. */
@@ -86,6 +88,7 @@ export class Client {
       }),
       ...(opts.resume !== false && { resumePath: resumePath(meta, opts.outDir) }),
       ...(selected && { selectedFiles: selected }),
+      seedOnly: opts.seedOnly === true,
       peerId: this.peerId,
       maxPeers: this.#opts.maxPeers,
       uploadSlots: this.#opts.uploadSlots,

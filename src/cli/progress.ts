@@ -3,7 +3,7 @@
 
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
-import { writeErr, writeOut } from "./output.ts";
+import { clearLive, writeErr, writeLive, writeOut } from "./output.ts";
 
 export type OutputMode = "tty" | "plain" | "json" | "quiet";
 
@@ -49,7 +49,6 @@ export function statsJson(s: TorrentStats): Record<string, unknown> {
 export function reportProgress(torrent: Torrent, mode: OutputMode): () => void {
   if (mode === "quiet") return () => {};
   const interval = mode === "tty" ? TTY_INTERVAL_MS : mode === "json" ? JSON_INTERVAL_MS : PLAIN_INTERVAL_MS;
-  let lastLength = 0;
   // While the data on disk is hashed at start, the line (and JSON) report that instead of transfers.
   let checking: { piecesChecked: number; piecesToCheck: number } | undefined;
   torrent.on("checking", (c) => (checking = c));
@@ -68,15 +67,10 @@ export function reportProgress(torrent: Torrent, mode: OutputMode): () => void {
     if (mode === "json") emitJson("progress", statsJson(s));
     else writeLine(progressLine(s));
   };
-  const writeLine = (line: string) => {
-    if (mode === "tty") {
-      writeErr("\r" + line + " ".repeat(Math.max(0, lastLength - line.length)));
-      lastLength = line.length;
-    } else writeErr(line + "\n");
-  };
+  const writeLine = (line: string) => (mode === "tty" ? writeLive(line) : writeErr(line + "\n"));
   const timer = setInterval(render, interval);
   return () => {
     clearInterval(timer);
-    if (mode === "tty" && lastLength > 0) writeErr("\r" + " ".repeat(lastLength) + "\r");
+    clearLive();
   };
 }

@@ -12,7 +12,7 @@ import { loadTorrentFile } from "./load-torrent.ts";
 import { emitJson, reportProgress, statsJson, type OutputMode } from "./progress.ts";
 import { onStopSignal, type StopSignal } from "./signals.ts";
 import type { TorrentRunOptions } from "./torrent-args.ts";
-import { writeErr } from "./output.ts";
+import { stderrSink, writeErr } from "./output.ts";
 
 /** When seeding ends: never (until a signal), or at a ratio or after a time, whichever comes first. */
 export interface SeedPolicy {
@@ -36,7 +36,7 @@ type Outcome =
 
 export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Promise<void> {
   const { mode } = o;
-  const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1);
+  const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1, stderrSink);
   const meta = await loadTorrentFile(o.torrentPath);
   const files = o.select !== undefined || o.exclude.length > 0
     ? { ...(o.select !== undefined && { select: parseFileNumbers(o.select, meta.files.length) }), exclude: o.exclude }
@@ -50,7 +50,14 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
   } else if (mode !== "quiet") {
     writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
   }
-  const torrent = client.addTorrent(meta, { outDir: o.outDir, peers: o.peers, noTrackers: o.noTrackers, preallocate: o.preallocate, ...(files && { files }) });
+  const torrent = client.addTorrent(meta, {
+    outDir: o.outDir,
+    peers: o.peers,
+    noTrackers: o.noTrackers,
+    preallocate: o.preallocate,
+    seedOnly: policy.requireComplete === true,
+    ...(files && { files }),
+  });
   watchTorrent(torrent, mode, log);
   const stopProgress = reportProgress(torrent, mode);
 
@@ -86,14 +93,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     if (policy.ratio !== undefined && s.uploadedBytes >= policy.ratio * s.totalBytes) resolve({ kind: "seeded", reason: "ratio" });
     if (policy.timeMs !== undefined && performance.now() - doneAt >= policy.timeMs) resolve({ kind: "seeded", reason: "time" });
   });
-  if (policy.requireComplete) {
-    // `seed` needs the whole torrent: once the check is over, anything missing is an error.
-    torrent.on("ready", (s) => {
-      if (s.piecesDone === s.pieceCount) return;
-      const message = `the data in ${o.outDir} is incomplete: ${s.piecesDone} of ${s.pieceCount} pieces verified (use "ripple download" to fetch the rest)`;
-      resolve({ kind: "error", error: new RippleError("VERIFY", message) });
-    });
-  }
+
 
   const deadline =
     policy.timeoutMs === undefined
@@ -111,6 +111,10 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
   const s = torrent.stats();
   switch (outcome.kind) {
     case "error":
+      if (outcome.error.code === "VERIFY") {
+        const where = outcome.error.message.replace("the data is", `the data in ${o.outDir} is`);
+        throw new RippleError("VERIFY", `${where} (use "ripple download" to fetch the rest)`, { cause: outcome.error });
+      }
       throw outcome.error;
     case "signal":
       report(mode, "interrupted", `stopped by ${outcome.signal}; verified pieces are kept on disk`, s);

@@ -47,7 +47,8 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
     torrentPath: String(args.torrent),
     outDir: String(args.output ?? "."),
     peers: peerOptions(repeatedOption(torrentArgs, rawArgs, "peer")),
-    noTrackers: args["no-trackers"] === true,
+    // citty reads --no-X as X = false: "--no-trackers" arrives as trackers: false.
+    noTrackers: args["no-trackers"] === true || (args as { trackers?: unknown }).trackers === false,
     mode,
     verbose: args.verbose === true,
     ...(typeof args.select === "string" && { select: args.select }),

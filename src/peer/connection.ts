@@ -220,9 +220,12 @@ export const socketHandlers = {
   },
   error(socket: Socket<PeerConnection>, error: Error) {
     socket.data?._onClosed(`socket error: ${error.message}`);
+    socket.terminate();
   },
   timeout(socket: Socket<PeerConnection>) {
+    // Bun only reports the timeout; the socket stays open until we close it.
     socket.data?._onClosed("timed out");
+    socket.terminate();
   },
   connectError(socket: Socket<PeerConnection>, error: Error) {
     socket.data?._onClosed(`connect failed: ${error.message}`);

@@ -2,11 +2,12 @@
 // Shell: opens, reads and writes the files of one torrent. Pad files (BEP 47) are never written; with a
 // file selection, bytes of unselected files (in pieces shared with selected ones) go to the parts store.
 
-import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readSync, statSync, statfsSync, write, writeSync } from "node:fs";
+import { accessSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readSync, statSync, statfsSync, write, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { StorageError, errorMessage } from "../util/index.ts";
 import { pieceLengthAt, pieceSpans, type FileSpan, type Metainfo } from "../metainfo/index.ts";
 import { filePaths } from "./paths.ts";
+import { FdCache } from "./fd-cache.ts";
 import { PartsStore } from "./parts-store.ts";
 import type { FileStamp } from "./resume-codec.ts";
 
@@ -29,6 +30,8 @@ export interface Storage {
   prepare(): void;
   /** Bytes the selected files still need beyond what they hold now. */
   missingBytes(): number;
+  /** Creates the data directory and checks it can be written (before a download announces itself). */
+  ensureWritable(): void;
   /** Free bytes on the file system the data goes to (undefined when that cannot be told). */
   freeBytes(): number | undefined;
   /** Creates every selected (non-pad) file at its final size, so empty files exist too. */
@@ -53,8 +56,7 @@ export class DiskStorage implements Storage {
   readonly #meta: Metainfo;
   readonly #selected: readonly boolean[];
   readonly #parts: PartsStore | undefined;
-  /** Open descriptors; `writable` false when opened only to read (e.g. a read-only data set to verify). */
-  readonly #fds = new Map<number, { fd: number; writable: boolean }>();
+  readonly #fds = new FdCache((fileIndex, write) => this.#openFile(fileIndex, write));
   readonly #preallocate: boolean;
   readonly #outDir: string;
 
@@ -83,6 +85,18 @@ export class DiskStorage implements Storage {
     return this.#meta.files.reduce((n, f, i) => (f.isPad || !this.#selected[i] ? n : n + Math.max(0, f.lengthBytes - (stamps[i]?.sizeBytes ?? 0))), 0);
   }
 
+  ensureWritable(): void {
+    const dir = this.#meta.multiFile ? resolve(this.#outDir, this.#meta.name) : this.#outDir;
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const reason = code === "EACCES" || code === "EPERM" || code === "EROFS" ? "permission denied" : errorMessage(err);
+      throw new StorageError(`cannot write to ${dir}: ${reason}`, { cause: err });
+    }
+  }
+
   freeBytes(): number | undefined {
     // The output directory may not exist yet: ask about its nearest existing ancestor.
     for (let dir = this.#outDir; ; dir = dirname(dir)) {
@@ -100,7 +114,7 @@ export class DiskStorage implements Storage {
     const zeros = new Uint8Array(PREALLOCATE_CHUNK_BYTES);
     this.#meta.files.forEach((f, i) => {
       if (f.isPad || !this.#selected[i] || f.lengthBytes === 0) return;
-      const fd = this.#open(i, true)!;
+      const fd = this.#fds.get(i, true);
       for (let at = fstatSync(fd).size; at < f.lengthBytes; at += PREALLOCATE_CHUNK_BYTES) {
         const chunk = zeros.subarray(0, Math.min(PREALLOCATE_CHUNK_BYTES, f.lengthBytes - at));
         this.#io("preallocate", i, () => writeFullySync(fd, chunk, at));
@@ -118,7 +132,7 @@ export class DiskStorage implements Storage {
       if (!piece) continue;
       for (const span of spans) {
         if (!this.#selected[span.fileIndex]) continue;
-        const fd = this.#open(span.fileIndex, true)!;
+        const fd = this.#fds.get(span.fileIndex, true);
         this.#io("write", span.fileIndex, () => writeFullySync(fd, piece.subarray(span.rangeOffset, span.rangeOffset + span.lengthBytes), span.fileOffset));
       }
       if (spans.every((s) => this.#selected[s.fileIndex])) parts.remove(index);
@@ -134,8 +148,8 @@ export class DiskStorage implements Storage {
         unselected = true;
         continue;
       }
-      const fd = this.#open(span.fileIndex, true)!;
-      writes.push(this.#writeAll(fd, span.fileIndex, data.subarray(span.rangeOffset, span.rangeOffset + span.lengthBytes), span.fileOffset));
+      const bytes = data.subarray(span.rangeOffset, span.rangeOffset + span.lengthBytes);
+      writes.push(this.#fds.use(span.fileIndex, true, (fd) => this.#writeAll(fd, span.fileIndex, bytes, span.fileOffset)));
     }
     if (unselected && this.#parts) writes.push(this.#parts.write(index, data));
     await Promise.all(writes);
@@ -145,9 +159,14 @@ export class DiskStorage implements Storage {
     const length = pieceLengthAt(this.#meta, index);
     const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
     for (const [span, target, position] of this.#pieces(index * this.#meta.pieceLength, out)) {
+      if (span.file.isPad) {
+        target.fill(0);
+        continue;
+      }
+      // A verified piece must be all there: a missing or cut-short file is an error, not zeros to serve.
       const source = this.#source(span, index);
-      if (source === undefined) target.fill(0);
-      else this.#io("read", span.fileIndex, () => readFullySync(source, target, position(source)));
+      const complete = source !== undefined && this.#io("read", span.fileIndex, () => readFullySync(source, target, position(source)));
+      if (!complete) throw new StorageError(`cannot read piece ${index}: ${this.paths[span.fileIndex]} is missing or shorter than it was`);
     }
     return out;
   }
@@ -156,8 +175,12 @@ export class DiskStorage implements Storage {
     const reads: Promise<void>[] = [];
     for (const [span, target, position, index] of this.#pieces(offset, out)) {
       const source = this.#source(span, index);
-      if (source === undefined) target.fill(0);
-      else reads.push(readFully(source, target, position(source)).catch((err) => Promise.reject(this.#error("read", span.fileIndex, err))));
+      if (source === undefined) {
+        target.fill(0);
+        continue;
+      }
+      const read = () => readFully(source, target, position(source)).catch((err) => Promise.reject(this.#error("read", span.fileIndex, err)));
+      reads.push(source.kind === "file" ? this.#fds.use(span.fileIndex, false, read) : read());
     }
     await Promise.all(reads);
   }
@@ -176,26 +199,26 @@ export class DiskStorage implements Storage {
   }
 
   async flush(): Promise<void> {
-    await Promise.all(
-      [...this.#fds]
-        .filter(([, f]) => f.writable)
-        .map(([i, { fd }]) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(this.#error("sync", i, err)) : resolve())))),
-    );
     // Parts are synced as they are written (PartsStore.write).
+    await this.#fds.sync((i, err) => this.#error("sync", i, err));
   }
 
+  /**
+   * Files shorter than the torrent says are extended (a sparse tail, or an empty file created); a longer
+   * one is left alone: the extra bytes are not the torrent's, and they may be the user's.
+   */
   finalize(): void {
     this.#meta.files.forEach((f, i) => {
       if (f.isPad || !this.#selected[i]) return;
-      const fd = this.#open(i, true)!;
-      const size = fstatSync(fd).size;
-      if (size !== f.lengthBytes) this.#io("resize", i, () => ftruncateSync(fd, f.lengthBytes));
+      const stamp = this.fileStamps()[i];
+      if (stamp !== undefined && stamp.sizeBytes >= f.lengthBytes) return;
+      const fd = this.#fds.get(i, true);
+      this.#io("resize", i, () => ftruncateSync(fd, f.lengthBytes));
     });
   }
 
   close(): void {
-    for (const { fd } of this.#fds.values()) closeSync(fd);
-    this.#fds.clear();
+    this.#fds.closeAll();
     this.#parts?.close();
   }
 
@@ -226,8 +249,8 @@ export class DiskStorage implements Storage {
       const fd = this.#parts?.openForRead(index);
       return fd === undefined ? undefined : { kind: "part", fd };
     }
-    const fd = this.#open(span.fileIndex, false);
-    return fd === undefined ? undefined : { kind: "file", fd };
+    if (!existsSync(this.paths[span.fileIndex]!)) return undefined;
+    return { kind: "file", fd: this.#fds.get(span.fileIndex, false) };
   }
 
   /** Positioned write of all of `data`, continuing after short writes. */
@@ -242,22 +265,13 @@ export class DiskStorage implements Storage {
     }
   }
 
-  /**
-   * A descriptor for the file: opened for writing (and created) with `write`, else read-only, so a data
-   * set on read-only media can still be verified or seeded. Undefined for a missing file when reading.
-   */
-  #open(fileIndex: number, write: boolean): number | undefined {
-    const cached = this.#fds.get(fileIndex);
-    if (cached !== undefined && (cached.writable || !write)) return cached.fd;
+  /** Opens a file: for writing (created, with its directories) or read-only, so read-only data can be seeded. */
+  #openFile(fileIndex: number, write: boolean): number {
     const path = this.paths[fileIndex]!;
-    if (!write && !existsSync(path)) return undefined;
-    const fd = this.#io("open", fileIndex, () => {
+    return this.#io("open", fileIndex, () => {
       if (write) mkdirSync(dirname(path), { recursive: true });
       return openSync(path, write ? (existsSync(path) ? "r+" : "w+") : "r");
     });
-    if (cached !== undefined) closeSync(cached.fd);
-    this.#fds.set(fileIndex, { fd, writable: write });
-    return fd;
   }
 
   #io<T>(what: string, fileIndex: number, op: () => T): T {
@@ -281,17 +295,18 @@ interface Source {
   readonly fd: number;
 }
 
-/** Fills `target` from `position`; bytes past the end of a short (partly written) file read as zeros. */
-function readFullySync(source: Source, target: Uint8Array, position: number): void {
+/** Fills `target` from `position`; returns false (and zero-fills) when the file ends first. */
+function readFullySync(source: Source, target: Uint8Array, position: number): boolean {
   let done = 0;
   while (done < target.length) {
     const n = readSync(source.fd, target, done, target.length - done, position + done);
     if (n === 0) {
       target.fill(0, done);
-      return;
+      return false;
     }
     done += n;
   }
+  return true;
 }
 
 async function readFully(source: Source, target: Uint8Array, position: number): Promise<void> {

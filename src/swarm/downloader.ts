@@ -2,7 +2,7 @@
 // buffers, SHA-1 verification, endgame cancels, smart-ban blame. Driven by peer events and the torrent's
 // tick; it never touches sockets directly (PeerConnection.send) or the disk beyond Storage.writePiece.
 
-import { WireError, bytesEqual, sha1, type Clock, type Logger } from "../util/index.ts";
+import { WireError, bytesEqual, concatBytes, sha1, type Clock, type Logger } from "../util/index.ts";
 import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { Bitfield, encodeHave, encodeMessage, encodeRequest } from "../wire/index.ts";
@@ -92,6 +92,9 @@ export class Downloader {
 
   onChoke(peer: PeerState): void {
     peer.peerChoking = true;
+    // BEP 6: with the fast extension a choke does not drop our requests; the peer rejects each one it
+    // will not serve, or serves it after all. Without it, the choke discards them all.
+    if (peer.fast) return;
     this.releaseAll(peer);
     this.fillAll();
   }
@@ -152,27 +155,43 @@ export class Downloader {
     peer.requests.clear();
   }
 
+  /** Gives up on a peer's outstanding requests and tells it so (a snubbing peer that is still connected). */
+  cancelAll(peer: PeerState): void {
+    const out: Uint8Array[] = [];
+    for (const key of peer.requests) {
+      const index = keyPiece(key);
+      const block = keyBlock(key);
+      const length = this.picker.inProgress.get(index)?.blockLength(block);
+      if (length !== undefined) out.push(encodeMessage({ type: "cancel", index, begin: block * BLOCK_SIZE, length }));
+    }
+    if (out.length > 0) peer.conn.send(concatBytes(out));
+    this.releaseAll(peer);
+  }
+
   onBlock(peer: PeerState, index: number, begin: number, data: Uint8Array): void {
     const block = begin / BLOCK_SIZE;
     const key = blockKey(index, block);
-    if (!Number.isInteger(block) || !peer.requests.delete(key)) {
-      // Endgame cancels race with blocks already on the wire, so a few strays are normal.
+    const piece = Number.isInteger(block) ? this.picker.inProgress.get(index) : undefined;
+    const requested = peer.requests.has(key);
+    // Not (or no longer) requested from this peer: a block still missing is taken anyway (it was
+    // released after a snub or a choke and arrived late); one nobody needs only counts against the peer.
+    // Endgame cancels race with blocks already on the wire, so a few strays are normal.
+    if (!piece || block >= piece.blocks || (!requested && piece.received[block])) {
       if (++peer.unrequestedBlocks > MAX_UNREQUESTED_BLOCKS) {
         throw new WireError(`too many unrequested blocks (${peer.unrequestedBlocks})`);
       }
       return;
     }
-    const piece = this.picker.inProgress.get(index);
-    if (!piece) return; // verified meanwhile (endgame duplicate)
     if (data.length !== piece.blockLength(block)) {
       throw new WireError(`block ${index}:${begin} has wrong length: ${data.length} != ${piece.blockLength(block)}`);
     }
+    if (requested) peer.requests.delete(key);
     peer.conn.downloadedBytes += data.length;
     peer.down.add(data.length);
     this.down.add(data.length);
     peer.lastProgressAt = this.#ctx.clock.now();
     peer.snubbed = false;
-    if (piece.requested[block]! > 0) piece.requested[block]!--;
+    if (requested && piece.requested[block]! > 0) piece.requested[block]!--;
     if (piece.store(block, data, peer.key)) {
       if (this.picker.endgame) this.#cancelDuplicates(peer, index, begin, key, data.length);
       if (piece.complete) this.#completePiece(piece);

@@ -13,17 +13,28 @@ interface Known {
 /** Most addresses remembered per torrent; beyond it new ones are ignored (hostile trackers). */
 export const MAX_KNOWN_PEERS = 2000;
 const RETRY_BASE_MS = 15_000;
+/** A peer that keeps failing is still retried, but no more often than this. */
+const RETRY_MAX_MS = 5 * 60_000;
+/** After this many failures in a row an address no longer counts as a usable source (see hasUsable). */
 const MAX_FAILURES = 5;
 
 export class PeerPool {
   readonly #known = new Map<string, Known>();
 
-  /** Adds addresses; returns how many were new. */
+  /**
+   * Adds addresses; returns how many were new. A known address handed over again (a tracker still lists
+   * it) may be dialed again at once, whatever its past failures.
+   */
   add(addresses: readonly PeerAddress[]): number {
     let added = 0;
     for (const address of addresses) {
       const key = formatPeerAddress(address);
-      if (this.#known.has(key) || this.#known.size >= MAX_KNOWN_PEERS) continue;
+      const known = this.#known.get(key);
+      if (known) {
+        if (!known.connected && !known.banned && known.failures < Infinity) known.retryAt = 0;
+        continue;
+      }
+      if (this.#known.size >= MAX_KNOWN_PEERS) continue;
       this.#known.set(key, { address, connected: false, failures: 0, retryAt: 0, banned: false });
       added++;
     }
@@ -39,7 +50,7 @@ export class PeerPool {
     const out: PeerAddress[] = [];
     for (const k of this.#known.values()) {
       if (out.length >= n) break;
-      if (!k.connected && !k.banned && k.failures < MAX_FAILURES && k.retryAt <= now) out.push(k.address);
+      if (!k.connected && !k.banned && k.failures !== Infinity && k.retryAt <= now) out.push(k.address);
     }
     return out;
   }
@@ -61,7 +72,7 @@ export class PeerPool {
     if (!k) return;
     k.connected = false;
     k.failures = failed ? k.failures + 1 : 0;
-    k.retryAt = now + RETRY_BASE_MS * 2 ** Math.max(0, k.failures - 1);
+    k.retryAt = now + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, k.failures - 1));
   }
 
   ban(key: string): void {
@@ -77,7 +88,7 @@ export class PeerPool {
   /** Never dial this address (e.g. it is ourselves). */
   forget(key: string): void {
     const k = this.#known.get(key);
-    if (k) k.failures = MAX_FAILURES;
+    if (k) k.failures = Infinity;
   }
 
   readonly #bannedUnknown = new Set<string>();

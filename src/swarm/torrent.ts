@@ -51,6 +51,8 @@ export interface TorrentOptions {
   resumePath?: string;
   /** Per torrent file: whether to download it (default all); the storage must have the same selection. */
   selectedFiles?: readonly boolean[];
+  /** Only seed: data missing after the check is an error (VERIFY), and nothing is announced. */
+  seedOnly?: boolean;
   log?: Logger;
   clock?: Clock;
 }
@@ -126,6 +128,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   #verifiedBytes = 0;
   readonly #wantedBytes: number;
   readonly #dataCheck: DataCheck;
+  readonly #seedOnly: boolean;
   #lastResumeSave = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,6 +136,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   #lastRechoke = 0;
   #choker: ChokerState = { optimistic: undefined, optimisticSince: 0 };
   #state: TorrentState = "idle";
+  #stopping: Promise<void> | undefined;
+  #wakeAt = Infinity;
 
   constructor(opts: TorrentOptions) {
     super();
@@ -168,6 +173,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     let wantedBytes = 0;
     for (let i = 0; i < this.meta.pieceCount; i++) if (this.picker.wanted.has(i)) wantedBytes += pieceLengthAt(this.meta, i);
     this.#wantedBytes = wantedBytes;
+    this.#seedOnly = opts.seedOnly === true;
     this.#dataCheck = new DataCheck({
       meta: this.meta,
       storage: this.#storage,
@@ -213,11 +219,16 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#state = "checking";
     try {
       await this.#checkExisting();
+      if (this.#state !== "checking") return;
+      if (this.#seedOnly && !this.done) {
+        const s = this.stats();
+        throw new RippleError("VERIFY", `the data is incomplete: ${s.piecesDone} of ${s.pieceCount} pieces verified`);
+      }
+      if (!this.done) this.#storage.ensureWritable();
     } catch (err) {
       this.#fail(err);
       return;
     }
-    if (this.#state !== "checking") return;
     this.#state = "running";
     this.#lastTick = this.#lastRechoke = this.#clock.now();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
@@ -255,9 +266,13 @@ export class Torrent extends Emitter<TorrentEvents> {
     };
   }
 
-  /** Disconnects everyone, announces `stopped`, closes files. */
-  async stop(): Promise<void> {
-    if (this.#state === "stopped") return;
+  /** Disconnects everyone, announces `stopped`, saves the resume file, closes files. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#state = "stopped";
     clearInterval(this.#timer);
     clearTimeout(this.#wakeTimer);
@@ -314,7 +329,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     },
     onDrain: (conn) => {
       const peer = this.#peers.get(conn);
-      if (peer) this.#uploader.serve(peer);
+      if (peer) this.#serve(peer);
     },
     onClose: (conn, reason) => this.#onClose(conn, reason),
   };
@@ -368,6 +383,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.#log.debug(`disconnected ${conn.name}: ${reason}`);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
+    if (wasPending) this.#log.debug(`could not connect to ${conn.name}: ${reason}`);
     const useless = wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0);
     if (conn.outgoing) this.#pool.markClosed(conn.name, useless, this.#clock.now());
     if (this.#state === "running" || this.#state === "seeding") {
@@ -409,20 +425,26 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.#closeIfBothComplete(peer);
         break;
       case "bitfield":
+        // BEP 3: only ever the first message; a later one would double-count availability.
+        if (peer.sawBitfield || peer.has.count > 0) throw new WireError("bitfield after other messages");
         d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, this.meta.pieceCount));
         this.#closeIfBothComplete(peer);
         break;
       case "have_all":
+        this.#requireFast(peer, msg.type);
         d.setBitfield(peer, Bitfield.full(this.meta.pieceCount));
         this.#closeIfBothComplete(peer);
         break;
       case "have_none":
+        this.#requireFast(peer, msg.type);
         d.setBitfield(peer, new Bitfield(this.meta.pieceCount));
         break;
       case "reject":
+        this.#requireFast(peer, msg.type);
         d.onReject(peer, msg.index, msg.begin);
         break;
       case "allowed_fast":
+        this.#requireFast(peer, msg.type);
         // BEP 6: indices we lack are a standing invitation to request them while choked.
         if (msg.index < this.meta.pieceCount && peer.allowedFast.size < 64) {
           peer.allowedFast.add(msg.index);
@@ -430,12 +452,18 @@ export class Torrent extends Emitter<TorrentEvents> {
         }
         break;
       case "suggest":
+        this.#requireFast(peer, msg.type);
         this.#checkIndex(msg.index, "suggest"); // a hint only: rarest-first already orders our picks
         break;
       default:
         // port (DHT, not yet), extended (BEP 10, not yet), unknown ids: ignored as BEP 3 asks.
         break;
     }
+  }
+
+  /** BEP 6: a peer that did not negotiate the fast extension must not send its messages. */
+  #requireFast(peer: PeerState, type: string): void {
+    if (!peer.fast) throw new WireError(`${type} without the fast extension`);
   }
 
   #checkIndex(index: number, what: string): void {
@@ -492,12 +520,28 @@ export class Torrent extends Emitter<TorrentEvents> {
     void this.stop();
   }
 
+  /** Serves a peer's queued requests; a disk error there (data gone from under us) stops the torrent. */
+  #serve(peer: PeerState): void {
+    try {
+      this.#uploader.serve(peer);
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      this.#fail(err);
+    }
+  }
+
+  /** One timer for both rate limits: it keeps the earliest wake-up asked for. */
   #wakeAfter(ms: number): void {
-    if (this.#wakeTimer !== undefined || this.#state === "stopped") return;
+    if (this.#state === "stopped") return;
+    const at = this.#clock.now() + Math.max(1, ms);
+    if (this.#wakeTimer !== undefined && this.#wakeAt <= at) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
     this.#wakeTimer = setTimeout(() => {
       this.#wakeTimer = undefined;
+      this.#wakeAt = Infinity;
       this.#downloader.fillAll();
-      for (const peer of this.#peers.values()) this.#uploader.serve(peer);
+      for (const peer of this.#peers.values()) this.#serve(peer);
     }, Math.max(1, ms));
   }
 
@@ -543,6 +587,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#up.tick(elapsed);
     for (const peer of this.#peers.values()) {
       this.#keepAlive(peer);
+      peer.unrequestedBlocks >>= 1; // strays are forgiven over time; a flood is not
       peer.down.tick(elapsed);
       peer.up.tick(elapsed);
       peer.adaptDepth(BLOCK_SIZE);
@@ -553,7 +598,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         }
         if (!peer.snubbed) {
           peer.snubbed = true;
-          this.#downloader.releaseAll(peer);
+          this.#downloader.cancelAll(peer);
           this.#log.debug(`${peer.key} is snubbing us`);
         }
       }

@@ -57,6 +57,8 @@ class TrackerAnnouncer implements Announcer {
   /** Our own UDP client when the options gave none; closed by stop(). */
   #ownUdp: UdpTrackerClient | undefined;
   #lastSuccessUrl: string | undefined;
+  /** The tracker an announce in flight went to (for `stopped` when none has answered yet). */
+  #pendingUrl: string | undefined;
   #lastSuccessAt = 0;
   #intervalSec = 0;
   #minIntervalSec: number | undefined;
@@ -118,7 +120,8 @@ class TrackerAnnouncer implements Announcer {
     this.#state = "stopped";
     this.#clearTimer();
     this.#roundAbort?.abort(new Error("announcer stopped"));
-    const url = this.#lastSuccessUrl;
+    // With no answered announce yet, the one cut short may still have registered us: withdraw there too.
+    const url = this.#lastSuccessUrl ?? this.#pendingUrl;
     const stopped = wasRunning && url !== undefined ? this.#sendStopped(url) : Promise.resolve();
     this.#stopPromise = stopped.then(() => this.#ownUdp?.close());
     return this.#stopPromise;
@@ -150,6 +153,7 @@ class TrackerAnnouncer implements Announcer {
       } finally {
         this.#round = undefined;
         this.#roundAbort = undefined;
+        this.#pendingUrl = undefined;
       }
       if (this.#state === "running") this.#schedule(delayMs);
     })();
@@ -164,6 +168,7 @@ class TrackerAnnouncer implements Announcer {
         const url = tier[i]!;
         let reply: AnnounceResponse;
         try {
+          this.#pendingUrl = url;
           reply = await this.#announceTo(url, event, { signal });
         } catch (err) {
           if (signal.aborted) return 0;

@@ -31,12 +31,9 @@ function wrap(c: ConsolaInstance): Logger {
   };
 }
 
-/** A consola-backed logger writing to stderr; level 4 shows debug lines. */
-export function createLogger(level: number): Logger {
-  const c = createConsola({
-    level,
-    stdout: process.stderr,
-    stderr: process.stderr,
-  });
+/** A consola-backed logger writing to stderr (or `sink`); level 4 shows debug lines. */
+export function createLogger(level: number, sink: { write(text: string): unknown } = process.stderr): Logger {
+  const stream = sink as NodeJS.WriteStream;
+  const c = createConsola({ level, stdout: stream, stderr: stream });
   return wrap(c);
 }

@@ -6,6 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBencode } from "../../src/bencode/index.ts";
+import { startTrackerServer } from "../../src/tracker/index.ts";
+import { silentLogger } from "../../src/util/index.ts";
 import { VERSION } from "../../src/version.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder, type FakeSeeder } from "../helpers/fake-peer.ts";
@@ -173,6 +175,26 @@ describe("ripple (compiled)", () => {
       expect(r.code).toBe(0);
       expect(even.stats.blocksServed).toBeGreaterThan(0);
       expect(odd.stats.blocksServed).toBeGreaterThan(0);
+    });
+
+    test("--no-trackers: the torrent's tracker is never contacted", async () => {
+      const tracker = await startTrackerServer({ host: "127.0.0.1", port: 0, http: true, udp: true, intervalSec: 60, log: silentLogger });
+      try {
+        const withTracker = makeTorrentFixture({
+          name: "album",
+          pieceLength: 16384,
+          files: multi.files,
+          announce: `http://127.0.0.1:${tracker.httpPort}/announce`,
+        });
+        expect(withTracker.meta.infoHashHex).toBe(multi.meta.infoHashHex);
+        await writeFile(join(work, "tracked.torrent"), withTracker.torrentBytes);
+        const r = await ripple(["download", "tracked.torrent", "-o", "out-nt", "--port", "0", "--peer", `127.0.0.1:${seeder.port}`, "--no-trackers", "--json"]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).not.toContain('"event":"tracker"');
+        expect(tracker.stats().httpAnnounces + tracker.stats().udpAnnounces).toBe(0);
+      } finally {
+        await tracker.stop();
+      }
     });
 
     test("plain output ends with a done line on stderr, nothing on stdout", async () => {

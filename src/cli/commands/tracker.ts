@@ -6,7 +6,7 @@ import { RippleError, createLogger, fromHex } from "../../util/index.ts";
 import { parseIpAddress, startTrackerServer, type TrackerServerStats } from "../../tracker/index.ts";
 import { intOption, repeatedOption } from "../options.ts";
 import { emitJson } from "../progress.ts";
-import { writeErr, writeOut } from "../output.ts";
+import { stderrSink, writeErr, writeOut } from "../output.ts";
 import { EXIT } from "../exit-codes.ts";
 import { onStopSignal, type StopSignal } from "../signals.ts";
 
@@ -31,7 +31,7 @@ export const trackerCommand = defineCommand({
   args: ARGS,
   async run({ args, rawArgs }) {
     const mode = args.json ? "json" : args.quiet ? "quiet" : "plain";
-    const log = createLogger(args.verbose ? 4 : mode === "plain" ? 1 : 0);
+    const log = createLogger(args.verbose ? 4 : mode === "plain" ? 1 : 0, stderrSink);
     const host = args.host;
     const ip = parseIpAddress(host);
     if (ip === undefined) throw new RippleError("USAGE", `--host: expected a literal IPv4 or IPv6 address, got "${host}"`);
