@@ -3,6 +3,7 @@
 
 import type { PeerConnection } from "../peer/index.ts";
 import { Bitfield } from "../wire/index.ts";
+import { BLOCK_SIZE } from "../metainfo/index.ts";
 import { RateMeter } from "./rate.ts";
 
 /** Request queue depth bounds: deep on fast links, hundreds of blocks on loopback. */
@@ -10,6 +11,13 @@ export const MIN_QUEUE_DEPTH = 16;
 export const MAX_QUEUE_DEPTH = 512;
 /** Seconds of the peer's current rate we keep requested ahead. */
 export const QUEUE_AHEAD_SEC = 1;
+/** A peer with requests outstanding and no block for this long is snubbing us... */
+export const SNUB_TIMEOUT_MS = 30_000;
+/** ... and is dropped after this long. */
+export const DEAD_PEER_TIMEOUT_MS = 90_000;
+/** BEP 3: peers drop a connection silent for about two minutes, so say something every minute. */
+export const KEEP_ALIVE_INTERVAL_MS = 60_000;
+const KEEP_ALIVE = new Uint8Array(4);
 
 /** One block a peer asked us for. */
 export interface UploadRequest {
@@ -48,9 +56,9 @@ export class PeerState {
   /** Blocks that arrived unrequested (endgame leftovers are fine; floods are not). */
   unrequestedBlocks = 0;
   sawBitfield = false;
-  /** conn.sentMessages at the last tick, and ticks since it last changed (keep-alive timing). */
+  /** conn.sentMessages at the last tick, and since when it has not changed (keep-alive timing). */
   sentAtLastTick = 0;
-  quietTicks = 0;
+  quietSinceMs: number;
 
   constructor(conn: PeerConnection, key: string, pieceCount: number, now: number) {
     this.conn = conn;
@@ -58,6 +66,29 @@ export class PeerState {
     this.has = new Bitfield(pieceCount);
     this.lastProgressAt = now;
     this.connectedAt = now;
+    this.quietSinceMs = now;
+  }
+
+  /**
+   * The torrent's once-a-second tick for this peer: rates, queue depth, keep-alive; says whether the
+   * peer has just started snubbing us or is dead (the torrent cancels or drops).
+   */
+  tick(now: number, elapsedMs: number): "snubbing" | "dead" | undefined {
+    if (this.conn.sentMessages !== this.sentAtLastTick) {
+      this.sentAtLastTick = this.conn.sentMessages;
+      this.quietSinceMs = now;
+    } else if (now - this.quietSinceMs >= KEEP_ALIVE_INTERVAL_MS) {
+      this.conn.send(KEEP_ALIVE);
+    }
+    this.unrequestedBlocks >>= 1; // strays are forgiven over time; a flood is not
+    this.down.tick(elapsedMs);
+    this.up.tick(elapsedMs);
+    this.adaptDepth(BLOCK_SIZE);
+    if (this.requests.size === 0 || now - this.lastProgressAt <= SNUB_TIMEOUT_MS) return undefined;
+    if (now - this.lastProgressAt > DEAD_PEER_TIMEOUT_MS) return "dead";
+    if (this.snubbed) return undefined;
+    this.snubbed = true;
+    return "snubbing";
   }
 
   /** Adapts the request queue depth to the measured rate (call once per tick). */

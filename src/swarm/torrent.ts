@@ -23,7 +23,8 @@ import { Bitfield, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, m
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS, choke, type ChokerPeer, type ChokerState } from "./choker.ts";
+import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
+import { Choking } from "./choking.ts";
 import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
 import { PeerPool } from "./peer-pool.ts";
@@ -96,13 +97,6 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
 const READ_CACHE_BYTES = 16 * 1024 * 1024;
 const MAX_HALF_OPEN = 16;
 const TICK_MS = 1000;
-/** A peer with requests outstanding and no block for this long is snubbing us. */
-const SNUB_TIMEOUT_MS = 30_000;
-/** ... and is dropped after this long. */
-const DEAD_PEER_TIMEOUT_MS = 90_000;
-/** Send a keep-alive after this long without sending anything. */
-const KEEP_ALIVE_INTERVAL_MS = 60_000;
-const KEEP_ALIVE = new Uint8Array(4);
 /** How often the resume file is rewritten while pieces keep arriving. */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
 
@@ -113,7 +107,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #storage: Storage;
   readonly #identity: LocalIdentity;
   readonly #maxPeers: number;
-  readonly #slots: number;
+  readonly #choking: Choking;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #pool = new PeerPool();
@@ -133,8 +127,6 @@ export class Torrent extends Emitter<TorrentEvents> {
   #timer: ReturnType<typeof setInterval> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #lastTick = 0;
-  #lastRechoke = 0;
-  #choker: ChokerState = { optimistic: undefined, optimisticSince: 0 };
   #state: TorrentState = "idle";
   #stopping: Promise<void> | undefined;
   #wakeAt = Infinity;
@@ -144,7 +136,6 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.meta = opts.meta;
     this.#storage = opts.storage;
     this.#maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS;
-    this.#slots = Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
     this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true }) };
@@ -194,6 +185,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       },
       wakeAfter: (ms) => this.#wakeAfter(ms),
     });
+    this.#choking = new Choking(this.#uploader, Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS));
     this.#announcer = opts.createAnnouncer?.({
       getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
       onPeers: (peers, source) => {
@@ -230,7 +222,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       return;
     }
     this.#state = "running";
-    this.#lastTick = this.#lastRechoke = this.#clock.now();
+    this.#lastTick = this.#choking.lastRechokeAt = this.#clock.now();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.emit("ready", this.stats());
     // Complete on disk already: seed without announcing `completed` (we downloaded nothing).
@@ -379,7 +371,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.#peers.delete(conn);
       this.#downloader.releaseAll(peer);
       this.picker.removeAvailability(peer.has);
-      if (this.#choker.optimistic === peer.key) this.#choker = { optimistic: undefined, optimisticSince: 0 };
+      this.#choking.forget(peer.key);
       this.#log.debug(`disconnected ${conn.name}: ${reason}`);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
@@ -389,7 +381,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.#state === "running" || this.#state === "seeding") {
       this.#connectMore();
       this.#downloader.fillAll();
-      if (peer && !peer.amChoking) this.#fillFreeSlots();
+      if (peer && !peer.amChoking) this.#choking.fillFreeSlots([...this.#peers.values()]);
     }
   }
 
@@ -413,11 +405,11 @@ export class Torrent extends Emitter<TorrentEvents> {
         break;
       case "interested":
         peer.peerInterested = true;
-        this.#fillFreeSlots();
+        this.#choking.fillFreeSlots([...this.#peers.values()]);
         break;
       case "not_interested":
         peer.peerInterested = false;
-        if (!peer.amChoking) this.#fillFreeSlots();
+        if (!peer.amChoking) this.#choking.fillFreeSlots([...this.#peers.values()]);
         break;
       case "have":
         this.#checkIndex(msg.index, "have");
@@ -508,7 +500,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       if (peer.has.isFull()) peer.conn.close("both complete");
       else this.#downloader.updateInterest(peer);
     }
-    this.#rechoke(this.#clock.now());
+    this.#choking.rechoke([...this.#peers.values()], true, this.#clock.now());
     const stats = this.stats();
     this.emit("progress", stats);
     this.emit("done", stats);
@@ -545,40 +537,6 @@ export class Torrent extends Emitter<TorrentEvents> {
     }, Math.max(1, ms));
   }
 
-  /** Full rechoke (every 10 s): regular slots by reciprocation, the optimistic slot rotated. */
-  #rechoke(now: number): void {
-    this.#lastRechoke = now;
-    const peers = [...this.#peers.values()];
-    const decision = choke(peers.map(chokerView), this.#choker, { slots: this.#slots, seeding: this.done, now });
-    this.#choker = decision;
-    for (const peer of peers) {
-      if (decision.unchoked.has(peer.key)) this.#uploader.unchoke(peer);
-      else this.#uploader.choke(peer);
-    }
-  }
-
-  /** Between rechokes, a slot freed or a newly interested peer is filled at once (no waiting 10 s). */
-  #fillFreeSlots(): void {
-    const peers = [...this.#peers.values()];
-    let used = peers.filter((p) => !p.amChoking && p.peerInterested).length;
-    if (used >= this.#slots) return;
-    const waiting = peers.filter((p) => p.amChoking && p.peerInterested).sort((a, b) => a.connectedAt - b.connectedAt);
-    for (const peer of waiting) {
-      if (used++ >= this.#slots) break;
-      this.#uploader.unchoke(peer);
-    }
-  }
-
-  /** BEP 3: peers drop a connection silent for about two minutes, so say something every minute. */
-  #keepAlive(peer: PeerState): void {
-    if (peer.conn.sentMessages !== peer.sentAtLastTick) {
-      peer.sentAtLastTick = peer.conn.sentMessages;
-      peer.quietTicks = 0;
-    } else if (++peer.quietTicks * TICK_MS >= KEEP_ALIVE_INTERVAL_MS) {
-      peer.conn.send(KEEP_ALIVE);
-    }
-  }
-
   #tick(): void {
     const now = this.#clock.now();
     const elapsed = now - this.#lastTick;
@@ -586,25 +544,15 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#downloader.down.tick(elapsed);
     this.#up.tick(elapsed);
     for (const peer of this.#peers.values()) {
-      this.#keepAlive(peer);
-      peer.unrequestedBlocks >>= 1; // strays are forgiven over time; a flood is not
-      peer.down.tick(elapsed);
-      peer.up.tick(elapsed);
-      peer.adaptDepth(BLOCK_SIZE);
-      if (peer.requests.size > 0 && now - peer.lastProgressAt > SNUB_TIMEOUT_MS) {
-        if (now - peer.lastProgressAt > DEAD_PEER_TIMEOUT_MS) {
-          peer.conn.close("no data for 90 s");
-          continue;
-        }
-        if (!peer.snubbed) {
-          peer.snubbed = true;
-          this.#downloader.cancelAll(peer);
-          this.#log.debug(`${peer.key} is snubbing us`);
-        }
+      const verdict = peer.tick(now, elapsed);
+      if (verdict === "dead") peer.conn.close("no data for 90 s");
+      else if (verdict === "snubbing") {
+        this.#downloader.cancelAll(peer);
+        this.#log.debug(`${peer.key} is snubbing us`);
       }
     }
     if (this.#state !== "running" && this.#state !== "seeding") return;
-    if (now - this.#lastRechoke >= RECHOKE_INTERVAL_MS) this.#rechoke(now);
+    if (now - this.#choking.lastRechokeAt >= RECHOKE_INTERVAL_MS) this.#choking.rechoke([...this.#peers.values()], this.done, now);
     if (now - this.#lastResumeSave >= RESUME_SAVE_INTERVAL_MS) {
       this.#lastResumeSave = now;
       void this.#dataCheck.save(this.picker.have);
@@ -614,15 +562,4 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#connectMore();
     if (this.#peers.size === 0 && this.#pending.size === 0 && !this.#pool.hasUsable()) this.#announcer?.requestPeers();
   }
-}
-
-function chokerView(p: PeerState): ChokerPeer {
-  return {
-    key: p.key,
-    interested: p.peerInterested,
-    snubbed: p.snubbed,
-    downloadRate: p.down.bytesPerSec,
-    uploadRate: p.up.bytesPerSec,
-    connectedAt: p.connectedAt,
-  };
 }
