@@ -89,6 +89,8 @@ export class Client {
       ...(opts.resume !== false && { resumePath: resumePath(meta, opts.outDir) }),
       ...(selected && { selectedFiles: selected }),
       seedOnly: opts.seedOnly === true,
+      listenPort: () => this.port,
+      version: VERSION,
       peerId: this.peerId,
       maxPeers: this.#opts.maxPeers,
       uploadSlots: this.#opts.uploadSlots,

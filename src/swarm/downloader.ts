@@ -59,7 +59,10 @@ export class Downloader {
 
   /** The peer's whole piece set arrived (bitfield, have_all, have_none). */
   setBitfield(peer: PeerState, has: Bitfield): void {
-    if (peer.sawBitfield) this.picker.removeAvailability(peer.has);
+    // What the peer announced before (have, an earlier bitfield) is replaced, so availability counts
+    // each of its pieces once; pieces it announced with `have` stay (a peer never loses a piece).
+    this.picker.removeAvailability(peer.has);
+    for (const i of peer.has.indices()) has.set(i);
     peer.sawBitfield = true;
     peer.has = has;
     this.picker.addAvailability(has);

@@ -19,6 +19,17 @@ export const DEAD_PEER_TIMEOUT_MS = 90_000;
 export const KEEP_ALIVE_INTERVAL_MS = 60_000;
 const KEEP_ALIVE = new Uint8Array(4);
 
+/** What a peer's extended handshakes told us (BEP 10). */
+export interface PeerExtensions {
+  /** Extension name -> the id to send it to this peer under. */
+  readonly ids: Map<string, number>;
+  /** Its listen port (`p`), so we can tell others where to reach it. */
+  listenPort?: number;
+  client?: string;
+  /** ut_metadata requests it made (capped). */
+  metadataRequests: number;
+}
+
 /** One block a peer asked us for. */
 export interface UploadRequest {
   readonly index: number;
@@ -44,6 +55,11 @@ export class PeerState {
   readonly uploadQueue: UploadRequest[] = [];
   readonly up = new RateMeter();
   readonly connectedAt: number;
+  /** BEP 10 state, once the peer's extended handshake arrived. */
+  ext: PeerExtensions | undefined;
+  /** BEP 11: addresses we told this peer about (so the next message sends only changes), and when. */
+  readonly pexKnown = new Set<string>();
+  pexSentAt = -Infinity;
   /** Keys (picker.blockKey) of blocks requested from this peer and not yet received. */
   readonly requests = new Set<number>();
   /** Pieces it has that we lack: interest is simply lacking > 0. */

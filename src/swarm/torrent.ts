@@ -19,12 +19,13 @@ import {
   type PeerAddress,
 } from "../util/index.ts";
 import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { Bitfield, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
+import { Bitfield, RESERVED_EXTENDED, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";
+import { Extensions } from "./extensions.ts";
 import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
 import { PeerPool } from "./peer-pool.ts";
@@ -54,6 +55,9 @@ export interface TorrentOptions {
   selectedFiles?: readonly boolean[];
   /** Only seed: data missing after the check is an error (VERIFY), and nothing is announced. */
   seedOnly?: boolean;
+  /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
+  listenPort?: () => number;
+  version?: string;
   log?: Logger;
   clock?: Clock;
 }
@@ -108,6 +112,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #identity: LocalIdentity;
   readonly #maxPeers: number;
   readonly #choking: Choking;
+  readonly #extensions: Extensions;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #pool = new PeerPool();
@@ -138,7 +143,14 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS;
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
-    this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true }) };
+    this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true, extended: true }) };
+    this.#extensions = new Extensions({
+      meta: opts.meta,
+      port: () => opts.listenPort?.() ?? 0,
+      version: opts.version ?? "0",
+      onPexPeers: (peers) => this.addPeers(peers),
+      log: this.#log,
+    });
     const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
     this.#downloader = new Downloader(
       {
@@ -344,6 +356,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
     else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
     else if (!have.isEmpty()) conn.send(encodeMessage({ type: "bitfield", bytes: have.toBytes() }));
+    if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
     this.emit("peer", { event: "connected", address: conn.name });
     return true;
@@ -417,8 +430,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.#closeIfBothComplete(peer);
         break;
       case "bitfield":
-        // BEP 3: only ever the first message; a later one would double-count availability.
-        if (peer.sawBitfield || peer.has.count > 0) throw new WireError("bitfield after other messages");
+        // BEP 3 wants it first, but clients send it after have_none or have too (aria2c does): merged.
         d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, this.meta.pieceCount));
         this.#closeIfBothComplete(peer);
         break;
@@ -447,8 +459,11 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.#requireFast(peer, msg.type);
         this.#checkIndex(msg.index, "suggest"); // a hint only: rarest-first already orders our picks
         break;
+      case "extended":
+        this.#extensions.onMessage(peer, msg.id, msg.payload);
+        break;
       default:
-        // port (DHT, not yet), extended (BEP 10, not yet), unknown ids: ignored as BEP 3 asks.
+        // port (DHT), unknown ids: ignored as BEP 3 asks.
         break;
     }
   }
@@ -553,6 +568,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     if (this.#state !== "running" && this.#state !== "seeding") return;
     if (now - this.#choking.lastRechokeAt >= RECHOKE_INTERVAL_MS) this.#choking.rechoke([...this.#peers.values()], this.done, now);
+    this.#extensions.pexTick([...this.#peers.values()], now);
     if (now - this.#lastResumeSave >= RESUME_SAVE_INTERVAL_MS) {
       this.#lastResumeSave = now;
       void this.#dataCheck.save(this.picker.have);
