@@ -2,11 +2,11 @@
 // The CLI is built on it; scripts can embed it the same way.
 
 import { RippleError, bytesEqual, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
-import { selectFiles, type FileSelection, type Metainfo } from "./metainfo/index.ts";
+import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { listenForPeers, type PeerListener } from "./peer/index.ts";
-import { TokenBucket, Torrent } from "./swarm/index.ts";
-import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type UdpTrackerClient } from "./tracker/index.ts";
+import { MetadataFetcher, TokenBucket, Torrent } from "./swarm/index.ts";
+import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface ClientOptions {
@@ -48,10 +48,13 @@ export class Client {
   readonly peerId: Uint8Array;
   readonly #listener: PeerListener;
   readonly #torrents: Torrent[] = [];
+  /** Magnets whose metadata is being fetched. */
+  readonly #fetchers: MetadataFetcher[] = [];
   readonly #opts: ClientOptions;
   readonly #log: Logger;
   readonly #uploadBucket: TokenBucket | undefined;
   readonly #downloadBucket: TokenBucket | undefined;
+  readonly #closed = Promise.withResolvers<void>();
   /** One UDP tracker client for all torrents: connection ids belong to our address, not a torrent. */
   #udp: UdpTrackerClient | undefined;
 
@@ -62,8 +65,13 @@ export class Client {
     this.#uploadBucket = opts.maxUploadRate ? new TokenBucket(opts.maxUploadRate, now) : undefined;
     this.#downloadBucket = opts.maxDownloadRate ? new TokenBucket(opts.maxDownloadRate, now) : undefined;
     this.peerId = generatePeerId(VERSION);
-    this.#listener = listenOnFirstFree(opts.host ?? "0.0.0.0", opts.port ?? DEFAULT_PORT, opts.port === undefined, (infoHash) =>
-      this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming(),
+    this.#listener = listenOnFirstFree(
+      opts.host ?? "0.0.0.0",
+      opts.port ?? DEFAULT_PORT,
+      opts.port === undefined,
+      (infoHash) =>
+        this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
+        this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming(),
     );
   }
 
@@ -117,10 +125,56 @@ export class Client {
     return torrent;
   }
 
+  /**
+   * Adds a magnet link: fetches the info dictionary from peers (BEP 9; from the magnet's `x.pe` peers,
+   * its trackers and `opts.peers`), then adds the torrent as addTorrent does. `fetcher` reports the
+   * metadata phase; `torrent` resolves once it is over (it rejects if the client closes first).
+   */
+  addMagnet(magnet: Magnet, opts: AddTorrentOptions): { fetcher: MetadataFetcher; torrent: Promise<Torrent> } {
+    const log = this.#log.withTag(magnet.name ?? magnet.infoHashHex.slice(0, 8));
+    const trackers = opts.noTrackers ? [] : magnet.trackers;
+    const tiers = trackers.map((url) => [url]);
+    const fetcher = new MetadataFetcher({
+      infoHash: magnet.infoHash,
+      peerId: this.peerId,
+      version: VERSION,
+      ...(this.#opts.maxPeers !== undefined && { maxPeers: this.#opts.maxPeers }),
+      log,
+      ...(tiers.length > 0 && {
+        createAnnouncer: (hooks: AnnouncerHooks) =>
+          createTrackerAnnouncer({
+            meta: { infoHash: magnet.infoHash, announceTiers: tiers },
+            peerId: this.peerId,
+            port: this.port,
+            hooks,
+            log,
+            udpClient: this.#udpClient(),
+            onWarning: (message) => fetcher.emit("warning", { message }),
+          }),
+      }),
+    });
+    this.#fetchers.push(fetcher);
+    fetcher.addPeers([...magnet.peers, ...(opts.peers ?? [])]);
+    fetcher.start();
+    const torrent = (async () => {
+      const { infoBytes, peers } = await Promise.race([fetcher.once("done"), this.#closed.promise.then(() => Promise.reject(new RippleError("STOPPED", "the client closed before the metadata arrived")))]);
+      await fetcher.stop();
+      this.#fetchers.splice(this.#fetchers.indexOf(fetcher), 1);
+      const meta = parseInfoDictionary(infoBytes, { announceTiers: tiers, ...(magnet.name !== undefined && { name: magnet.name }), urlList: magnet.webSeeds });
+      const files = opts.files ?? (magnet.select ? { select: magnet.select.filter((i) => i < meta.files.length) } : undefined);
+      return this.addTorrent(meta, { ...opts, ...(files && { files }), peers: [...peers, ...magnet.peers, ...(opts.peers ?? [])] });
+    })();
+    torrent.catch(() => {
+      // The caller awaits it; this only keeps an unobserved rejection from crashing a script.
+    });
+    return { fetcher, torrent };
+  }
+
   /** Stops every torrent (announcing `stopped`) and the listener. */
   async close(): Promise<void> {
+    this.#closed.resolve();
     this.#listener.stop();
-    await Promise.allSettled(this.#torrents.map((t) => t.stop()));
+    await Promise.allSettled([...this.#torrents.map((t) => t.stop()), ...this.#fetchers.map((f) => f.stop())]);
     this.#udp?.close();
   }
 

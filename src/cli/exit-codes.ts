@@ -20,6 +20,8 @@ export const EXIT = {
   STALLED: 7,
   /** `--timeout`: the whole run took longer than allowed. */
   TIMEOUT: 8,
+  /** `--metadata-timeout`: a magnet's metadata did not arrive in time. */
+  METADATA_TIMEOUT: 9,
   /** Interrupted by SIGINT (128 + 2). */
   INTERRUPTED: 130,
   /** Terminated by SIGTERM (128 + 15). */
@@ -48,6 +50,8 @@ export function exitCodeFor(err: unknown): number {
         return EXIT.STALLED;
       case "TIMEOUT":
         return EXIT.TIMEOUT;
+      case "METADATA_TIMEOUT":
+        return EXIT.METADATA_TIMEOUT;
     }
   }
   if (err instanceof Error && err.name === "CLIError") return EXIT.USAGE;

@@ -2,13 +2,14 @@
 // signals, and the rule for when to stop (download complete, seed ratio or time reached, a signal).
 // Shell: writes to stdout/stderr and sets process.exitCode.
 
-import { Client } from "../client.ts";
+import { Client, type AddTorrentOptions } from "../client.ts";
 import { parseFileNumbers } from "../metainfo/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { RippleError, createLogger, type Logger } from "../util/index.ts";
 import { EXIT } from "./exit-codes.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
-import { loadTorrentFile } from "./load-torrent.ts";
+import { loadTorrentSource } from "./load-torrent.ts";
+import { magnetPhase } from "./magnet-phase.ts";
 import { emitJson, reportProgress, statsJson, type OutputMode } from "./progress.ts";
 import { onStopSignal, type StopSignal } from "./signals.ts";
 import type { TorrentRunOptions } from "./torrent-args.ts";
@@ -20,6 +21,9 @@ export interface SeedPolicy {
   stallTimeoutMs?: number;
   /** Give up (exit 8) when the whole run takes longer than this. */
   timeoutMs?: number;
+  /** A magnet's metadata phase: give up (exit 9) after this long; write the fetched .torrent here. */
+  metadataTimeoutMs?: number;
+  saveTorrentPath?: string;
   /** Seed after the download completes (`download --seed`) or from the start (`seed`). */
   seed: boolean;
   ratio?: number;
@@ -37,33 +41,61 @@ type Outcome =
 export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Promise<void> {
   const { mode } = o;
   const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1, stderrSink);
-  const meta = await loadTorrentFile(o.torrentPath);
+  const source = await loadTorrentSource(o.torrentPath);
+  // A magnet's file count is unknown until its metadata arrives: numbers past the end are dropped then.
+  const fileCount = source.kind === "torrent" ? source.meta.files.length : Number.MAX_SAFE_INTEGER;
   const files = o.select !== undefined || o.exclude.length > 0
-    ? { ...(o.select !== undefined && { select: parseFileNumbers(o.select, meta.files.length) }), exclude: o.exclude }
+    ? { ...(o.select !== undefined && { select: parseFileNumbers(o.select, fileCount) }), exclude: o.exclude }
     : undefined;
   const client = new Client({ ...o.client, log });
   const started = performance.now();
-  const verb = policy.requireComplete ? "seeding" : "downloading";
-  if (mode === "json") {
-    const files = meta.files.filter((f) => !f.isPad).length;
-    emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files, port: client.port });
-  } else if (mode !== "quiet") {
-    writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
-  }
-  const torrent = client.addTorrent(meta, {
+  const add: AddTorrentOptions = {
     outDir: o.outDir,
     peers: o.peers,
     noTrackers: o.noTrackers,
     preallocate: o.preallocate,
     seedOnly: policy.requireComplete === true,
     ...(files && { files }),
-  });
+  };
+  const { promise, resolve } = Promise.withResolvers<Outcome>();
+  const offSignals = onStopSignal((signal) => resolve({ kind: "signal", signal }));
+  let torrent: Torrent;
+  if (source.kind === "magnet") {
+    const fetched = await magnetPhase(client, source.magnet, add, {
+      mode,
+      log,
+      interrupted: promise,
+      ...(policy.metadataTimeoutMs !== undefined && { timeoutMs: policy.metadataTimeoutMs }),
+      ...(policy.saveTorrentPath !== undefined && { saveTorrentPath: policy.saveTorrentPath }),
+    }).catch(async (err: unknown) => {
+      offSignals();
+      await client.close();
+      throw err;
+    });
+    if (fetched === undefined) {
+      offSignals();
+      await client.close();
+      const outcome = await promise;
+      process.exitCode = outcome.kind === "signal" && outcome.signal === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+      report(mode, "interrupted", "stopped before the metadata arrived", undefined);
+      return;
+    }
+    torrent = fetched;
+  } else {
+    torrent = client.addTorrent(source.meta, add);
+  }
+  const meta = torrent.meta;
+  const verb = policy.requireComplete ? "seeding" : "downloading";
+  if (mode === "json") {
+    const count = meta.files.filter((f) => !f.isPad).length;
+    emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files: count, port: client.port });
+  } else if (mode !== "quiet") {
+    writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
+  }
   watchTorrent(torrent, mode, log);
   const stopProgress = reportProgress(torrent, mode);
 
-  const { promise, resolve } = Promise.withResolvers<Outcome>();
   torrent.on("error", ({ error }) => resolve({ kind: "error", error }));
-  const offSignals = onStopSignal((signal) => resolve({ kind: "signal", signal }));
   let doneAt: number | undefined;
   torrent.on("done", (s) => {
     doneAt = performance.now();
@@ -150,7 +182,7 @@ function seedLimits(p: SeedPolicy): string {
   return limits.length > 0 ? ` (or ${limits.join(" or ")})` : "";
 }
 
-function report(mode: OutputMode, event: string, message: string, stats: TorrentStats, seconds?: number): void {
-  if (mode === "json") emitJson(event, { ...statsJson(stats), ...(seconds === undefined ? {} : { seconds }) });
+function report(mode: OutputMode, event: string, message: string, stats: TorrentStats | undefined, seconds?: number): void {
+  if (mode === "json") emitJson(event, { ...(stats && statsJson(stats)), ...(seconds === undefined ? {} : { seconds }) });
   else if (mode !== "quiet") writeErr(message + "\n");
 }

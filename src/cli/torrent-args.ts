@@ -8,7 +8,7 @@ import { intOption, peerOptions, rateOption, repeatedOption } from "./options.ts
 import type { OutputMode } from "./progress.ts";
 
 export const torrentArgs = {
-  torrent: { type: "positional", description: "Path to a .torrent file", required: true },
+  torrent: { type: "positional", description: "Path to a .torrent file, or a magnet link", required: true },
   output: { type: "string", alias: "o", description: "Directory the data is in or goes to (DIR/<name>)", default: "." },
   port: { type: "string", alias: "p", description: "TCP port for incoming peers (0 = any free port; default 6881-6889)" },
   "max-peers": { type: "string", description: "Most peer connections at once (default 50)" },

@@ -203,3 +203,26 @@ export function parseTrackerTiers(values: readonly string[], option = "--tracker
 export function parseWebSeeds(values: readonly string[], option = "--web-seed"): string[] {
   return [...new Set(values.map((v) => checkUrl(v.trim(), option, WEB_SEED_SCHEMES, "an http:// or https://")))];
 }
+
+/**
+ * A .torrent around info bytes fetched from peers (a magnet's metadata): the `info` value is embedded
+ * byte for byte, so the file's infoHash is the magnet's. Keys stay sorted: "info" follows the others
+ * and "url-list" comes last.
+ */
+export function torrentFileFromInfo(infoBytes: Uint8Array, options: { trackerTiers?: readonly (readonly string[])[]; webSeeds?: readonly string[] } = {}): Uint8Array {
+  const tiers = (options.trackerTiers ?? []).map((t) => [...t]).filter((t) => t.length > 0);
+  const urls = tiers.flat();
+  const head = encodeBencode({ announce: urls[0], "announce-list": urls.length > 1 ? tiers : undefined, "created by": CREATED_BY });
+  const webSeeds = options.webSeeds ?? [];
+  const tail = webSeeds.length > 0 ? encodeBencode({ "url-list": [...webSeeds] }) : undefined;
+  const parts = [head.subarray(0, head.length - 1), new TextEncoder().encode("4:info"), infoBytes];
+  if (tail) parts.push(tail.subarray(1, tail.length - 1)); // "d...e" without its braces
+  parts.push(new Uint8Array([0x65])); // "e"
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-// `ripple download <file.torrent>`: fetch a torrent into -o DIR and exit once every piece is verified,
+// `ripple download <file.torrent | magnet>`: fetch a torrent into -o DIR and exit once every piece is verified,
 // or go on seeding with --seed (until --seed-ratio or --seed-time, or a signal).
 
 import { defineCommand } from "citty";
@@ -15,6 +15,8 @@ export const downloadCommand = defineCommand({
     "seed-time": { type: "string", description: "With --seed: stop after seeding this long, e.g. 30m or 1h" },
     "stall-timeout": { type: "string", description: "Give up (exit 7) when no data arrives for this long, e.g. 60s" },
     timeout: { type: "string", description: "Give up (exit 8) when the whole run takes longer, e.g. 10m" },
+    "metadata-timeout": { type: "string", description: "Magnet links: give up (exit 9) when no metadata arrives for this long, e.g. 2m" },
+    "save-torrent": { type: "string", description: "Magnet links: write the fetched .torrent to this file" },
   },
   async run({ args, rawArgs }) {
     const options = parseTorrentArgs(args, rawArgs);
@@ -26,6 +28,8 @@ export const downloadCommand = defineCommand({
       timeMs,
       stallTimeoutMs: durationOption("stall-timeout", args["stall-timeout"]),
       timeoutMs: durationOption("timeout", args.timeout),
+      metadataTimeoutMs: durationOption("metadata-timeout", args["metadata-timeout"]),
+      ...(typeof args["save-torrent"] === "string" && { saveTorrentPath: args["save-torrent"] }),
     });
   },
 });

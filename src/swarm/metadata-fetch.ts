@@ -1,0 +1,283 @@
+// The metadata phase of a magnet link (BEP 9 over BEP 10): connect to the peers the magnet, trackers and
+// DHT name, ask those that offer ut_metadata for the info dictionary 16 KiB at a time, and hand back the
+// verified bytes (the assembler checks them against the infoHash) plus the peers worth dialing again.
+// Driven by peer events and a 1 s tick, like a torrent; the torrent proper starts once this is done.
+
+import { Emitter, formatPeerAddress, silentLogger, systemClock, WireError, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import {
+  EXTENDED_HANDSHAKE_ID,
+  MAX_METADATA_SIZE,
+  MetadataAssembler,
+  RESERVED_EXTENDED,
+  UT_METADATA,
+  UT_METADATA_LOCAL_ID,
+  decodeExtendedHandshake,
+  decodeMetadataMessage,
+  encodeExtendedHandshake,
+  encodeExtendedMessage,
+  encodeMetadataMessage,
+  hasReservedBit,
+  makeReserved,
+  maxMessageLengthFor,
+  type Handshake,
+  type PeerMessage,
+} from "../wire/index.ts";
+import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
+import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
+import { PeerPool } from "./peer-pool.ts";
+import { CLIENT_NAME } from "./extensions.ts";
+
+/** A metadata request unanswered this long is given to another peer. */
+const REQUEST_TIMEOUT_MS = 15_000;
+const TICK_MS = 1000;
+const MAX_HALF_OPEN = 16;
+/** A bogus bitfield length prefix must not be accepted before the piece count is known: allow the largest. */
+const MAX_FRAME = maxMessageLengthFor(MAX_METADATA_SIZE / 20);
+
+export interface MetadataFetchProgress {
+  /** Peers connected now; of those, peers offering the metadata. */
+  peers: number;
+  withMetadata: number;
+  knownPeers: number;
+  piecesDone: number;
+  /** Undefined until a peer has told us the metadata's size. */
+  pieceCount: number | undefined;
+}
+
+export interface MetadataFetchEvents extends Record<string, unknown> {
+  progress: MetadataFetchProgress;
+  peer: { event: "connected" | "disconnected"; address: string; reason?: string };
+  warning: { message: string };
+  tracker: { url: string; peers: number };
+  done: { infoBytes: Uint8Array; peers: PeerAddress[] };
+}
+
+export interface MetadataFetchOptions {
+  infoHash: Uint8Array;
+  peerId: Uint8Array;
+  version: string;
+  maxPeers?: number;
+  createAnnouncer?: (hooks: AnnouncerHooks) => Announcer;
+  log?: Logger;
+  clock?: Clock;
+}
+
+interface FetchPeer {
+  readonly conn: PeerConnection;
+  readonly key: string;
+  /** The id to send ut_metadata to this peer under, once its extended handshake offered it. */
+  metadataId?: number;
+  /** Metadata pieces requested from it, with the time asked. */
+  readonly asked: Map<number, number>;
+}
+
+export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
+  readonly infoHash: Uint8Array;
+  readonly #opts: MetadataFetchOptions;
+  readonly #identity: LocalIdentity;
+  readonly #pool = new PeerPool();
+  readonly #peers = new Map<PeerConnection, FetchPeer>();
+  readonly #pending = new Set<PeerConnection>();
+  /** Peers that completed a handshake: good addresses for the torrent to dial next. */
+  readonly #useful = new Map<string, PeerAddress>();
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #announcer: Announcer | undefined;
+  #assembler: MetadataAssembler | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #state: "idle" | "running" | "done" | "stopped" = "idle";
+
+  constructor(opts: MetadataFetchOptions) {
+    super();
+    this.#opts = opts;
+    this.infoHash = opts.infoHash;
+    this.#log = opts.log ?? silentLogger;
+    this.#clock = opts.clock ?? systemClock;
+    this.#identity = { infoHash: opts.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true, extended: true }) };
+    this.#announcer = opts.createAnnouncer?.({
+      // Unknown size: say something is left, or trackers treat us as a seeder and list no seeders.
+      getStats: () => ({ uploaded: 0, downloaded: 0, left: 16384 }),
+      onPeers: (peers, url) => {
+        this.emit("tracker", { url, peers: peers.length });
+        this.addPeers(peers);
+      },
+    });
+  }
+
+  start(): void {
+    if (this.#state !== "idle") return;
+    this.#state = "running";
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#announcer?.start();
+    this.#connectMore();
+  }
+
+  addPeers(addresses: readonly PeerAddress[]): void {
+    if (this.#pool.add(addresses) > 0) this.#connectMore();
+  }
+
+  /** Route for the listener while the metadata is fetched. */
+  acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
+    if (this.#state !== "running" || this.#peers.size + this.#pending.size >= (this.#opts.maxPeers ?? 50)) return undefined;
+    return { identity: this.#identity, handler: this.#handler };
+  }
+
+  progress(): MetadataFetchProgress {
+    const a = this.#assembler;
+    return {
+      peers: this.#peers.size,
+      withMetadata: [...this.#peers.values()].filter((p) => p.metadataId !== undefined).length,
+      knownPeers: this.#pool.size,
+      piecesDone: a ? a.pieceCount - a.remaining : 0,
+      pieceCount: a?.pieceCount,
+    };
+  }
+
+  /** Closes every connection and stops announcing (the torrent announces itself next). */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = this.#state === "done" ? "done" : "stopped";
+    clearInterval(this.#timer);
+    for (const conn of [...this.#peers.keys(), ...this.#pending]) conn.close("metadata phase over");
+    await this.#announcer?.stop();
+  }
+
+  #connectMore(): void {
+    if (this.#state !== "running") return;
+    const room = Math.min((this.#opts.maxPeers ?? 50) - this.#peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
+    if (room <= 0) return;
+    for (const address of this.#pool.candidates(room, this.#clock.now())) {
+      this.#pool.markConnecting(formatPeerAddress(address));
+      this.#pending.add(PeerConnection.connect(address, this.#identity, this.#handler, MAX_FRAME));
+    }
+  }
+
+  readonly #handler: PeerHandler = {
+    onHandshake: (conn, hs) => this.#onHandshake(conn, hs),
+    onMessage: (conn, msg) => {
+      const peer = this.#peers.get(conn);
+      if (!peer) return;
+      try {
+        this.#onMessage(peer, msg);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        conn.close(`${err.message} (peer ${conn.name})`);
+      }
+    },
+    onClose: (conn, reason) => this.#onClose(conn, reason),
+  };
+
+  #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
+    this.#pending.delete(conn);
+    if (this.#state !== "running") return false;
+    if (!hasReservedBit(hs.reserved, RESERVED_EXTENDED)) {
+      this.#log.debug(`${conn.name} does not speak the extension protocol; it cannot send metadata`);
+      this.#rememberUseful(conn);
+      return false;
+    }
+    this.#peers.set(conn, { conn, key: conn.name, asked: new Map() });
+    this.#rememberUseful(conn);
+    conn.send(encodeExtendedHandshake({ m: { [UT_METADATA]: UT_METADATA_LOCAL_ID }, v: `${CLIENT_NAME} ${this.#opts.version}` }));
+    this.emit("peer", { event: "connected", address: conn.name });
+    return true;
+  }
+
+  #rememberUseful(conn: PeerConnection): void {
+    if (conn.outgoing) this.#useful.set(conn.name, conn.address);
+  }
+
+  #onClose(conn: PeerConnection, reason: string): void {
+    const wasPending = this.#pending.delete(conn);
+    const peer = this.#peers.get(conn);
+    if (peer) {
+      this.#peers.delete(conn);
+      this.#assembler?.removePeer(peer.key);
+      this.emit("peer", { event: "disconnected", address: conn.name, reason });
+    }
+    if (conn.outgoing) this.#pool.markClosed(conn.name, wasPending, this.#clock.now());
+    this.#connectMore();
+    this.#requestAll();
+  }
+
+  #onMessage(peer: FetchPeer, msg: PeerMessage): void {
+    if (msg.type !== "extended") return; // pieces, bitfields and the rest wait for the torrent
+    if (msg.id === EXTENDED_HANDSHAKE_ID) {
+      const hs = decodeExtendedHandshake(msg.payload);
+      const id = hs.m.get(UT_METADATA);
+      if (id === undefined || hs.metadataSize === undefined) return;
+      peer.metadataId = id;
+      this.#assembler ??= new MetadataAssembler(this.infoHash, hs.metadataSize);
+      this.#assembler.addPeer(peer.key, hs.metadataSize);
+      this.#request(peer);
+      return;
+    }
+    if (msg.id !== UT_METADATA_LOCAL_ID || !this.#assembler) return;
+    const m = decodeMetadataMessage(msg.payload);
+    if (m.type === "reject") {
+      peer.asked.delete(m.piece);
+      this.#assembler.rejected(peer.key, m.piece);
+    } else if (m.type === "data") {
+      peer.asked.delete(m.piece);
+      this.#onData(peer, m.piece, m.block);
+    }
+    this.#request(peer);
+  }
+
+  #onData(peer: FetchPeer, piece: number, block: Uint8Array): void {
+    const result = this.#assembler!.receive(piece, block, peer.key);
+    if (result.kind === "invalid") throw new WireError(`bad metadata piece: ${result.reason}`);
+    if (result.kind === "mismatch") {
+      const message = `metadata from ${result.peers.join(", ")} does not match the info hash; fetching it again`;
+      this.#log.warn(message);
+      this.emit("warning", { message });
+      // A lone contributor is certainly the liar; several may be honest, so only the lone one goes.
+      if (result.peers.length === 1) for (const p of this.#peers.values()) if (p.key === result.peers[0]) p.conn.close("sent bad metadata");
+      this.#requestAll();
+      return;
+    }
+    this.emit("progress", this.progress());
+    if (result.kind === "complete") this.#finish(result.infoBytes);
+  }
+
+  #request(peer: FetchPeer): void {
+    const a = this.#assembler;
+    if (!a || peer.metadataId === undefined || this.#state !== "running") return;
+    for (let piece = a.nextPieceToRequest(peer.key); piece !== undefined; piece = a.nextPieceToRequest(peer.key)) {
+      peer.asked.set(piece, this.#clock.now());
+      peer.conn.send(encodeExtendedMessage(peer.metadataId, encodeMetadataMessage({ type: "request", piece })));
+    }
+  }
+
+  #requestAll(): void {
+    for (const peer of this.#peers.values()) this.#request(peer);
+  }
+
+  #finish(infoBytes: Uint8Array): void {
+    if (this.#state !== "running") return;
+    this.#state = "done";
+    clearInterval(this.#timer);
+    this.emit("done", { infoBytes, peers: [...this.#useful.values(), ...this.#pool.candidates(200, Infinity)] });
+  }
+
+  #tick(): void {
+    const now = this.#clock.now();
+    for (const peer of this.#peers.values()) {
+      for (const [piece, at] of peer.asked) {
+        if (now - at < REQUEST_TIMEOUT_MS) continue;
+        peer.asked.delete(piece);
+        this.#assembler?.release(peer.key, piece);
+      }
+    }
+    this.#requestAll();
+    this.#connectMore();
+    this.emit("progress", this.progress());
+    if (this.#peers.size === 0 && this.#pending.size === 0 && !this.#pool.hasUsable()) this.#announcer?.requestPeers();
+  }
+}
+
+/** Why a metadata fetch is slow, for a progress line: "fetching metadata: 3 peers, 1 offering it, 2/5 pieces". */
+export function describeMetadataProgress(p: MetadataFetchProgress): string {
+  const pieces = p.pieceCount === undefined ? "size not known yet" : `${p.piecesDone}/${p.pieceCount} pieces`;
+  return `fetching metadata: ${p.peers} peers connected (${p.knownPeers} known), ${p.withMetadata} offering it, ${pieces}`;
+}
+

@@ -1,0 +1,100 @@
+// Magnet links over loopback with ripple Clients: the metadata comes from a ripple seeder (BEP 9), the
+// download continues into the files, and a peer learned only through peer exchange (BEP 11) is used.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Client, type Torrent, type TorrentStats } from "../src/index.ts";
+import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
+import { tempDir } from "./helpers/process.ts";
+import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const c of open.splice(0).reverse()) await c.close();
+});
+
+function client(options: ConstructorParameters<typeof Client>[0] = {}): Client {
+  const c = new Client({ port: 0, host: "127.0.0.1", ...options });
+  open.push(c);
+  return c;
+}
+
+function finished(torrent: Torrent): Promise<TorrentStats> {
+  return new Promise((resolve, reject) => {
+    if (torrent.done) resolve(torrent.stats());
+    torrent.on("done", resolve);
+    torrent.on("error", ({ error }) => reject(error));
+  });
+}
+
+async function expectSame(fixture: TorrentFixture, outDir: string): Promise<void> {
+  for (const file of fixture.files) {
+    expect(Bun.hash(await readFile(join(outDir, fixture.meta.name, ...file.path)))).toBe(Bun.hash(file.data));
+  }
+}
+
+function fixture(): TorrentFixture {
+  return makeTorrentFixture({
+    name: "mag",
+    pieceLength: 16384,
+    files: [
+      { path: ["one.bin"], data: patternBytes(300_000, 101) },
+      { path: ["sub", "two.bin"], data: patternBytes(123_457, 102) },
+    ],
+  });
+}
+
+async function seeder(f: TorrentFixture, dir: string, options: ConstructorParameters<typeof Client>[0] = {}) {
+  await writeFixtureFiles(f, dir);
+  const c = client(options);
+  await finished(c.addTorrent(f.meta, { outDir: dir, noTrackers: true }));
+  return c;
+}
+
+describe("magnet links", () => {
+  test("metadata from a ripple seeder, then the download, byte-identical", async () => {
+    await using work = await tempDir();
+    const f = fixture();
+    const seed = await seeder(f, join(work.path, "seed"));
+    const magnet = parseMagnet(formatMagnet({ infoHash: f.meta.infoHash, name: "mag", peers: [{ host: "127.0.0.1", port: seed.port }] }));
+    const { fetcher, torrent } = client().addMagnet(magnet, { outDir: join(work.path, "out"), noTrackers: true });
+    const progress: number[] = [];
+    fetcher.on("progress", (p) => progress.push(p.piecesDone));
+    const t = await torrent;
+    expect(t.meta.infoHashHex).toBe(f.meta.infoHashHex);
+    expect(t.meta.files.map((x) => x.path.join("/"))).toEqual(["one.bin", "sub/two.bin"]);
+    expect(Math.max(...progress)).toBeGreaterThan(0);
+    await finished(t);
+    await expectSame(f, join(work.path, "out"));
+  });
+
+  test("a peer learned only through PEX is used", async () => {
+    await using work = await tempDir();
+    const f = fixture();
+    // A slow seeder, so the first leecher is still around (and holds pieces) when the second arrives.
+    const seed = await seeder(f, join(work.path, "seed"), { maxUploadRate: 200 * 1024 });
+    const first = client();
+    const firstTorrent = first.addTorrent(f.meta, { outDir: join(work.path, "first"), noTrackers: true, peers: [{ host: "127.0.0.1", port: seed.port }] });
+    await new Promise<void>((resolve) => firstTorrent.on("piece", () => resolve()));
+
+    const magnet = parseMagnet(formatMagnet({ infoHash: f.meta.infoHash, peers: [{ host: "127.0.0.1", port: seed.port }] }));
+    const second = client();
+    const { torrent } = second.addMagnet(magnet, { outDir: join(work.path, "second"), noTrackers: true });
+    const t = await torrent;
+    const metFirst = new Promise<void>((resolve) => t.on("peer", (p) => p.event === "connected" && p.address === `127.0.0.1:${first.port}` && resolve()));
+    await finished(t);
+    await metFirst; // dialed: nobody but the seeder's PEX message named it
+    await expectSame(f, join(work.path, "second"));
+    expect(firstTorrent.stats().uploadedBytes).toBeGreaterThan(0);
+  }, 30_000);
+
+  test("the client closing during the metadata phase rejects the torrent promise", async () => {
+    const f = fixture();
+    const c = new Client({ port: 0, host: "127.0.0.1" });
+    const magnet = parseMagnet(formatMagnet({ infoHash: f.meta.infoHash, peers: [{ host: "127.0.0.1", port: 1 }] }));
+    const { torrent } = c.addMagnet(magnet, { outDir: "/nonexistent", noTrackers: true });
+    await c.close();
+    await expect(torrent).rejects.toThrow(/closed before the metadata arrived/);
+  });
+});
