@@ -40,6 +40,7 @@ export async function magnetPhase(client: Client, magnet: Magnet, add: AddTorren
     else if (mode === "tty") writeLive(describeMetadataProgress(p));
     else if (mode === "plain") writeErr(describeMetadataProgress(p) + "\n");
   };
+  if (mode === "json") show(); // at once: a script sees the phase even when it lasts a moment
   const timer = mode === "quiet" ? undefined : setInterval(show, mode === "tty" ? TTY_INTERVAL_MS : mode === "json" ? 1000 : PLAIN_INTERVAL_MS);
   const timeout =
     o.timeoutMs === undefined

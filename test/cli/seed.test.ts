@@ -171,6 +171,19 @@ describe("ripple download gives up", () => {
     expect(stderr).toMatch(/^ripple: stalled: no data for 2s at \d+ of 9 pieces/);
   });
 
+  test("a magnet whose peers never answer ends with --metadata-timeout's exit 9", async () => {
+    // A peer that accepts the connection but never says a word.
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const magnet = `magnet:?xt=urn:btih:${fixture.meta.infoHashHex}&dn=shared&x.pe=127.0.0.1:${silent.port}`;
+    const run = start(["download", magnet, "-o", join(work, "dl-magnet"), "--no-trackers", "--metadata-timeout", "2s"]);
+    const first = await run.event("fetching");
+    expect(first).toMatchObject({ peers: 0, piecesDone: 0 });
+    const { code, stderr } = await run.result;
+    silent.stop(true);
+    expect(code).toBe(9);
+    expect(stderr).toMatch(/^ripple: no metadata after 2s \(--metadata-timeout\): \d+ peers connected/);
+  });
+
   test("--timeout bounds the whole run with exit 8", async () => {
     using stuck = startFakeSeeder(
       { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },

@@ -422,6 +422,8 @@ export async function startOpentracker(options: OpentrackerOptions = {}): Promis
 /** Options shared by the aria2c seeder and leecher. */
 export interface Aria2Options {
   torrentPath: string;
+  /** Leecher only: download this magnet link instead of the .torrent (aria2c fetches the metadata). */
+  magnet?: string;
   /** Directory holding (seeder) or receiving (leecher) `<name>/...`. */
   dataDir: string;
   /** Listen port; default a free one. */
@@ -505,7 +507,8 @@ export async function startAria2Leecher(options: Aria2Options): Promise<RealLeec
   requireBinary("aria2c");
   const port = options.port ?? (await freePort());
   await mkdir(options.dataDir, { recursive: true });
-  const args = [...aria2BaseArgs(options, port), "--seed-time=0", ...(options.extraArgs ?? []), `--torrent-file=${options.torrentPath}`];
+  const source = options.magnet ?? `--torrent-file=${options.torrentPath}`;
+  const args = [...aria2BaseArgs(options, port), "--seed-time=0", "--bt-save-metadata=false", ...(options.extraArgs ?? []), source];
   const p = await spawnManaged(args, { name: `aria2c leecher :${port}` });
   return startWith(p, async () => {
     // Ready for a peer that dials it; with nothing to verify, aria2 listens at once.
