@@ -1,12 +1,13 @@
 // Client: the public library entry. Runs many torrents over one peer listener and their trackers.
 // The CLI is built on it; scripts can embed it the same way.
 
-import { RippleError, bytesEqual, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
+import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
 import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { listenForPeers, type PeerListener } from "./peer/index.ts";
-import { MetadataFetcher, TokenBucket, Torrent } from "./swarm/index.ts";
-import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
+import { MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer } from "./swarm/index.ts";
+import { createDhtAnnouncer, startDhtNode, type DhtNode } from "./dht/index.ts";
+import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type Announcer, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface ClientOptions {
@@ -14,6 +15,12 @@ export interface ClientOptions {
   port?: number;
   /** Address to listen on. Default all interfaces. */
   host?: string;
+  /**
+   * The mainline DHT (BEP 5): a UDP node on `port` that finds peers for every public torrent and magnet.
+   * Off unless given. `bootstrap` is where a node with no saved routing table starts (DEFAULT_DHT_BOOTSTRAP
+   * lists the public routers); `statePath` keeps the routing table between runs.
+   */
+  dht?: { port: number; host?: string; bootstrap: readonly PeerAddress[]; statePath?: string };
   /** Peer connections per torrent. Default 50. */
   maxPeers?: number;
   /** Upload slots per torrent (regular + optimistic). Default 8. */
@@ -55,6 +62,7 @@ export class Client {
   readonly #uploadBucket: TokenBucket | undefined;
   readonly #downloadBucket: TokenBucket | undefined;
   readonly #closed = Promise.withResolvers<void>();
+  #dht: Promise<DhtNode> | undefined;
   /** One UDP tracker client for all torrents: connection ids belong to our address, not a torrent. */
   #udp: UdpTrackerClient | undefined;
 
@@ -105,19 +113,10 @@ export class Client {
       uploadBucket: this.#uploadBucket,
       downloadBucket: this.#downloadBucket,
       log,
-      createAnnouncer:
-        opts.noTrackers || meta.announceTiers.length === 0
-          ? undefined
-          : (hooks) =>
-              createTrackerAnnouncer({
-                meta,
-                peerId: this.peerId,
-                port: this.port,
-                hooks,
-                log,
-                udpClient: this.#udpClient(),
-                onWarning: (message) => torrent.emit("warning", { message }),
-              }),
+      createAnnouncer: (hooks) =>
+        this.#announcersFor(meta.infoHash, opts.noTrackers ? [] : meta.announceTiers, meta.private, hooks, log, (message) =>
+          torrent.emit("warning", { message }),
+        ),
     });
     this.#torrents.push(torrent);
     if (opts.peers) torrent.addPeers(opts.peers);
@@ -140,18 +139,9 @@ export class Client {
       version: VERSION,
       ...(this.#opts.maxPeers !== undefined && { maxPeers: this.#opts.maxPeers }),
       log,
-      ...(tiers.length > 0 && {
-        createAnnouncer: (hooks: AnnouncerHooks) =>
-          createTrackerAnnouncer({
-            meta: { infoHash: magnet.infoHash, announceTiers: tiers },
-            peerId: this.peerId,
-            port: this.port,
-            hooks,
-            log,
-            udpClient: this.#udpClient(),
-            onWarning: (message) => fetcher.emit("warning", { message }),
-          }),
-      }),
+      // A magnet does not say whether its torrent is private: the DHT is asked until the metadata tells.
+      createAnnouncer: (hooks: AnnouncerHooks) =>
+        this.#announcersFor(magnet.infoHash, tiers, false, hooks, log, (message) => fetcher.emit("warning", { message })),
     });
     this.#fetchers.push(fetcher);
     fetcher.addPeers([...magnet.peers, ...(opts.peers ?? [])]);
@@ -175,7 +165,45 @@ export class Client {
     this.#closed.resolve();
     this.#listener.stop();
     await Promise.allSettled([...this.#torrents.map((t) => t.stop()), ...this.#fetchers.map((f) => f.stop())]);
+    // After the announcers stopped: the node saves its routing table for the next run.
+    if (this.#dht) await this.#dht.then((node) => node.stop()).catch(() => undefined);
     this.#udp?.close();
+  }
+
+  /** The trackers' announcer and, unless private (BEP 27) or off, the DHT's, behind one Announcer. */
+  #announcersFor(
+    infoHash: Uint8Array,
+    tiers: readonly (readonly string[])[],
+    isPrivate: boolean,
+    hooks: AnnouncerHooks,
+    log: Logger,
+    onWarning: (message: string) => void,
+  ): Announcer | undefined {
+    const trackers =
+      tiers.length === 0
+        ? undefined
+        : createTrackerAnnouncer({ meta: { infoHash, announceTiers: tiers }, peerId: this.peerId, port: this.port, hooks, log, udpClient: this.#udpClient(), onWarning });
+    const dht =
+      isPrivate || !this.#opts.dht
+        ? undefined
+        : deferredAnnouncer(
+            this.#dhtNode().then((node) => createDhtAnnouncer({ node, infoHash, port: this.port, hooks, log: log.withTag("dht") })),
+            (err) => onWarning(`the DHT is not available: ${errorMessage(err)}`),
+          );
+    return combineAnnouncers([trackers, dht]);
+  }
+
+  /** The client's one DHT node, started on first use. */
+  #dhtNode(): Promise<DhtNode> {
+    const o = this.#opts.dht!;
+    this.#dht ??= startDhtNode({
+      host: o.host ?? this.#opts.host ?? "0.0.0.0",
+      port: o.port,
+      bootstrap: o.bootstrap,
+      ...(o.statePath !== undefined && { statePath: o.statePath }),
+      log: this.#log.withTag("dht"),
+    });
+    return this.#dht;
   }
 
   #udpClient(): UdpTrackerClient {

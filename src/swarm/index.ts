@@ -10,6 +10,7 @@ export * from "./downloader.ts";
 export * from "./uploader.ts";
 export * from "./read-cache.ts";
 export * from "./token-bucket.ts";
+export * from "./announcers.ts";
 export * from "./extensions.ts";
 export * from "./metadata-fetch.ts";
 export * from "./torrent.ts";

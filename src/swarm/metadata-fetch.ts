@@ -57,7 +57,7 @@ export interface MetadataFetchOptions {
   peerId: Uint8Array;
   version: string;
   maxPeers?: number;
-  createAnnouncer?: (hooks: AnnouncerHooks) => Announcer;
+  createAnnouncer?: (hooks: AnnouncerHooks) => Announcer | undefined;
   log?: Logger;
   clock?: Clock;
 }

@@ -48,7 +48,7 @@ export interface TorrentOptions {
   /** Shared rate limits (a Client passes the same buckets to all its torrents). */
   uploadBucket?: TokenBucket;
   downloadBucket?: TokenBucket;
-  createAnnouncer?: (hooks: AnnouncerHooks) => Announcer;
+  createAnnouncer?: (hooks: AnnouncerHooks) => Announcer | undefined;
   /** The resume file (see storage/resume-codec.ts); undefined = hash whatever is on disk at start. */
   resumePath?: string;
   /** Per torrent file: whether to download it (default all); the storage must have the same selection. */
