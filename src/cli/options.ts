@@ -14,12 +14,12 @@ export function intOption(name: string, value: unknown, min: number, max: number
   return n;
 }
 
-export function peerOptions(values: readonly string[]): PeerAddress[] {
+export function peerOptions(values: readonly string[], option = "--peer"): PeerAddress[] {
   return values.map((text) => {
     try {
       return parsePeerAddress(text);
     } catch (err) {
-      throw new RippleError("USAGE", `--peer: ${(err as Error).message}`);
+      throw new RippleError("USAGE", `${option}: ${(err as Error).message}`);
     }
   });
 }

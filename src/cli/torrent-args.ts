@@ -2,7 +2,10 @@
 // Client's options. Pure apart from citty's definitions.
 
 import type { ArgsDef } from "citty";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { ClientOptions } from "../client.ts";
+import { DEFAULT_DHT_BOOTSTRAP } from "../dht/index.ts";
 import type { PeerAddress } from "../util/index.ts";
 import { intOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
 import type { OutputMode } from "./progress.ts";
@@ -19,12 +22,19 @@ export const torrentArgs = {
   select: { type: "string", description: "Only these files, numbered as ripple info lists them: 1,3-5" },
   exclude: { type: "string", description: "Leave out files whose path matches this glob, e.g. '*.nfo' (repeatable)" },
   preallocate: { type: "boolean", description: "Write the files out to full size first (default: sparse)" },
+  dht: { type: "boolean", description: "Find peers through the mainline DHT too (off by default for now)" },
+  "dht-port": { type: "string", description: "UDP port of the DHT node (default 6881; 0 = any free port)" },
+  "dht-bootstrap": { type: "string", description: "DHT node to start from, HOST:PORT (repeatable; default the public routers)" },
+  "dht-state": { type: "string", description: "Where the DHT routing table is kept between runs (default ~/.config/ripple/dht.json)" },
   quiet: { type: "boolean", alias: "q", description: "Print only errors" },
   json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
   verbose: { type: "boolean", alias: "V", description: "Log peer and tracker details, and stacks on errors" },
 } as const satisfies ArgsDef;
 
 type Parsed = { [K in keyof typeof torrentArgs]?: unknown };
+
+/** The DHT's customary UDP port. */
+const DEFAULT_DHT_PORT = 6881;
 
 export interface TorrentRunOptions {
   torrentPath: string;
@@ -55,10 +65,22 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
     exclude: repeatedOption(torrentArgs, rawArgs, "exclude"),
     preallocate: args.preallocate === true,
     client: {
+      ...(dhtOptions(args, rawArgs) ?? {}),
       port: intOption("port", args.port, 0, 65535),
       maxPeers: intOption("max-peers", args["max-peers"], 1, 10000),
       maxUploadRate: rateOption("max-upload-rate", args["max-upload-rate"]),
       maxDownloadRate: rateOption("max-download-rate", args["max-download-rate"]),
     },
   };
+}
+
+/** `dht` for the Client when --dht (or a DHT option) is given; the public routers only without --dht-bootstrap. */
+function dhtOptions(args: Parsed, rawArgs: readonly string[]): Pick<ClientOptions, "dht"> | undefined {
+  const bootstrapText = repeatedOption(torrentArgs, rawArgs, "dht-bootstrap");
+  const wanted = args.dht === true || bootstrapText.length > 0 || args["dht-port"] !== undefined;
+  if (!wanted) return undefined;
+  const bootstrap = bootstrapText.length > 0 ? peerOptions(bootstrapText, "--dht-bootstrap") : DEFAULT_DHT_BOOTSTRAP;
+  const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
+  const statePath = typeof args["dht-state"] === "string" ? args["dht-state"] : join(home, "ripple", "dht.json");
+  return { dht: { port: intOption("dht-port", args["dht-port"], 0, 65535) ?? DEFAULT_DHT_PORT, bootstrap, statePath } };
 }

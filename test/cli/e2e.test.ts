@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startDhtNode } from "../../src/dht/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { patternBytes } from "../helpers/torrent-fixture.ts";
 
@@ -117,6 +118,29 @@ describe("tracker + create + seed + download", () => {
     expect((await tracker.done).code).toBe(130);
     expect(tracker.events.at(-1)?.event).toBe("stopped");
   }, 90_000);
+
+  test("trackerless: seed and download a bare magnet through a loopback DHT (--dht-bootstrap)", async () => {
+    const boot = await startDhtNode({ host: "127.0.0.1", port: 0, bootstrap: [] });
+    try {
+      const dht = ["--dht", "--dht-port", "0", "--dht-bootstrap", `127.0.0.1:${boot.port}`];
+      const create = start(["create", "seed/payload", "-o", "bare.torrent"]);
+      const created = await create.next("done");
+      expect((await create.done).code).toBe(0);
+      const seed = start(["seed", "bare.torrent", "-o", "seed", "--port", "0", ...dht, "--dht-state", "seed-dht.json"]);
+      expect((await seed.next("tracker")).url).toBe("dht");
+      const download = start(["download", `magnet:?xt=urn:btih:${created.infoHash}`, "-o", "out-dht", "--port", "0", ...dht, "--dht-state", "leech-dht.json", "--timeout", "1m"]);
+      const result = await download.done;
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(Bun.hash(await readFile(join(work, "out-dht", "payload", "big.bin")))).toBe(Bun.hash(await readFile(join(work, "seed", "payload", "big.bin"))));
+      seed.proc.kill("SIGINT");
+      await seed.done;
+      // The routing table was kept for the next run.
+      expect(JSON.parse(await readFile(join(work, "leech-dht.json"), "utf8"))).toBeObject();
+    } finally {
+      await boot.stop();
+    }
+  }, 60_000);
 
   test("the only seeder vanishing mid-download ends it with the stall exit code 7", async () => {
     const tracker = start(["tracker", "--port", "0"]);
