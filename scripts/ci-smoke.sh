@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CI smoke test from the README, runnable as is: a tracker, a new torrent, a seeder and a download,
 # all on 127.0.0.1 with one ripple binary and nothing else. Exits 0 only if the downloaded files equal
-# the originals. Usage: scripts/ci-smoke.sh [RIPPLE]   (default dist/ripple; e.g. "bunx ripple")
+# the originals. Usage: scripts/ci-smoke.sh [RIPPLE]   (default dist/ripple; or "bun run ripple" in a clone)
 set -euo pipefail
 RIPPLE=${1:-dist/ripple}
 PORT=${TRACKER_PORT:-6969}

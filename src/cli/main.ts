@@ -10,7 +10,7 @@ import { trackerCommand } from "./commands/tracker.ts";
 import { seedCommand } from "./commands/seed.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { exitCodeFor } from "./exit-codes.ts";
-import { checkUnknownOptions } from "./unknown-options.ts";
+import { checkArguments } from "./unknown-options.ts";
 import { writeErr, writeOut } from "./output.ts";
 
 const subCommands: Record<string, CommandDef<any>> = {
@@ -34,12 +34,13 @@ async function run(rawArgs: string[]): Promise<number> {
     await (sub ? showUsage(sub, main) : showUsage(main));
     return rawArgs.length === 0 ? 2 : 0;
   }
-  if (rawArgs.includes("--version") || rawArgs.includes("-v")) {
+  // Only `ripple --version` (or `ripple <command> --version`): a -v elsewhere is a value or a typo.
+  if (["--version", "-v"].includes(rawArgs[0] ?? "") || (sub !== undefined && ["--version", "-v"].includes(rawArgs[1] ?? ""))) {
     writeOut(`ripple ${VERSION}\n`);
     return 0;
   }
   try {
-    if (sub?.args) checkUnknownOptions(sub.args as ArgsDef, rawArgs.slice(1));
+    if (sub?.args) checkArguments(sub.args as ArgsDef, rawArgs.slice(1));
     await runCommand(main, { rawArgs });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {

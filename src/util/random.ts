@@ -6,7 +6,7 @@ export function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));
 }
 
-/** Azureus-style peer id: "-RP0100-" followed by 12 random printable bytes. */
+/** Azureus-style peer id: "-RP" + four version digits + "-" (0.1.0 gives -RP0001-), then 12 random printable bytes. */
 export function generatePeerId(version: string): Uint8Array {
   const digits = version.split(".").map((n) => n.padStart(2, "0").slice(-2)).join("").slice(0, 4).padEnd(4, "0");
   const prefix = utf8(`-RP${digits}-`);

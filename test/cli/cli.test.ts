@@ -138,6 +138,12 @@ describe("ripple (compiled)", () => {
     const p = await ripple(["download", "single.torrent", "--port", "http"]);
     expect(p.code).toBe(2);
     expectOneLineError(p, /--port: expected an integer/);
+    const extra = await ripple(["download", "single.torrent", "other.torrent"]);
+    expect(extra.code).toBe(2);
+    expectOneLineError(extra, /unexpected argument "other\.torrent"/);
+    const negative = await ripple(["download", "single.torrent", "--port", "-1"]);
+    expect(negative.code).toBe(2);
+    expectOneLineError(negative, /--port: expected an integer from 0 to 65535, got "-1"/);
     const peer = await ripple(["download", "single.torrent", "--peer", "localhost"]);
     expect(peer.code).toBe(2);
     expectOneLineError(peer, /--peer/);

@@ -1,7 +1,7 @@
 // Test helper: builds the single executable once per test process (`bun build --compile`, as
 // scripts/build.ts does) into a temp dir, so CLI and interop tests run what users run.
 
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -11,7 +11,10 @@ let built: Promise<string> | undefined;
 /** Path of a freshly compiled ripple binary (built on first call, reused after). */
 export function rippleBinary(): Promise<string> {
   built ??= (async () => {
-    const outfile = join(mkdtempSync(join(tmpdir(), "ripple-bin-")), "ripple");
+    const dir = mkdtempSync(join(tmpdir(), "ripple-bin-"));
+    // ~100 MB each: removed when the test process exits, so runs do not pile them up in /tmp.
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = join(dir, "ripple");
     const proc = Bun.spawn(["bun", "build", "--compile", "src/cli/main.ts", "--outfile", outfile], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     if (code !== 0) throw new Error(`bun build --compile failed (exit ${code}): ${stderr}`);
