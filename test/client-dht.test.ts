@@ -12,6 +12,7 @@ import { startDhtNode } from "../src/dht/index.ts";
 import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "./helpers/torrent-fixture.ts";
+import { finished } from "./helpers/torrents.ts";
 
 const LOOPBACK = "127.0.0.1";
 const cleanups: (() => unknown)[] = [];
@@ -19,13 +20,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function finished(torrent: Torrent): Promise<TorrentStats> {
-  return new Promise((resolve, reject) => {
-    if (torrent.done) resolve(torrent.stats());
-    torrent.on("done", resolve);
-    torrent.on("error", ({ error }) => reject(error));
-  });
-}
 
 /** A two-node loopback DHT to join: a ripple node and a bittorrent-dht node that know each other. */
 async function loopbackDht() {

@@ -8,25 +8,10 @@ import { Client, type Torrent, type TorrentStats } from "../src/index.ts";
 import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { finished, useClients } from "./helpers/torrents.ts";
 
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close();
-});
+const { client, defer } = useClients();
 
-function client(options: ConstructorParameters<typeof Client>[0] = {}): Client {
-  const c = new Client({ port: 0, host: "127.0.0.1", ...options });
-  open.push(c);
-  return c;
-}
-
-function finished(torrent: Torrent): Promise<TorrentStats> {
-  return new Promise((resolve, reject) => {
-    if (torrent.done) resolve(torrent.stats());
-    torrent.on("done", resolve);
-    torrent.on("error", ({ error }) => reject(error));
-  });
-}
 
 async function expectSame(fixture: TorrentFixture, outDir: string): Promise<void> {
   for (const file of fixture.files) {

@@ -11,6 +11,7 @@ import type { AddTorrentOptions } from "../src/client.ts";
 import { startFakeSeeder, type FakeSeeder } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { finished } from "./helpers/torrents.ts";
 
 const BLOCK = 16384;
 const open: { close(): unknown }[] = [];
@@ -40,12 +41,6 @@ function start(fixture: TorrentFixture, outDir: string, s: FakeSeeder | undefine
   return { torrent, client, hashed: () => hashed };
 }
 
-function finished(torrent: Torrent): Promise<TorrentStats> {
-  return new Promise((resolve, reject) => {
-    torrent.on("done", resolve);
-    torrent.on("error", ({ error }) => reject(error));
-  });
-}
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 

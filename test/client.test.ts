@@ -9,6 +9,7 @@ import { Client, type Torrent, type TorrentStats } from "../src/index.ts";
 import { dialFakeSeeder, startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { finished } from "./helpers/torrents.ts";
 
 const BLOCK = 16384;
 const open: { close(): unknown }[] = [];
@@ -32,12 +33,6 @@ function client(): Client {
 }
 
 /** Resolves with the final stats, or rejects with the torrent's error. */
-function finished(torrent: Torrent): Promise<TorrentStats> {
-  return new Promise((resolve, reject) => {
-    torrent.on("done", resolve);
-    torrent.on("error", ({ error }) => reject(error));
-  });
-}
 
 async function expectFilesMatch(fixture: TorrentFixture, outDir: string): Promise<void> {
   const root = fixture.meta.multiFile ? join(outDir, fixture.meta.name) : outDir;

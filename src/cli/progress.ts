@@ -7,6 +7,20 @@ import { clearLive, writeErr, writeLive, writeOut } from "./output.ts";
 
 export type OutputMode = "tty" | "plain" | "json" | "quiet";
 
+/** --quiet, --json and --verbose, as every long-running command takes them (verbose text may differ). */
+export function outputArgs(verbose: string) {
+  return {
+    quiet: { type: "boolean", alias: "q", description: "Print only errors" },
+    json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
+    verbose: { type: "boolean", alias: "V", description: verbose },
+  } as const;
+}
+
+/** The output mode those options ask for; a live line only on a terminal. */
+export function outputMode(args: { json?: unknown; quiet?: unknown }): OutputMode {
+  return args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
+}
+
 const TTY_INTERVAL_MS = 500;
 const PLAIN_INTERVAL_MS = 5000;
 const JSON_INTERVAL_MS = 1000;

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import type { ClientOptions } from "../client.ts";
 import { DEFAULT_DHT_BOOTSTRAP } from "../dht/index.ts";
 import type { PeerAddress } from "../util/index.ts";
-import { intOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
-import type { OutputMode } from "./progress.ts";
+import { durationOption, intOption, numberOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
+import { outputArgs, outputMode, type OutputMode } from "./progress.ts";
 
 export const torrentArgs = {
   torrent: { type: "positional", description: "Path to a .torrent file, or a magnet link", required: true },
@@ -26,9 +26,7 @@ export const torrentArgs = {
   "dht-port": { type: "string", description: "UDP port of the DHT node (default 6881; 0 = any free port)" },
   "dht-bootstrap": { type: "string", description: "DHT node to start from, HOST:PORT (repeatable; default the public routers)" },
   "dht-state": { type: "string", description: "Where the DHT routing table is kept between runs (default ~/.config/ripple/dht.json)" },
-  quiet: { type: "boolean", alias: "q", description: "Print only errors" },
-  json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
-  verbose: { type: "boolean", alias: "V", description: "Log peer and tracker details, and stacks on errors" },
+  ...outputArgs("Log peer and tracker details, and stacks on errors"),
 } as const satisfies ArgsDef;
 
 type Parsed = { [K in keyof typeof torrentArgs]?: unknown };
@@ -52,7 +50,7 @@ export interface TorrentRunOptions {
 
 /** Validates the shared options; throws RippleError("USAGE") naming the bad one. */
 export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): TorrentRunOptions {
-  const mode: OutputMode = args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
+  const mode = outputMode(args);
   return {
     torrentPath: String(args.torrent),
     outDir: String(args.output ?? "."),
@@ -83,4 +81,16 @@ function dhtOptions(args: Parsed, rawArgs: readonly string[]): Pick<ClientOption
   const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
   const statePath = typeof args["dht-state"] === "string" ? args["dht-state"] : join(home, "ripple", "dht.json");
   return { dht: { port: intOption("dht-port", args["dht-port"], 0, 65535) ?? DEFAULT_DHT_PORT, bootstrap, statePath } };
+}
+
+/** When seeding ends (download --seed, seed): a ratio or a time, whichever comes first. */
+export const seedLimitArgs = {
+  "seed-ratio": { type: "string", description: "Stop seeding once uploaded / size reaches this, e.g. 1.5" },
+  "seed-time": { type: "string", description: "Stop seeding after this long, e.g. 30m or 1h" },
+} as const satisfies ArgsDef;
+
+export function parseSeedLimits(args: { "seed-ratio"?: unknown; "seed-time"?: unknown }): { ratio?: number; timeMs?: number } {
+  const ratio = numberOption("seed-ratio", args["seed-ratio"], 0);
+  const timeMs = durationOption("seed-time", args["seed-time"]);
+  return { ...(ratio !== undefined && { ratio }), ...(timeMs !== undefined && { timeMs }) };
 }

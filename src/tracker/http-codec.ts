@@ -4,6 +4,8 @@
 import {
   TrackerError,
   decodeUtf8,
+  formatIpv4,
+  formatIpv6,
   isValidPort,
   percentEncodeBytes,
   type PeerAddress,
@@ -220,29 +222,5 @@ function normalizeHost(text: string | undefined): string | undefined {
   return HOST_NAME.test(bare) && !/^[\d.]+$/.test(bare) ? bare.toLowerCase() : undefined;
 }
 
-function formatIpv4(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** RFC 5952 text form; IPv4-mapped addresses (::ffff:a.b.c.d) come out as plain IPv4 so they dial as such. */
-export function formatIpv6(b: Uint8Array, off = 0): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return formatIpv4(b, off + 12);
-  // Longest run of zero groups (at least two, first one on a tie) becomes "::".
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
-}
+// RFC 5952 text of 16 address bytes: in util, re-exported for the tracker codecs that import it here.
+export { formatIpv6 };

@@ -11,25 +11,10 @@ import { encodeMessage, encodeRequest, makeReserved, type PeerMessage } from "..
 import { tempDir } from "../helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 import { connectWireClient, type WireClient } from "../helpers/wire-client.ts";
+import { finished, useClients } from "../helpers/torrents.ts";
 
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0).reverse()) await c.close();
-});
+const { client, defer } = useClients();
 
-function client(options: ConstructorParameters<typeof Client>[0] = {}): Client {
-  const c = new Client({ port: 0, host: "127.0.0.1", ...options });
-  open.push(c);
-  return c;
-}
-
-function finished(torrent: Torrent): Promise<TorrentStats> {
-  return new Promise((resolve, reject) => {
-    if (torrent.done) resolve(torrent.stats());
-    torrent.on("done", resolve);
-    torrent.on("error", ({ error }) => reject(error));
-  });
-}
 
 async function expectSameFiles(fixture: TorrentFixture, outDir: string): Promise<void> {
   for (const file of fixture.files) {
@@ -86,7 +71,7 @@ describe("a seeder facing bad requests", () => {
   async function dial(port: number, fast: boolean): Promise<WireClient> {
     const id = new TextEncoder().encode(`-TT0001-${String(++peerCounter).padStart(12, "0")}`);
     const w = await connectWireClient(port, fixture.meta.infoHash, { reserved: fast ? FAST : new Uint8Array(8), peerId: id });
-    open.push({ close: () => w.end() });
+    defer(() => w.end());
     expect((await w.next())?.type).toBe("handshake");
     return w;
   }

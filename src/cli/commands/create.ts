@@ -18,7 +18,7 @@ import { RippleError, StorageError, errorMessage } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { formatBytes, formatRate } from "../format.ts";
 import { repeatedOption } from "../options.ts";
-import { emitJson, type OutputMode } from "../progress.ts";
+import { emitJson, outputArgs, outputMode, type OutputMode } from "../progress.ts";
 import { writeErr, writeOut } from "../output.ts";
 import { onStopSignal } from "../signals.ts";
 
@@ -36,16 +36,14 @@ const ARGS = {
   date: { type: "boolean", default: true, description: "Write the creation date (--no-date leaves it out)" },
   name: { type: "string", alias: "n", description: "Torrent name (default: the base name of <path>)" },
   force: { type: "boolean", alias: "f", description: "Overwrite the output file if it exists" },
-  quiet: { type: "boolean", alias: "q", description: "Print only errors" },
-  json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
-  verbose: { type: "boolean", alias: "V", description: "Show stacks on errors" },
+  ...outputArgs("Show stacks on errors"),
 } satisfies ArgsDef;
 
 export const createCommand = defineCommand({
   meta: { name: "create", description: "Make a .torrent file from a file or directory" },
   args: ARGS,
   async run({ args, rawArgs }) {
-    const mode: OutputMode = args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
+    const mode = outputMode(args);
     const pieceOption = parsePieceLength(args["piece-length"] ?? "auto");
     const trackerTiers = parseTrackerTiers(repeatedOption(ARGS, rawArgs, "tracker"));
     const webSeeds = parseWebSeeds(repeatedOption(ARGS, rawArgs, "web-seed"));

@@ -2,17 +2,16 @@
 // or go on seeding with --seed (until --seed-ratio or --seed-time, or a signal).
 
 import { defineCommand } from "citty";
-import { durationOption, numberOption } from "../options.ts";
+import { durationOption } from "../options.ts";
 import { runTorrent } from "../run-torrent.ts";
-import { parseTorrentArgs, torrentArgs } from "../torrent-args.ts";
+import { parseSeedLimits, parseTorrentArgs, seedLimitArgs, torrentArgs } from "../torrent-args.ts";
 
 export const downloadCommand = defineCommand({
   meta: { name: "download", description: "Download a torrent and exit when it is complete (or seed it with --seed)" },
   args: {
     ...torrentArgs,
     seed: { type: "boolean", description: "Keep seeding after the download completes (until stopped, or a limit below)" },
-    "seed-ratio": { type: "string", description: "With --seed: stop once uploaded / size reaches this, e.g. 1.0" },
-    "seed-time": { type: "string", description: "With --seed: stop after seeding this long, e.g. 30m or 1h" },
+    ...seedLimitArgs,
     "stall-timeout": { type: "string", description: "Give up (exit 7) when no data arrives for this long, e.g. 60s" },
     timeout: { type: "string", description: "Give up (exit 8) when the whole run takes longer, e.g. 10m" },
     "metadata-timeout": { type: "string", description: "Magnet links: give up (exit 9) when no metadata arrives for this long, e.g. 2m" },
@@ -20,8 +19,7 @@ export const downloadCommand = defineCommand({
   },
   async run({ args, rawArgs }) {
     const options = parseTorrentArgs(args, rawArgs);
-    const ratio = numberOption("seed-ratio", args["seed-ratio"], 0);
-    const timeMs = durationOption("seed-time", args["seed-time"]);
+    const { ratio, timeMs } = parseSeedLimits(args);
     await runTorrent(options, {
       seed: args.seed === true || ratio !== undefined || timeMs !== undefined,
       ratio,

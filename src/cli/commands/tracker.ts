@@ -5,7 +5,7 @@ import { defineCommand, type ArgsDef } from "citty";
 import { RippleError, createLogger, fromHex } from "../../util/index.ts";
 import { parseIpAddress, startTrackerServer, type TrackerServerStats } from "../../tracker/index.ts";
 import { intOption, repeatedOption } from "../options.ts";
-import { emitJson } from "../progress.ts";
+import { emitJson, outputArgs } from "../progress.ts";
 import { stderrSink, writeErr, writeOut } from "../output.ts";
 import { EXIT } from "../exit-codes.ts";
 import { onStopSignal, type StopSignal } from "../signals.ts";
@@ -21,9 +21,7 @@ const ARGS = {
   udp: { type: "boolean", description: "Serve UDP announces, BEP 15 (neither --http nor --udp = both)" },
   interval: { type: "string", description: `Seconds between announces asked of peers (default ${DEFAULT_INTERVAL_SEC})` },
   allow: { type: "string", description: "Track only this infoHash, 40 hex digits (repeatable; default: any)" },
-  quiet: { type: "boolean", alias: "q", description: "Print only errors" },
-  json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
-  verbose: { type: "boolean", alias: "V", description: "Log every announce and scrape, and stacks on errors" },
+  ...outputArgs("Log every announce and scrape, and stacks on errors"),
 } satisfies ArgsDef;
 
 export const trackerCommand = defineCommand({

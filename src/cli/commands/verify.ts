@@ -8,7 +8,7 @@ import { RippleError } from "../../util/index.ts";
 import { formatBytes, formatDuration, formatRate } from "../format.ts";
 import { loadTorrentFile } from "../load-torrent.ts";
 import { writeErr, writeOut } from "../output.ts";
-import { emitJson, type OutputMode } from "../progress.ts";
+import { emitJson, outputArgs, outputMode, type OutputMode } from "../progress.ts";
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -26,12 +26,10 @@ export const verifyCommand = defineCommand({
   args: {
     torrent: { type: "positional", description: "Path to a .torrent file", required: true },
     output: { type: "string", alias: "o", description: "Directory the data is in (DIR/<name>), as for download and seed", default: "." },
-    quiet: { type: "boolean", alias: "q", description: "Print only the verdict line and errors" },
-    json: { type: "boolean", description: "Print newline-delimited JSON events on stdout" },
-    verbose: { type: "boolean", alias: "V", description: "Show stacks on errors" },
+    ...outputArgs("Show stacks on errors"),
   },
   async run({ args }) {
-    const mode: OutputMode = args.json ? "json" : args.quiet ? "quiet" : process.stderr.isTTY ? "tty" : "plain";
+    const mode = outputMode(args);
     const meta = await loadTorrentFile(args.torrent);
     const storage = new DiskStorage(meta, args.output);
     const started = performance.now();
