@@ -25,6 +25,8 @@ export interface ClientOptions {
   maxPeers?: number;
   /** Upload slots per torrent (regular + optimistic). Default 8. */
   uploadSlots?: number;
+  /** How long one tracker announce may take (default 15 s). */
+  trackerTimeoutMs?: number;
   /** Bytes/s over all torrents; undefined = unlimited. */
   maxUploadRate?: number;
   maxDownloadRate?: number;
@@ -182,7 +184,16 @@ export class Client {
     const trackers =
       tiers.length === 0
         ? undefined
-        : createTrackerAnnouncer({ meta: { infoHash, announceTiers: tiers }, peerId: this.peerId, port: this.port, hooks, log, udpClient: this.#udpClient(), onWarning });
+        : createTrackerAnnouncer({
+            meta: { infoHash, announceTiers: tiers },
+            peerId: this.peerId,
+            port: this.port,
+            hooks,
+            log,
+            udpClient: this.#udpClient(),
+            onWarning,
+            ...(this.#opts.trackerTimeoutMs !== undefined && { timeoutMs: this.#opts.trackerTimeoutMs }),
+          });
     const dht =
       isPrivate || !this.#opts.dht
         ? undefined

@@ -4,6 +4,9 @@
 
 import { MetainfoError } from "../util/index.ts";
 
+/** NAME_MAX of ext4, xfs, btrfs, APFS and NTFS (in bytes of UTF-8 here, the strictest reading). */
+export const MAX_COMPONENT_BYTES = 255;
+
 /**
  * Throws a MetainfoError naming `field` unless `component` is a single safe path segment:
  * non-empty, not "." or "..", and free of "/", "\\" and NUL. Other control characters are kept
@@ -13,6 +16,11 @@ export function checkPathComponent(component: string, field: string): void {
   if (component === "") throw new MetainfoError(field, `${field}: empty path component`);
   if (component === "." || component === "..") {
     throw new MetainfoError(field, `${field}: "${component}" is not allowed as a path component`);
+  }
+  // File systems limit one name to 255 bytes; refusing here names the field instead of failing mid-download.
+  const bytes = new TextEncoder().encode(component).length;
+  if (bytes > MAX_COMPONENT_BYTES) {
+    throw new MetainfoError(field, `${field}: path component of ${bytes} bytes is longer than ${MAX_COMPONENT_BYTES}`);
   }
   // "\\" is refused too: on Windows it separates directories, so "..\\x" would escape the output dir.
   for (const [ch, what] of [["/", "a slash"], ["\\", "a backslash"], ["\0", "a NUL byte"]] as const) {

@@ -2,8 +2,8 @@
 // Shell: opens, reads and writes the files of one torrent. Pad files (BEP 47) are never written; with a
 // file selection, bytes of unselected files (in pieces shared with selected ones) go to the parts store.
 
-import { accessSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readSync, statSync, statfsSync, write, writeSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, existsSync, realpathSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readSync, statSync, statfsSync, write, writeSync } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { StorageError, errorMessage } from "../util/index.ts";
 import { pieceLengthAt, pieceSpans, type FileSpan, type Metainfo } from "../metainfo/index.ts";
 import { filePaths } from "./paths.ts";
@@ -269,9 +269,25 @@ export class DiskStorage implements Storage {
   #openFile(fileIndex: number, write: boolean): number {
     const path = this.paths[fileIndex]!;
     return this.#io("open", fileIndex, () => {
-      if (write) mkdirSync(dirname(path), { recursive: true });
+      if (write) {
+        mkdirSync(dirname(path), { recursive: true });
+        this.#checkInside(path, fileIndex);
+      }
       return openSync(path, write ? (existsSync(path) ? "r+" : "w+") : "r");
     });
+  }
+
+  /**
+   * A symbolic link already in the output directory (a file, or a directory on the way to one) must not
+   * carry a write outside it: the real path of what we would write has to stay under the real output
+   * directory. (Reads may follow links: seeding from a library of links is the user's choice.)
+   */
+  #checkInside(path: string, fileIndex: number): void {
+    const root = realpathSync(this.#outDir);
+    const target = existsSync(path) ? realpathSync(path) : join(realpathSync(dirname(path)), basename(path));
+    if (!target.startsWith(root + sep)) {
+      throw new StorageError(`refusing to write ${this.paths[fileIndex]}: a symbolic link leads outside ${this.#outDir} (to ${target})`);
+    }
   }
 
   #io<T>(what: string, fileIndex: number, op: () => T): T {

@@ -5,7 +5,10 @@ import { TrackerError, concatBytes, errorMessage } from "../util/index.ts";
 import { parseAnnounceResponse, type AnnounceResponse } from "./http-codec.ts";
 
 /** The part of `fetch` the announcer uses (injectable for tests). */
-export type FetchFn = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+export type FetchFn = (url: string, init: { signal: AbortSignal; redirect?: "manual" }) => Promise<Response>;
+
+/** Redirects followed per announce (to http(s) URLs only): trackers behind a proxy use one or two. */
+export const MAX_REDIRECTS = 3;
 
 /** A thousand dict peers fit in ~100 KiB; anything near this cap is not a tracker reply. */
 export const MAX_REPLY_BYTES = 1 << 20;
@@ -43,10 +46,20 @@ export async function requestAnnounce(url: string, opts: AnnounceRequestOptions)
 
 async function fetchAndParse(url: string, fetchFn: FetchFn, signal: AbortSignal): Promise<AnnounceResponse> {
   let response: Response;
-  try {
-    response = await fetchFn(url, { signal });
-  } catch (err) {
-    throw asTrackerError(signal.aborted ? signal.reason : err);
+  for (let hops = 0; ; hops++) {
+    try {
+      response = await fetchFn(url, { signal, redirect: "manual" });
+    } catch (err) {
+      throw asTrackerError(signal.aborted ? signal.reason : err);
+    }
+    const location = response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
+    if (location === null) break;
+    discardBody(response);
+    if (hops >= MAX_REDIRECTS) throw new TrackerError(`more than ${MAX_REDIRECTS} redirects`);
+    // A redirect may only lead to another HTTP(S) tracker, never to another scheme.
+    const next = URL.canParse(location, url) ? new URL(location, url) : undefined;
+    if (!next || (next.protocol !== "http:" && next.protocol !== "https:")) throw new TrackerError(`redirect to an unusable location: ${location.slice(0, 100)}`);
+    url = next.href;
   }
   if (!response.ok) {
     discardBody(response);

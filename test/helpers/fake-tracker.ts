@@ -41,6 +41,8 @@ export type FakeTrackerReply =
     }
   | { readonly kind: "failure"; readonly reason: string }
   | { readonly kind: "status"; readonly status: number }
+  /** An HTTP redirect (302) to `location`. */
+  | { readonly kind: "redirect"; readonly location: string }
   | { readonly kind: "body"; readonly body: Uint8Array | string }
   /** Never answers (until the tracker closes), to test timeouts. */
   | { readonly kind: "hang" };
@@ -119,6 +121,8 @@ function respond(reply: Exclude<FakeTrackerReply, { kind: "hang" }>): Response {
   switch (reply.kind) {
     case "status":
       return new Response("tracker error", { status: reply.status });
+    case "redirect":
+      return new Response(null, { status: 302, headers: { location: reply.location } });
     case "body":
       return new Response(typeof reply.body === "string" ? reply.body : reply.body.slice(), { status: 200 });
     case "failure":
