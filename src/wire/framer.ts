@@ -106,7 +106,6 @@ export class Framer {
   #run(chunk: Uint8Array, h: FrameHandlers): void {
     const end = chunk.length;
     let off = 0;
-    let view: DataView | undefined;
     while (off < end && !this.#stopped) {
       const partial = this.#partial;
       if (partial !== undefined) {
@@ -125,8 +124,8 @@ export class Framer {
           this.#startPartial(this.#prefix);
           continue;
         }
-        view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        const length = view.getUint32(off);
+        // Big-endian uint32 read by hand: no DataView allocated per chunk on the hot path.
+        const length = ((chunk[off]! << 24) | (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!) >>> 0;
         off += 4;
         this.#onLength(length, h);
       } else if (this.#state === READ_BODY) {
