@@ -12,6 +12,8 @@ import { verifyCommand } from "./commands/verify.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { checkArguments } from "./unknown-options.ts";
 import { writeErr, writeOut } from "./output.ts";
+import { emitJson } from "./progress.ts";
+import { RippleError } from "../util/index.ts";
 
 const subCommands: Record<string, CommandDef<any>> = {
   create: createCommand,
@@ -45,8 +47,10 @@ async function run(rawArgs: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     const code = exitCodeFor(err);
-    const message = err instanceof Error ? err.message : String(err);
-    writeErr(`ripple: ${message.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\x1b\[[0-9;]*m/g, "");
+    // A script reading --json events sees the end too: one `error` event, besides the line on stderr.
+    if (rawArgs.includes("--json")) emitJson("error", { message, exitCode: code, ...(err instanceof RippleError && { code: err.code }) });
+    writeErr(`ripple: ${message}\n`);
     if (code === 2) writeErr(`hint: run "ripple ${sub ? rawArgs[0] + " " : ""}--help" for usage\n`);
     if (verbose && err instanceof Error && err.stack) writeErr(err.stack + "\n");
     else if (code === 1) writeErr("hint: this is a bug in ripple; run again with --verbose for details\n");

@@ -3,7 +3,7 @@
 // learning peers from others and telling them ours at most once a minute. Never PEX for private
 // torrents (BEP 27). It only formats and sends messages; the torrent owns the connections.
 
-import { formatPeerAddress, type Logger, type PeerAddress } from "../util/index.ts";
+import { formatPeerAddress, parseIpv4, parseIpv6, type Logger, type PeerAddress } from "../util/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
@@ -56,12 +56,16 @@ export class Extensions {
     const m: Record<string, number> = { [UT_METADATA]: UT_METADATA_LOCAL_ID };
     if (this.#pex) m[UT_PEX] = UT_PEX_LOCAL_ID;
     const port = this.#ctx.port();
+    // `yourip`: the peer's address as we see it, which tells a peer behind NAT its public address.
+    const host = peer.conn.address.host;
+    const yourip = host.includes(":") ? parseIpv6(host) : parseIpv4(host);
     peer.conn.send(
       encodeExtendedHandshake({
         m,
         v: `${CLIENT_NAME} ${this.#ctx.version}`,
         ...(port > 0 && { p: port }),
         reqq: 2000,
+        ...(yourip !== undefined && { yourip }),
         metadataSize: this.#ctx.meta.infoBytes.length,
       }),
     );

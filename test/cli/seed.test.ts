@@ -169,6 +169,7 @@ describe("ripple download gives up", () => {
     const { code, stderr } = await run.result;
     expect(code).toBe(7);
     expect(stderr).toMatch(/^ripple: stalled: no data for 2s at \d+ of 9 pieces/);
+    expect(run.events.at(-1)).toMatchObject({ event: "error", exitCode: 7, code: "STALLED" });
   });
 
   test("a magnet whose peers never answer ends with --metadata-timeout's exit 9", async () => {

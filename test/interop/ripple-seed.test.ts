@@ -4,6 +4,8 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { startTrackerServer } from "../../src/tracker/index.ts";
+import { silentLogger } from "../../src/util/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import {
   compareTrees,
@@ -78,4 +80,34 @@ describe("real peers download from ripple seed", () => {
       expect(await compareTrees(payload.root, join(out, torrent.name), { ignoreEmptyFiles: true })).toEqual([]);
     },
   );
+
+  test.skipIf(missingBinaries("mktorrent", "aria2c", "transmission-daemon"))(
+    "through ripple's own tracker: aria2c and Transmission find the ripple seeder",
+    async () => {
+      await using work = await tempDir();
+      const tracker = await startTrackerServer({ host: "127.0.0.1", port: 0, http: true, udp: true, intervalSec: 60, log: silentLogger });
+      try {
+        const announce = `http://127.0.0.1:${tracker.httpPort}/announce`;
+        const payload = await makePayloadTree(join(work.path, "seed"));
+        const torrent = await createTorrentWithMktorrent({ sourcePath: payload.root, announceUrl: announce, outPath: join(work.path, "p.torrent") });
+        // Transmission announces first (it never dials loopback peers); the seeder's first announce
+        // returns it and the seeder dials it. aria2c, later, dials the seeder it is given.
+        const tOut = join(work.path, "leech-transmission");
+        await using transmission = await startTransmissionLeecher({ torrentPath: torrent.path, dataDir: tOut });
+        await waitFor(() => tracker.stats().peers >= 1, { what: "Transmission to announce to ripple's tracker", timeoutMs: 20_000 });
+        await startRippleSeeder(torrent.path, payload.dir);
+        const aOut = join(work.path, "leech-aria2");
+        await using aria2 = await startAria2Leecher({ torrentPath: torrent.path, dataDir: aOut });
+        await aria2.waitDone({ timeoutMs: 40_000 });
+        await transmission.waitDone({ timeoutMs: 45_000 });
+        await transmission.stop();
+        expect(await compareTrees(payload.root, join(aOut, torrent.name))).toEqual([]);
+        expect(await compareTrees(payload.root, join(tOut, torrent.name), { ignoreEmptyFiles: true })).toEqual([]);
+      } finally {
+        await tracker.stop();
+      }
+    },
+    120_000,
+  );
 });
+
