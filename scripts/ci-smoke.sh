@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CI smoke test from the README, runnable as is: a tracker, a new torrent, a seeder and a download,
-# all on 127.0.0.1 with one ripple binary and nothing else. Exits 0 only if the downloaded files equal
+# all on 127.0.0.1 with one ripple binary and nothing else (--no-dht: loopback only). Exits 0 only if the downloaded files equal
 # the originals. Usage: scripts/ci-smoke.sh [RIPPLE]   (default dist/ripple; or "bun run ripple" in a clone)
 set -euo pipefail
 RIPPLE=${1:-dist/ripple}
@@ -29,11 +29,11 @@ announce=$(grep -o '"http":"[^"]*"' "$work/tracker.log" | cut -d'"' -f4)
 $RIPPLE create "$work/seed/payload" -o "$work/payload.torrent" --tracker "$announce" --quiet
 
 # 3. A seeder: verifies the data, announces, serves until stopped.
-$RIPPLE seed "$work/payload.torrent" -o "$work/seed" --port 0 --json > "$work/seed.log" &
+$RIPPLE seed "$work/payload.torrent" -o "$work/seed" --port 0 --no-dht --json > "$work/seed.log" &
 wait_for tracker "$work/seed.log" $!
 
 # 4. The download: exit 0 means every piece arrived and verified; 7 = stalled, 8 = timed out.
-$RIPPLE download "$work/payload.torrent" -o "$work/out" --port 0 --stall-timeout 30s --timeout 5m --quiet
+$RIPPLE download "$work/payload.torrent" -o "$work/out" --port 0 --no-dht --stall-timeout 30s --timeout 5m --quiet
 
 diff -r "$work/seed/payload" "$work/out/payload"
 echo "ci smoke: ok"

@@ -58,10 +58,10 @@ try {
   await foreground(["create", "seed/sample", "-o", "sample.torrent", "--tracker", String(tracker.http)]);
 
   say("4/5 starting a seeder (ripple seed, upload limited to 32 MiB/s so you can watch)");
-  await background(["seed", "sample.torrent", "-o", "seed", "--port", "0", "--max-upload-rate", "32M"], "tracker");
+  await background(["seed", "sample.torrent", "-o", "seed", "--port", "0", "--no-dht", "--max-upload-rate", "32M"], "tracker");
 
   say("5/5 downloading it (ripple download)");
-  await foreground(["download", "sample.torrent", "-o", "downloads", "--port", "0"]);
+  await foreground(["download", "sample.torrent", "-o", "downloads", "--port", "0", "--no-dht"]);
 
   for (const path of ["video.bin", "photos/cat.txt", "README.txt"]) {
     const [a, b] = await Promise.all([readFile(join(work, "seed", "sample", path)), readFile(join(work, "downloads", "sample", path))]);

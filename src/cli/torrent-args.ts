@@ -22,7 +22,7 @@ export const torrentArgs = {
   select: { type: "string", description: "Only these files, numbered as ripple info lists them: 1,3-5" },
   exclude: { type: "string", description: "Leave out files whose path matches this glob, e.g. '*.nfo' (repeatable)" },
   preallocate: { type: "boolean", description: "Write the files out to full size first (default: sparse)" },
-  dht: { type: "boolean", description: "Find peers through the mainline DHT too (off by default for now)" },
+  dht: { type: "boolean", description: "Find peers through the mainline DHT too (default on; --no-dht or RIPPLE_DHT=off turns it off)" },
   "dht-port": { type: "string", description: "UDP port of the DHT node (default 6881; 0 = any free port)" },
   "dht-bootstrap": { type: "string", description: "DHT node to start from, HOST:PORT (repeatable; default the public routers)" },
   "dht-state": { type: "string", description: "Where the DHT routing table is kept between runs (default ~/.config/ripple/dht.json)" },
@@ -72,11 +72,16 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
   };
 }
 
-/** `dht` for the Client when --dht (or a DHT option) is given; the public routers only without --dht-bootstrap. */
+/**
+ * `dht` for the Client: on unless --no-dht, or RIPPLE_DHT=off in the environment (the test suite and CI
+ * set it so that nothing there can reach the public routers); an explicit --dht or DHT option wins over
+ * the environment. The public routers are used only without --dht-bootstrap.
+ */
 function dhtOptions(args: Parsed, rawArgs: readonly string[]): Pick<ClientOptions, "dht"> | undefined {
   const bootstrapText = repeatedOption(torrentArgs, rawArgs, "dht-bootstrap");
-  const wanted = args.dht === true || bootstrapText.length > 0 || args["dht-port"] !== undefined;
-  if (!wanted) return undefined;
+  const explicit = args.dht === true || bootstrapText.length > 0 || args["dht-port"] !== undefined;
+  const byDefault = args.dht !== false && process.env.RIPPLE_DHT !== "off";
+  if (!explicit && !byDefault) return undefined;
   const bootstrap = bootstrapText.length > 0 ? peerOptions(bootstrapText, "--dht-bootstrap") : DEFAULT_DHT_BOOTSTRAP;
   const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
   const statePath = typeof args["dht-state"] === "string" ? args["dht-state"] : join(home, "ripple", "dht.json");
