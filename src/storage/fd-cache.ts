@@ -4,8 +4,9 @@
 // Shell: owns the descriptors.
 
 import { closeSync, fdatasync, fdatasyncSync } from "node:fs";
+import { LIMITS } from "../util/index.ts";
 
-export const MAX_OPEN_FILES = 128;
+export const MAX_OPEN_FILES = LIMITS.openFilesPerTorrent;
 
 interface Entry {
   fd: number;

@@ -2,7 +2,7 @@
 // buffers, SHA-1 verification, endgame cancels, smart-ban blame. Driven by peer events and the torrent's
 // tick; it never touches sockets directly (PeerConnection.send) or the disk beyond Storage.writePiece.
 
-import { WireError, bytesEqual, concatBytes, sha1, type Clock, type Logger } from "../util/index.ts";
+import { LIMITS, WireError, bytesEqual, concatBytes, sha1, type Clock, type Logger } from "../util/index.ts";
 import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { Bitfield, encodeHave, encodeMessage, encodeRequest } from "../wire/index.ts";
@@ -14,7 +14,7 @@ import { SmartBan } from "./smart-ban.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 
 /** Blocks nobody asked for that a peer may send before it is dropped. */
-const MAX_UNREQUESTED_BLOCKS = 64;
+const MAX_UNREQUESTED_BLOCKS = LIMITS.unrequestedBlocksPerPeer;
 const REQUEST_FRAME_BYTES = 17;
 /** Requests sent together once a deep pipeline has this many free slots. */
 const REFILL_BATCH = 16;

@@ -3,7 +3,17 @@
 // verified bytes (the assembler checks them against the infoHash) plus the peers worth dialing again.
 // Driven by peer events and a 1 s tick, like a torrent; the torrent proper starts once this is done.
 
-import { Emitter, formatPeerAddress, silentLogger, systemClock, WireError, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import {
+  LIMITS,
+  Emitter,
+  formatPeerAddress,
+  silentLogger,
+  systemClock,
+  WireError,
+  type Clock,
+  type Logger,
+  type PeerAddress,
+} from "../util/index.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
   MAX_METADATA_SIZE,
@@ -30,7 +40,7 @@ import { CLIENT_NAME } from "./extensions.ts";
 /** A metadata request unanswered this long is given to another peer. */
 const REQUEST_TIMEOUT_MS = 15_000;
 const TICK_MS = 1000;
-const MAX_HALF_OPEN = 16;
+const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
 /** A bogus bitfield length prefix must not be accepted before the piece count is known: allow the largest. */
 const MAX_FRAME = maxMessageLengthFor(MAX_METADATA_SIZE / 20);
 

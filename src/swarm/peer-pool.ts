@@ -1,6 +1,6 @@
 // Known peer addresses of a torrent: which to dial next, back-off after failures, bans. Pure.
 
-import { formatPeerAddress, type PeerAddress } from "../util/index.ts";
+import { LIMITS, formatPeerAddress, type PeerAddress } from "../util/index.ts";
 
 interface Known {
   readonly address: PeerAddress;
@@ -11,7 +11,7 @@ interface Known {
 }
 
 /** Most addresses remembered per torrent; beyond it new ones are ignored (hostile trackers). */
-export const MAX_KNOWN_PEERS = 2000;
+export const MAX_KNOWN_PEERS = LIMITS.knownPeersPerTorrent;
 const RETRY_BASE_MS = 15_000;
 /** A peer that keeps failing is still retried, but no more often than this. */
 const RETRY_MAX_MS = 5 * 60_000;

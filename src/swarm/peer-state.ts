@@ -5,10 +5,11 @@ import type { PeerConnection } from "../peer/index.ts";
 import { Bitfield } from "../wire/index.ts";
 import { BLOCK_SIZE } from "../metainfo/index.ts";
 import { RateMeter } from "./rate.ts";
+import { LIMITS } from "../util/index.ts";
 
 /** Request queue depth bounds: deep on fast links, hundreds of blocks on loopback. */
 export const MIN_QUEUE_DEPTH = 16;
-export const MAX_QUEUE_DEPTH = 512;
+export const MAX_QUEUE_DEPTH = LIMITS.requestsPerPeer;
 /** Seconds of the peer's current rate we keep requested ahead. */
 export const QUEUE_AHEAD_SEC = 1;
 /** A peer with requests outstanding and no block for this long is snubbing us... */

@@ -3,6 +3,7 @@
 // upload halves live in downloader.ts and uploader.ts.
 
 import {
+  LIMITS,
   Emitter,
   StorageError,
   RippleError,
@@ -96,10 +97,10 @@ export interface TorrentEvents extends Record<string, unknown> {
   stopped: TorrentStats;
 }
 
-export const DEFAULT_MAX_PEERS = 50;
-export const DEFAULT_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
-const READ_CACHE_BYTES = 16 * 1024 * 1024;
-const MAX_HALF_OPEN = 16;
+export const DEFAULT_MAX_PEERS = LIMITS.peersPerTorrent;
+export const DEFAULT_MEMORY_BUDGET_BYTES = LIMITS.inFlightPieceBytes;
+const READ_CACHE_BYTES = LIMITS.uploadReadCacheBytes;
+const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
 const TICK_MS = 1000;
 /** How often the resume file is rewritten while pieces keep arriving. */
 const RESUME_SAVE_INTERVAL_MS = 30_000;

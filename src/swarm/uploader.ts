@@ -2,7 +2,7 @@
 // queues it per peer, and serves verified pieces through a read cache while the peer's socket has room.
 // Event-driven: serving happens on a request, an unchoke, a drain or a rate-limit wake-up.
 
-import { WireError } from "../util/index.ts";
+import { LIMITS, WireError } from "../util/index.ts";
 import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { PIECE_HEADER_LENGTH, encodeMessage, encodePieceHeader, type Bitfield } from "../wire/index.ts";
 import type { PeerState } from "./peer-state.ts";
@@ -13,9 +13,9 @@ import type { TokenBucket } from "./token-bucket.ts";
  * Requests a peer may have waiting before it counts as a flood and is dropped. Clients pipeline a few
  * hundred at most (libtorrent allows 2000 queued before it drops a peer; we match that).
  */
-export const MAX_QUEUED_REQUESTS = 2000;
+export const MAX_QUEUED_REQUESTS = LIMITS.queuedRequestsPerPeer;
 /** Bytes a peer's socket may hold unsent before we wait for `drain` (backpressure). */
-export const UPLOAD_HIGH_WATER_BYTES = 1 << 20;
+export const UPLOAD_HIGH_WATER_BYTES = LIMITS.unsentBytesPerPeer;
 /** Most block bytes copied into one send. */
 const UPLOAD_BATCH_BYTES = 256 * 1024;
 

@@ -2,6 +2,7 @@
 // BEP 7 peers6). Pure; no I/O. Replies are hostile input: every field is type-checked and named in errors.
 
 import {
+  LIMITS,
   TrackerError,
   decodeUtf8,
   formatIpv4,
@@ -57,7 +58,7 @@ export const MIN_MIN_INTERVAL_SEC = 5;
 /** A tracker asking for more than a day is broken; waiting that long would lose the swarm. */
 export const MAX_INTERVAL_SEC = 86_400;
 /** Peers taken from one reply; the rest are dropped so one tracker cannot flood the peer pool. */
-export const MAX_PEERS_PER_REPLY = 1000;
+export const MAX_PEERS_PER_REPLY = LIMITS.peersPerTrackerReply;
 /** Tracker-supplied text (failure reason, warning) is cut to this many characters before display. */
 export const MAX_TRACKER_TEXT_CHARS = 300;
 

@@ -1,7 +1,7 @@
 // One HTTP announce round trip (BEP 3): fetch with a timeout and a bounded body, then parse the reply.
 // Shell: network I/O through an injectable fetch; every failure comes out as a TrackerError.
 
-import { TrackerError, concatBytes, errorMessage } from "../util/index.ts";
+import { LIMITS, TrackerError, concatBytes, errorMessage } from "../util/index.ts";
 import { parseAnnounceResponse, type AnnounceResponse } from "./http-codec.ts";
 
 /** The part of `fetch` the announcer uses (injectable for tests). */
@@ -11,7 +11,7 @@ export type FetchFn = (url: string, init: { signal: AbortSignal; redirect?: "man
 export const MAX_REDIRECTS = 3;
 
 /** A thousand dict peers fit in ~100 KiB; anything near this cap is not a tracker reply. */
-export const MAX_REPLY_BYTES = 1 << 20;
+export const MAX_REPLY_BYTES = LIMITS.trackerReplyBytes;
 
 export interface AnnounceRequestOptions {
   readonly fetch: FetchFn;

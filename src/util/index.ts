@@ -8,3 +8,4 @@ export * from "./clock.ts";
 export * from "./log.ts";
 export * from "./random.ts";
 export * from "./emitter.ts";
+export * from "./limits.ts";

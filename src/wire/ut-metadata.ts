@@ -2,7 +2,7 @@
 // Pure; no I/O. These are extended-message payloads; frame them with encodeExtendedMessage(peerId, ...).
 
 import { type BencodeValue, decodePrefix, encodeBencode, isDict } from "../bencode/index.ts";
-import { WireError, errorMessage } from "../util/index.ts";
+import { LIMITS, WireError, errorMessage } from "../util/index.ts";
 
 /** BEP 9: the info dict travels in pieces of 16 KiB; only the last may be shorter. */
 export const METADATA_PIECE_SIZE = 16384;
@@ -12,7 +12,7 @@ export const METADATA_PIECE_SIZE = 16384;
  * 400 GiB torrent in 1 MiB pieces, far beyond nearly every real torrent; the whole dict is buffered in
  * memory while it is assembled, so a peer claiming a bigger `metadata_size` must not make us allocate it.
  */
-export const MAX_METADATA_SIZE = 8 * 1024 * 1024;
+export const MAX_METADATA_SIZE = LIMITS.metadataBytes;
 
 /** BEP 9 msg_type values. */
 export const METADATA_MSG_TYPE = { request: 0, data: 1, reject: 2 } as const;

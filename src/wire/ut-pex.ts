@@ -2,7 +2,16 @@
 // Pure; no I/O, no DNS. These are extended-message payloads; frame them with encodeExtendedMessage(peerId, ...).
 
 import { type BencodeDict, type BencodeValue, decodeBencode, encodeBencode, isBytes, isDict } from "../bencode/index.ts";
-import { WireError, errorMessage, formatIpv4, formatIpv6, parseIpv4, parseIpv6, type PeerAddress } from "../util/index.ts";
+import {
+  LIMITS,
+  WireError,
+  errorMessage,
+  formatIpv4,
+  formatIpv6,
+  parseIpv4,
+  parseIpv6,
+  type PeerAddress,
+} from "../util/index.ts";
 
 /** BEP 11 flag: the peer prefers encrypted connections. */
 export const PEX_FLAG_PREFERS_ENCRYPTION = 0x01;
@@ -19,7 +28,7 @@ export const PEX_FLAG_REACHABLE = 0x10;
  * At most this many added, and this many dropped, peers per message (IPv4 and IPv6 together): the limit
  * the uTorrent and Vuze developers agreed on and libtorrent follows. Decoding uses the first ones only.
  */
-export const MAX_PEX_PEERS = 50;
+export const MAX_PEX_PEERS = LIMITS.pexPeersPerMessage;
 
 /** A peer from an `added` list, with its BEP 11 flags (0 when the sender gave none). */
 export interface PexPeer extends PeerAddress {

@@ -1,0 +1,34 @@
+// Every resource cap ripple applies to what strangers can make it hold, in one place. Each layer names
+// its constant after the concept and takes the number from here; exceeding a cap degrades (refuse,
+// drop, ignore) and never grows memory without bound. Pure data.
+
+export const LIMITS = {
+  /** Peer connections per torrent, incoming and outgoing (default of --max-peers). */
+  peersPerTorrent: 50,
+  /** Connection attempts in flight at once per torrent. */
+  halfOpenConnections: 16,
+  /** Addresses remembered per torrent, whatever trackers, PEX or the DHT hand over. */
+  knownPeersPerTorrent: 2000,
+  /** Peers taken from one tracker reply. */
+  peersPerTrackerReply: 1000,
+  /** Bytes of one HTTP tracker reply. */
+  trackerReplyBytes: 1 << 20,
+  /** Peers taken from one PEX message (BEP 11 practice; libtorrent's cap). */
+  pexPeersPerMessage: 50,
+  /** Bytes of piece buffers being filled at once, whatever the torrent's size. */
+  inFlightPieceBytes: 64 * 1024 * 1024,
+  /** Requests one peer may have queued with us before it counts as a flood (libtorrent allows 2000). */
+  queuedRequestsPerPeer: 2000,
+  /** Bytes waiting in one peer's socket before we stop serving it until `drain`. */
+  unsentBytesPerPeer: 1 << 20,
+  /** Size of an info dictionary fetched from peers (BEP 9): 512 pieces of 16 KiB. */
+  metadataBytes: 8 * 1024 * 1024,
+  /** Files of one torrent open at once. */
+  openFilesPerTorrent: 128,
+  /** Bytes of verified pieces cached for uploads. */
+  uploadReadCacheBytes: 16 * 1024 * 1024,
+  /** Blocks nobody asked for that a peer may send (halved every second) before it is dropped. */
+  unrequestedBlocksPerPeer: 64,
+  /** Our requests outstanding to one peer (deep enough for loopback speeds). */
+  requestsPerPeer: 512,
+} as const;
