@@ -1,7 +1,10 @@
 // Test helper: builds the single executable once per test process (`bun build --compile`, as
-// scripts/build.ts does) into a temp dir, so CLI and interop tests run what users run.
+// scripts/build.ts does) into a temp dir, so CLI and interop tests run what users run. Tests get a
+// wrapper that runs it with RIPPLE_DHT=off (unless the caller's environment says otherwise): Bun.spawn
+// passes the environment the test process started with, not process.env as changed at run time, so
+// this is what keeps every ripple a test starts away from the public DHT routers.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -14,11 +17,13 @@ export function rippleBinary(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), "ripple-bin-"));
     // ~100 MB each: removed when the test process exits, so runs do not pile them up in /tmp.
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = join(dir, "ripple");
+    const outfile = join(dir, "ripple-bin");
     const proc = Bun.spawn(["bun", "build", "--compile", "src/cli/main.ts", "--outfile", outfile], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     if (code !== 0) throw new Error(`bun build --compile failed (exit ${code}): ${stderr}`);
-    return outfile;
+    const wrapper = join(dir, "ripple");
+    writeFileSync(wrapper, `#!/bin/sh\nRIPPLE_DHT="\${RIPPLE_DHT:-off}" exec '${outfile}' "$@"\n`, { mode: 0o755 });
+    return wrapper;
   })();
   return built;
 }
