@@ -41,7 +41,7 @@ async function run(args: string[], onEvent: (e: Event, proc: Bun.Subprocess) => 
 /** Pieces verified on disk right now, as `ripple verify --json` reports them. */
 async function verifiedOnDisk(pieceCount: number): Promise<number[]> {
   const { events } = await run(["verify", "t.torrent", "-o", "out"]);
-  const done = events.at(-1) as unknown as { badPieces: number[]; missingPieces: number[] };
+  const done = events.find((e) => e.event === "done") as unknown as { badPieces: number[]; missingPieces: number[] };
   const notGood = new Set([...done.badPieces, ...done.missingPieces]);
   return [...Array(pieceCount).keys()].filter((i) => !notGood.has(i));
 }

@@ -58,7 +58,10 @@ describe("ripple verify", () => {
 
     const json = await verify("--json");
     expect(json.code).toBe(6);
-    const done = JSON.parse(json.stdout.trim().split("\n").at(-1)!);
+    const events = json.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const done = events.find((e) => e.event === "done");
+    // Exit 6 ends with an error event after the report.
+    expect(events.at(-1)).toMatchObject({ event: "error", exitCode: 6, code: "VERIFY" });
     // c.bin (16384 bytes at offset 8*16384+10) spans pieces 8 and 9; piece 8 also holds b.bin's last
     // 10 bytes, so it cannot verify either: b.bin counts as incomplete, not damaged.
     expect(done).toMatchObject({ event: "done", verified: 7, bad: 1, missing: 2, badPieces: [2], missingPieces: [8, 9] });
