@@ -1,0 +1,103 @@
+// Benchmark peers: command lines for ripple, libtorrent (python3-libtorrent via lt-peer.py) and aria2c as
+// leechers and seeders, and which of them are installed. Every program binds to 127.0.0.1 with DHT,
+// LSD/LPD, PEX, UPnP and NAT-PMP off (ripple's DHT is on by default: always pass --no-dht).
+
+import { join } from "node:path";
+import { hasBinary, type ManagedProcess } from "../../test/helpers/process.ts";
+import { startUntil } from "./measure.ts";
+
+export type ClientName = "ripple" | "libtorrent" | "aria2c";
+
+export const PYTHON = "/usr/bin/python3";
+const LT_PEER = join(import.meta.dir, "lt-peer.py");
+
+/** Which optional programs are installed, and their versions; `missing` holds one message per absent one. */
+export interface Tools {
+  libtorrent?: string;
+  aria2c?: string;
+  mktorrent: boolean;
+  opentracker: boolean;
+  sha1sum: boolean;
+  missing: string[];
+}
+
+export function detectTools(): Tools {
+  const missing: string[] = [];
+  const lt = Bun.spawnSync([PYTHON, "-c", "import libtorrent as lt; print(lt.__version__)"], { stdout: "pipe", stderr: "ignore" });
+  const libtorrent = lt.exitCode === 0 ? lt.stdout.toString().trim() : undefined;
+  if (libtorrent === undefined) missing.push(`libtorrent: ${PYTHON} cannot import libtorrent (apt-get install -y python3-libtorrent); libtorrent rows skipped`);
+  let aria2c: string | undefined;
+  if (hasBinary("aria2c")) aria2c = /aria2 version (\S+)/.exec(Bun.spawnSync(["aria2c", "--version"]).stdout.toString())?.[1] ?? "?";
+  else missing.push("aria2c: not on PATH (apt-get install -y aria2); aria2c rows skipped");
+  const mktorrent = hasBinary("mktorrent");
+  if (!mktorrent) missing.push("mktorrent: not on PATH (apt-get install -y mktorrent); mktorrent row skipped");
+  const opentracker = hasBinary("opentracker");
+  if (!opentracker) missing.push("opentracker: not on PATH (apt-get install -y opentracker); using `ripple tracker` instead");
+  const sha1sum = hasBinary("sha1sum");
+  if (!sha1sum) missing.push("sha1sum: not on PATH (apt-get install -y coreutils); sha1sum row skipped");
+  return { libtorrent, aria2c, mktorrent, opentracker, sha1sum, missing };
+}
+
+/** A leecher's command line: downloads `torrent` into `outDir` and exits 0 once it is complete. */
+export function leecherArgv(client: ClientName, ripple: string, torrent: string, outDir: string, port: number): string[] {
+  switch (client) {
+    case "ripple":
+      return [ripple, "download", torrent, "-o", outDir, "--port", String(port), "--no-dht", "--quiet", "--stall-timeout", "60s", "--timeout", "10m"];
+    case "libtorrent":
+      return [PYTHON, LT_PEER, "leech", torrent, outDir, String(port)];
+    case "aria2c":
+      return [
+        "aria2c",
+        "--no-conf=true",
+        "--no-netrc=true",
+        "--enable-dht=false",
+        "--enable-dht6=false",
+        "--bt-enable-lpd=false",
+        "--enable-peer-exchange=false",
+        "--disable-ipv6=true",
+        "--interface=127.0.0.1",
+        `--listen-port=${port}`,
+        "--async-dns=false",
+        "--enable-rpc=false",
+        "--follow-torrent=false",
+        "--file-allocation=none",
+        "--auto-save-interval=0",
+        "--summary-interval=0",
+        "--console-log-level=warn",
+        "--enable-color=false",
+        `--stop-with-process=${process.pid}`,
+        "--bt-stop-timeout=60",
+        "--seed-time=0",
+        "--bt-save-metadata=false",
+        `--dir=${outDir}`,
+        `--torrent-file=${torrent}`,
+      ];
+  }
+}
+
+/** A seeder of the data at `dataDir/<name>`, ready (verified, announced) when this resolves. */
+export async function startSeeder(
+  kind: "ripple" | "libtorrent",
+  ripple: string,
+  torrent: string,
+  dataDir: string,
+  logPath: string,
+  options: { trustData?: boolean; port: number },
+): Promise<ManagedProcess> {
+  if (kind === "ripple") {
+    // `tracker` is printed once an announce has been answered, so leechers will find this seeder.
+    return startUntil([ripple, "seed", torrent, "-o", dataDir, "--port", String(options.port), "--no-dht", "--json"], {
+      name: "ripple seeder",
+      logPath,
+      readyText: '"event":"tracker"',
+      timeoutMs: 120_000,
+    });
+  }
+  const mode = options.trustData ? "seed-trusted" : "seed";
+  return startUntil([PYTHON, LT_PEER, mode, torrent, dataDir, String(options.port)], {
+    name: "libtorrent seeder",
+    logPath,
+    readyText: '"event": "ready"',
+    timeoutMs: 120_000,
+  });
+}

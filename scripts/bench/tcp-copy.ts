@@ -1,0 +1,70 @@
+// Benchmark reference: a plain loopback TCP-to-file copy, the floor a download over 127.0.0.1 can reach.
+//   bun scripts/bench/tcp-copy.ts recv OUT_FILE [--fsync]   listens on 127.0.0.1 (free port), prints
+//                                                          "listening PORT", writes one connection to OUT_FILE
+//   bun scripts/bench/tcp-copy.ts send PORT IN_FILE          streams IN_FILE to 127.0.0.1:PORT
+// Never binds or connects beyond 127.0.0.1.
+
+import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from "node:fs";
+
+const [mode, a, b] = process.argv.slice(2);
+
+if (mode === "recv" && a !== undefined) {
+  const fd = openSync(a, "w");
+  const fsync = process.argv.includes("--fsync");
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(_socket, chunk) {
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      },
+      close() {
+        if (fsync) fdatasyncSync(fd);
+        closeSync(fd);
+        server.stop(true);
+        process.exit(0);
+      },
+      error(_socket, error) {
+        console.error(`receive failed: ${error.message}`);
+        process.exit(1);
+      },
+    },
+  });
+  console.log(`listening ${server.port}`);
+} else if (mode === "send" && a !== undefined && b !== undefined) {
+  const fd = openSync(b, "r");
+  const buffer = new Uint8Array(1024 * 1024);
+  let pending = buffer.subarray(0, 0);
+  // Writes until the socket pushes back; `drain` resumes. Returns once the whole file is handed over.
+  const pump = (socket: Bun.Socket): void => {
+    for (;;) {
+      if (pending.length === 0) {
+        const n = readSync(fd, buffer);
+        if (n === 0) {
+          socket.end();
+          return;
+        }
+        pending = buffer.subarray(0, n);
+      }
+      const written = socket.write(pending);
+      pending = pending.subarray(Math.max(written, 0));
+      if (pending.length > 0) return;
+    }
+  };
+  await Bun.connect({
+    hostname: "127.0.0.1",
+    port: Number(a),
+    socket: {
+      open: pump,
+      drain: pump,
+      close: () => process.exit(0),
+      error(_socket, error) {
+        console.error(`send failed: ${error.message}`);
+        process.exit(1);
+      },
+    },
+  });
+} else {
+  console.error("usage: tcp-copy.ts recv OUT_FILE [--fsync] | send PORT IN_FILE");
+  process.exit(2);
+}
