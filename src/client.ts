@@ -27,6 +27,8 @@ export interface ClientOptions {
   uploadSlots?: number;
   /** How long one tracker announce may take (default 15 s). */
   trackerTimeoutMs?: number;
+  /** How long a peer has to complete its handshake, incoming or dialed (default 20 s). */
+  handshakeTimeoutMs?: number;
   /** Bytes/s over all torrents; undefined = unlimited. */
   maxUploadRate?: number;
   maxDownloadRate?: number;
@@ -82,6 +84,7 @@ export class Client {
       (infoHash) =>
         this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
         this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming(),
+      opts.handshakeTimeoutMs,
     );
   }
 
@@ -110,6 +113,7 @@ export class Client {
       listenPort: () => this.port,
       version: VERSION,
       peerId: this.peerId,
+      handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
       maxPeers: this.#opts.maxPeers,
       uploadSlots: this.#opts.uploadSlots,
       uploadBucket: this.#uploadBucket,
@@ -232,10 +236,16 @@ export class Client {
   }
 }
 
-function listenOnFirstFree(host: string, port: number, tryNext: boolean, route: Parameters<typeof listenForPeers>[2]): PeerListener {
+function listenOnFirstFree(
+  host: string,
+  port: number,
+  tryNext: boolean,
+  route: Parameters<typeof listenForPeers>[2],
+  handshakeTimeoutMs: number | undefined,
+): PeerListener {
   for (let i = 0; ; i++) {
     try {
-      return listenForPeers(host, port + i, route);
+      return listenForPeers(host, port + i, route, { handshakeTimeoutMs });
     } catch (err) {
       if (!tryNext || port === 0 || i + 1 >= PORT_ATTEMPTS) throw err;
     }

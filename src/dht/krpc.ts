@@ -4,7 +4,7 @@
 // allowed (other BEPs add them).
 
 import { decodeBencode, describeValue, encodeBencode, isBytes, isDict, type BencodeDict, type BencodeValue } from "../bencode/index.ts";
-import { DhtError, isValidPort, type PeerAddress } from "../util/index.ts";
+import { DhtError, decodeUtf8, isValidPort, type PeerAddress } from "../util/index.ts";
 import { ID_BYTES } from "./node-id.ts";
 
 /** BEP 5 error codes. */
@@ -227,7 +227,8 @@ function decodeErrorMessage(msg: BencodeDict, t: Uint8Array): KrpcMessage {
   const code = Array.isArray(e) ? e[0] : undefined;
   const text = Array.isArray(e) ? e[1] : undefined;
   if (typeof code !== "number" || !isBytes(text)) throw new KrpcDecodeError("e", `expected [code, message], got ${describeValue(e)}`);
-  return { y: "e", t, code, message: new TextDecoder().decode(text.subarray(0, 200)) };
+  // decodeUtf8 keeps a leading U+FEFF (a default TextDecoder strips it): the text is exactly its bytes.
+  return { y: "e", t, code, message: decodeUtf8(text.subarray(0, 200)) };
 }
 
 /** Decodes one KRPC datagram; throws KrpcDecodeError naming the field. */

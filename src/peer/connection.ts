@@ -34,7 +34,8 @@ export interface LocalIdentity {
 
 /** Seconds without any received byte before a handshaken connection is dropped. */
 export const IDLE_TIMEOUT_SEC = 180;
-export const HANDSHAKE_TIMEOUT_SEC = 20;
+/** Time from the socket opening to the end of the remote handshake, however slowly its bytes trickle in. */
+export const HANDSHAKE_TIMEOUT_MS = 20_000;
 
 type RouteIncoming = (infoHash: Uint8Array) => { identity: LocalIdentity; handler: PeerHandler } | undefined;
 
@@ -60,17 +61,26 @@ export class PeerConnection {
   readonly #queue: WriteQueue;
   #closed = false;
   #handshaken = false;
+  readonly #handshakeTimeoutMs: number;
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(address: PeerAddress, outgoing: boolean) {
+  private constructor(address: PeerAddress, outgoing: boolean, handshakeTimeoutMs: number) {
     this.address = address;
     this.outgoing = outgoing;
+    this.#handshakeTimeoutMs = handshakeTimeoutMs;
     this.#framer = new Framer({ maxMessageLength: 1 << 20, expectHandshake: true });
     this.#queue = new WriteQueue((data, offset, length) => this.#socket?.write(data, offset, length) ?? 0);
   }
 
   /** Dials a peer; events go to `handler`. Failures to connect arrive as onClose. */
-  static connect(address: PeerAddress, identity: LocalIdentity, handler: PeerHandler, maxMessageLength: number): PeerConnection {
-    const conn = new PeerConnection(address, true);
+  static connect(
+    address: PeerAddress,
+    identity: LocalIdentity,
+    handler: PeerHandler,
+    maxMessageLength: number,
+    handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
+  ): PeerConnection {
+    const conn = new PeerConnection(address, true, handshakeTimeoutMs);
     conn.#identity = identity;
     conn.#handler = handler;
     conn.#framer.setMaxMessageLength(maxMessageLength);
@@ -84,8 +94,8 @@ export class PeerConnection {
   }
 
   /** Wraps an accepted socket; the torrent is chosen by `route` once the remote handshake names it. */
-  static accept(socket: Socket<unknown>, route: RouteIncoming): PeerConnection {
-    const conn = new PeerConnection({ host: socket.remoteAddress, port: socket.remotePort ?? 0 }, false);
+  static accept(socket: Socket<unknown>, route: RouteIncoming, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): PeerConnection {
+    const conn = new PeerConnection({ host: socket.remoteAddress, port: socket.remotePort ?? 0 }, false, handshakeTimeoutMs);
     conn.#route = route;
     conn.#attach(socket);
     return conn;
@@ -97,6 +107,11 @@ export class PeerConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The TCP connection was established (a close before the handshake is then the peer's doing, not the network's). */
+  get opened(): boolean {
+    return this.#socket !== undefined;
   }
 
   /** Bytes waiting for the socket to drain. */
@@ -124,7 +139,14 @@ export class PeerConnection {
   #attach(socket: Socket<unknown>): void {
     this.#socket = socket;
     socket.setNoDelay?.(true);
-    socket.timeout(HANDSHAKE_TIMEOUT_SEC);
+    // drop: a handshake not complete within handshakeTimeoutMs of the socket opening (slowloris: a few
+    // bytes, then nothing, or one byte at a time). An absolute deadline, not reset by data; a timer of
+    // our own because Bun's socket.timeout() fires in 4 s steps.
+    this.#handshakeTimer ??= setTimeout(() => {
+      if (this.#closed || this.#handshaken) return;
+      this.#onClosed(`handshake not completed within ${this.#handshakeTimeoutMs} ms (peer ${this.name})`);
+      this.#socket?.terminate();
+    }, this.#handshakeTimeoutMs);
   }
 
   /** Socket open: outgoing connections send their handshake first (BEP 3). */
@@ -143,6 +165,7 @@ export class PeerConnection {
     try {
       this.#framer.push(chunk, this.#frameHandlers);
     } catch (err) {
+      // drop: any protocol error (a length prefix over the cap, a malformed handshake) closes the connection.
       if (err instanceof WireError) this.close(`${err.message} (peer ${this.name})`);
       else throw err;
     }
@@ -173,6 +196,7 @@ export class PeerConnection {
     const hs = decodeHandshake(bytes);
     if (!this.outgoing) {
       const routed = this.#route!(hs.infoHash);
+      // drop: an incoming handshake for a torrent we do not serve (or one that is full).
       if (!routed) {
         this.close(`unknown info hash from ${this.name}`);
         return;
@@ -181,12 +205,14 @@ export class PeerConnection {
       this.#handler = routed.handler;
       this.send(encodeHandshake(routed.identity));
     } else if (!bytesEqual(hs.infoHash, this.#identity!.infoHash)) {
+      // drop: the peer we dialed answered for another torrent.
       this.close(`peer ${this.name} answered with another info hash`);
       return;
     }
     this.remotePeerId = hs.peerId;
     this.remoteReserved = hs.reserved;
     this.#handshaken = true;
+    clearTimeout(this.#handshakeTimer);
     this.#socket?.timeout(IDLE_TIMEOUT_SEC);
     if (!this.#handler!.onHandshake(this, hs)) this.close(`peer ${this.name} refused after handshake`);
   }
@@ -194,6 +220,7 @@ export class PeerConnection {
   #onClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#handshakeTimer);
     this.#queue.clear();
     // Only peers that reached a handler hear about the close; unrouted incoming sockets just vanish.
     this.#handler?.onClose(this, reason);

@@ -12,8 +12,11 @@ export interface PeerListener {
   stop(): void;
 }
 
-/** Listens on host:port (port 0 picks a free one); throws RippleError("PORT_IN_USE") when taken. */
-export function listenForPeers(host: string, port: number, route: IncomingRoute): PeerListener {
+/**
+ * Listens on host:port (port 0 picks a free one); throws RippleError("PORT_IN_USE") when taken.
+ * `handshakeTimeoutMs`: how long an incoming peer has to complete its handshake (default HANDSHAKE_TIMEOUT_MS).
+ */
+export function listenForPeers(host: string, port: number, route: IncomingRoute, opts: { handshakeTimeoutMs?: number } = {}): PeerListener {
   let server: TCPSocketListener<PeerConnection>;
   try {
     server = Bun.listen<PeerConnection>({
@@ -22,7 +25,7 @@ export function listenForPeers(host: string, port: number, route: IncomingRoute)
       socket: {
         ...socketHandlers,
         open(socket: Socket<PeerConnection>) {
-          socket.data = PeerConnection.accept(socket as Socket<unknown>, route);
+          socket.data = PeerConnection.accept(socket as Socket<unknown>, route, opts.handshakeTimeoutMs);
         },
       },
     });

@@ -15,6 +15,8 @@ import type { TokenBucket } from "./token-bucket.ts";
 
 /** Blocks nobody asked for that a peer may send before it is dropped. */
 const MAX_UNREQUESTED_BLOCKS = LIMITS.unrequestedBlocksPerPeer;
+/** Chokes a peer may send in a short while (halved every tick) before it is dropped. */
+const MAX_CHOKES = LIMITS.chokesPerPeer;
 const REQUEST_FRAME_BYTES = 17;
 /** Requests sent together once a deep pipeline has this many free slots. */
 const REFILL_BATCH = 16;
@@ -94,6 +96,9 @@ export class Downloader {
   }
 
   onChoke(peer: PeerState): void {
+    // drop: a peer flapping choke/unchoke far faster than any choker (every 10 s) makes us release and
+    // re-send our requests each time; a few chokes are forgiven by halves every tick.
+    if (++peer.chokesReceived > MAX_CHOKES) throw new WireError(`choke flood: ${peer.chokesReceived} chokes within seconds`);
     peer.peerChoking = true;
     // BEP 6: with the fast extension a choke does not drop our requests; the peer rejects each one it
     // will not serve, or serves it after all. Without it, the choke discards them all.
@@ -180,11 +185,13 @@ export class Downloader {
     // released after a snub or a choke and arrived late); one nobody needs only counts against the peer.
     // Endgame cancels race with blocks already on the wire, so a few strays are normal.
     if (!piece || block >= piece.blocks || (!requested && piece.received[block])) {
+      // ignore a few (endgame strays); drop: more than MAX_UNREQUESTED_BLOCKS, halved every tick.
       if (++peer.unrequestedBlocks > MAX_UNREQUESTED_BLOCKS) {
         throw new WireError(`too many unrequested blocks (${peer.unrequestedBlocks})`);
       }
       return;
     }
+    // drop: a block of the wrong size (the buffer is never written past the block).
     if (data.length !== piece.blockLength(block)) {
       throw new WireError(`block ${index}:${begin} has wrong length: ${data.length} != ${piece.blockLength(block)}`);
     }
@@ -212,12 +219,14 @@ export class Downloader {
   #completePiece(piece: PieceState): void {
     const { index, buffer } = piece;
     if (!bytesEqual(sha1(buffer), pieceHash(this.#ctx.meta, index))) {
+      // ban: at once, a peer that alone sent two pieces that failed; else blame waits for the good copy (below).
       this.#ctx.onHashFailed(index);
       for (const key of this.#smartBan.onFailed(piece)) this.#ctx.ban(key, "sent corrupt data repeatedly");
       this.picker.markFailed(index);
       this.fillAll();
       return;
     }
+    // ban (smart ban): peers whose blocks of an earlier failed copy differ from the verified data.
     for (const key of this.#smartBan.onVerified(index, buffer)) this.#ctx.ban(key, "sent corrupt data");
     // The piece stays in progress (every block received, nothing to request) until it is on disk: only
     // then is it announced with `have` and served, and its buffer reused.

@@ -72,6 +72,8 @@ export class PeerState {
   snubbed = false;
   /** Blocks that arrived unrequested (endgame leftovers are fine; floods are not). */
   unrequestedBlocks = 0;
+  /** Chokes received lately (halved every tick): a peer flapping choke/unchoke is dropped. */
+  chokesReceived = 0;
   sawBitfield = false;
   /** conn.sentMessages at the last tick, and since when it has not changed (keep-alive timing). */
   sentAtLastTick = 0;
@@ -98,6 +100,7 @@ export class PeerState {
       this.conn.send(KEEP_ALIVE);
     }
     this.unrequestedBlocks >>= 1; // strays are forgiven over time; a flood is not
+    this.chokesReceived >>= 1;
     this.down.tick(elapsedMs);
     this.up.tick(elapsedMs);
     this.adaptDepth(BLOCK_SIZE);

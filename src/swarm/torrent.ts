@@ -58,6 +58,8 @@ export interface TorrentOptions {
   seedOnly?: boolean;
   /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
   listenPort?: () => number;
+  /** How long a peer we dial has to complete its handshake (default HANDSHAKE_TIMEOUT_MS, 20 s). */
+  handshakeTimeoutMs?: number;
   version?: string;
   log?: Logger;
   clock?: Clock;
@@ -84,6 +86,7 @@ export interface TorrentEvents extends Record<string, unknown> {
   /** The data on disk is checked (piecesDone says how much was there); peers come next. */
   ready: TorrentStats;
   piece: { index: number };
+  /** `disconnected` also reports a dialed peer dropped before its handshake completed (wrong infoHash, timeout). */
   peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
   warning: { message: string };
   /** A tracker answered an announce (`url` without its query string) with this many peers. */
@@ -129,6 +132,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #wantedBytes: number;
   readonly #dataCheck: DataCheck;
   readonly #seedOnly: boolean;
+  readonly #handshakeTimeoutMs: number | undefined;
   #lastResumeSave = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -178,6 +182,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (let i = 0; i < this.meta.pieceCount; i++) if (this.picker.wanted.has(i)) wantedBytes += pieceLengthAt(this.meta, i);
     this.#wantedBytes = wantedBytes;
     this.#seedOnly = opts.seedOnly === true;
+    this.#handshakeTimeoutMs = opts.handshakeTimeoutMs;
     this.#dataCheck = new DataCheck({
       meta: this.meta,
       storage: this.#storage,
@@ -315,7 +320,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (room <= 0) return;
     for (const address of this.#pool.candidates(room, this.#clock.now())) {
       this.#pool.markConnecting(formatPeerAddress(address));
-      this.#pending.add(PeerConnection.connect(address, this.#identity, this.#handler, maxMessageLengthFor(this.meta.pieceCount)));
+      const maxLength = maxMessageLengthFor(this.meta.pieceCount);
+      this.#pending.add(PeerConnection.connect(address, this.#identity, this.#handler, maxLength, this.#handshakeTimeoutMs));
     }
   }
 
@@ -327,6 +333,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       try {
         this.#onMessage(peer, msg);
       } catch (err) {
+        // drop: a WireError from any check below (out-of-range have, bad bitfield, wrong block, floods).
         if (err instanceof WireError) conn.close(`${err.message} (peer ${conn.name})`);
         else if (err instanceof StorageError) this.#fail(err);
         else throw err;
@@ -383,6 +390,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     const peer = this.#peers.get(conn);
     if (peer) {
       this.#peers.delete(conn);
+      // drop (by the peer, mid-block or not): its partial frame died with the framer, and every block we
+      // had requested from it goes back to the picker for the others.
       this.#downloader.releaseAll(peer);
       this.picker.removeAvailability(peer.has);
       this.#choking.forget(peer.key);
@@ -390,6 +399,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
     if (wasPending) this.#log.debug(`could not connect to ${conn.name}: ${reason}`);
+    // A peer that accepted our connection but was dropped before its handshake completed (wrong infoHash,
+    // handshake timeout) is reported too, so a hostile peer's fate is visible; refused dials are not.
+    if (wasPending && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
     const useless = wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0);
     if (conn.outgoing) this.#pool.markClosed(conn.name, useless, this.#clock.now());
     if (this.#state === "running" || this.#state === "seeding") {
@@ -426,12 +438,14 @@ export class Torrent extends Emitter<TorrentEvents> {
         if (!peer.amChoking) this.#choking.fillFreeSlots([...this.#peers.values()]);
         break;
       case "have":
+        // drop (WireError): a have for a piece index past the torrent's end.
         this.#checkIndex(msg.index, "have");
         d.gainPiece(peer, msg.index);
         this.#closeIfBothComplete(peer);
         break;
       case "bitfield":
         // BEP 3 wants it first, but clients send it after have_none or have too (aria2c does): merged.
+        // drop (WireError from fromBytes): a bitfield of the wrong length or with spare bits set.
         d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, this.meta.pieceCount));
         this.#closeIfBothComplete(peer);
         break;
@@ -464,12 +478,12 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.#extensions.onMessage(peer, msg.id, msg.payload);
         break;
       default:
-        // port (DHT), unknown ids: ignored as BEP 3 asks.
+        // ignore: port (DHT) and unknown message ids, as BEP 3 asks (the framer's length cap bounds them).
         break;
     }
   }
 
-  /** BEP 6: a peer that did not negotiate the fast extension must not send its messages. */
+  /** BEP 6: a peer that did not negotiate the fast extension must not send its messages (drop). */
   #requireFast(peer: PeerState, type: string): void {
     if (!peer.fast) throw new WireError(`${type} without the fast extension`);
   }

@@ -16,6 +16,8 @@ import type { TokenBucket } from "./token-bucket.ts";
 export const MAX_QUEUED_REQUESTS = LIMITS.queuedRequestsPerPeer;
 /** Bytes a peer's socket may hold unsent before we wait for `drain` (backpressure). */
 export const UPLOAD_HIGH_WATER_BYTES = LIMITS.unsentBytesPerPeer;
+/** Unsent bytes past which a peer that still sends requests we reject is dropped (uploads stop far below). */
+export const MAX_UNREAD_BYTES = LIMITS.unreadBytesPerPeer;
 /** Most block bytes copied into one send. */
 const UPLOAD_BATCH_BYTES = 256 * 1024;
 
@@ -42,15 +44,20 @@ export class Uploader {
   /** A `request` arrived. Throws WireError for a request no honest peer sends (the caller drops it). */
   onRequest(peer: PeerState, index: number, begin: number, length: number): void {
     const { meta } = this.#ctx;
+    // drop: a request no honest peer sends (piece, length or end out of range).
     if (index >= meta.pieceCount) throw new WireError(`request for piece ${index} out of range (${meta.pieceCount} pieces)`);
     if (length === 0 || length > BLOCK_SIZE) throw new WireError(`request length ${length} out of range (1..${BLOCK_SIZE})`);
     const pieceLength = pieceLengthAt(meta, index);
     if (begin + length > pieceLength) throw new WireError(`request ${index}:${begin}+${length} runs past the piece end (${pieceLength})`);
     if (peer.amChoking || !this.#ctx.have.has(index)) {
-      // BEP 3: requests while choked are dropped; BEP 6 peers are told so.
-      if (peer.fast) peer.conn.send(encodeMessage({ type: "reject", index, begin, length }));
+      // ignore (BEP 3): requests while choked or for pieces we lack; BEP 6 peers get a reject each.
+      // drop: a peer that floods such requests without reading our rejects (they would pile up unsent).
+      if (!peer.fast) return;
+      if (peer.conn.queuedBytes > MAX_UNREAD_BYTES) throw new WireError(`request flood: ${peer.conn.queuedBytes} bytes of replies left unread`);
+      peer.conn.send(encodeMessage({ type: "reject", index, begin, length }));
       return;
     }
+    // drop: more than MAX_QUEUED_REQUESTS waiting (it asks faster than it reads what we send).
     if (peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) throw new WireError(`request flood: more than ${MAX_QUEUED_REQUESTS} requests queued`);
     peer.uploadQueue.push({ index, begin, length });
     this.serve(peer);

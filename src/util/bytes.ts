@@ -2,8 +2,10 @@
 
 const HEX = "0123456789abcdef";
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-const lenientDecoder = new TextDecoder("utf-8");
+// ignoreBOM: a leading U+FEFF is text (a name may start with it), not a marker to strip, so decoded text
+// stays the exact UTF-8 of its bytes (found by fuzzing: a torrent named "\uFEFFa" was saved as "a").
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export function toHex(bytes: Uint8Array): string {
   let out = "";

@@ -29,6 +29,10 @@ export const LIMITS = {
   uploadReadCacheBytes: 16 * 1024 * 1024,
   /** Blocks nobody asked for that a peer may send (halved every second) before it is dropped. */
   unrequestedBlocksPerPeer: 64,
+  /** Chokes a peer may send (halved every second) before it is dropped: chokers act every 10 s or so. */
+  chokesPerPeer: 16,
+  /** Bytes a peer may leave unread (replies to requests we do not serve piling up) before it is dropped. */
+  unreadBytesPerPeer: 2 << 20,
   /** Our requests outstanding to one peer (deep enough for loopback speeds). */
   requestsPerPeer: 512,
 } as const;

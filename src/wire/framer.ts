@@ -175,6 +175,7 @@ export class Framer {
       h.keepAlive();
       return;
     }
+    // drop (the connection closes on WireError): a length prefix over the cap (2^31, say) never allocates.
     if (length > this.#max) throw new WireError(`message too long: ${length} > ${this.#max}`);
     this.#state = READ_BODY;
     this.#bodyLength = length;
