@@ -2,7 +2,7 @@
 // Shell: owns the listening socket.
 
 import type { Socket, TCPSocketListener } from "bun";
-import { RippleError, errorMessage } from "../util/index.ts";
+import { LIMITS, RippleError, errorMessage } from "../util/index.ts";
 import { PeerConnection, socketHandlers, type LocalIdentity, type PeerHandler } from "./connection.ts";
 
 export type IncomingRoute = (infoHash: Uint8Array) => { identity: LocalIdentity; handler: PeerHandler } | undefined;
@@ -18,6 +18,8 @@ export interface PeerListener {
  */
 export function listenForPeers(host: string, port: number, route: IncomingRoute, opts: { handshakeTimeoutMs?: number } = {}): PeerListener {
   let server: TCPSocketListener<PeerConnection>;
+  /** Incoming connections that have not completed their handshake yet. */
+  const waiting = new Set<PeerConnection>();
   try {
     server = Bun.listen<PeerConnection>({
       hostname: host,
@@ -25,7 +27,16 @@ export function listenForPeers(host: string, port: number, route: IncomingRoute,
       socket: {
         ...socketHandlers,
         open(socket: Socket<PeerConnection>) {
-          socket.data = PeerConnection.accept(socket as Socket<unknown>, route, opts.handshakeTimeoutMs);
+          // ignore (hang up): past LIMITS.incomingHandshakes connections still owing a handshake, so
+          // a crowd of slow or silent dialers cannot hold sockets until each one's deadline.
+          for (const c of waiting) if (c.closed || c.remotePeerId !== undefined) waiting.delete(c);
+          if (waiting.size >= LIMITS.incomingHandshakes) {
+            socket.terminate();
+            return;
+          }
+          const conn = PeerConnection.accept(socket as Socket<unknown>, route, opts.handshakeTimeoutMs);
+          waiting.add(conn);
+          socket.data = conn;
         },
       },
     });

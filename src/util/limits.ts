@@ -17,6 +17,8 @@ export const LIMITS = {
   pexPeersPerMessage: 50,
   /** Bytes of piece buffers being filled at once, whatever the torrent's size. */
   inFlightPieceBytes: 64 * 1024 * 1024,
+  /** Incoming connections still owing their handshake, over all torrents; more are hung up on. */
+  incomingHandshakes: 64,
   /** Requests one peer may have queued with us before it counts as a flood (libtorrent allows 2000). */
   queuedRequestsPerPeer: 2000,
   /** Bytes waiting in one peer's socket before we stop serving it until `drain`. */
