@@ -21,23 +21,32 @@ afterEach(async () => {
 });
 
 
-/** A two-node loopback DHT to join: a ripple node and a bittorrent-dht node that know each other. */
-async function loopbackDht() {
-  const boot = await startDhtNode({ host: LOOPBACK, port: 0, bootstrap: [], replyLimits: { perIpPerSecond: 1e6, perIpBurst: 1e6, totalPerSecond: 1e6 } });
+/** Every node here shares 127.0.0.1, so the per-IP reply limit is lifted for the network's own nodes. */
+const SWARM_LIMITS = { perIpPerSecond: 1e6, perIpBurst: 1e6, totalPerSecond: 1e6 };
+
+/**
+ * A loopback DHT to join: a ripple bootstrap node, `extra` more ripple nodes and a bittorrent-dht node,
+ * all knowing the bootstrap node; returns the addresses to bootstrap from.
+ */
+async function loopbackDht(extra = 0) {
+  const boot = await startDhtNode({ host: LOOPBACK, port: 0, bootstrap: [], replyLimits: SWARM_LIMITS });
   cleanups.push(() => boot.stop());
+  const bootAddress = { host: LOOPBACK, port: boot.port };
+  for (let i = 0; i < extra; i++) {
+    const node = await startDhtNode({ host: LOOPBACK, port: 0, bootstrap: [bootAddress], replyLimits: SWARM_LIMITS });
+    cleanups.push(() => node.stop());
+    await node.ready;
+  }
   const foreign = new DHT({ bootstrap: [`${LOOPBACK}:${boot.port}`] }); // loopback only
   await new Promise<void>((resolve) => foreign.listen(0, LOOPBACK, resolve));
   cleanups.push(() => new Promise<void>((resolve) => foreign.destroy(() => resolve())));
-  return [
-    { host: LOOPBACK, port: boot.port },
-    { host: LOOPBACK, port: foreign.address().port as number },
-  ];
+  return [bootAddress, { host: LOOPBACK, port: foreign.address().port as number }];
 }
 
 describe("the DHT in the client", () => {
-  test("a magnet with only an info hash: peers from the DHT, metadata and data from them", async () => {
+  test("a magnet with only an info hash: peers from a 20-node DHT (with bittorrent-dht), metadata and data", async () => {
     await using work = await tempDir();
-    const bootstrap = await loopbackDht();
+    const bootstrap = await loopbackDht(20);
     const fixture = makeTorrentFixture({ name: "dht", pieceLength: 16384, files: [{ path: ["x.bin"], data: patternBytes(200_000, 111) }] });
     await writeFixtureFiles(fixture, join(work.path, "seed"));
 
