@@ -12,6 +12,7 @@ import type { PieceState } from "./piece-state.ts";
 import { RateMeter } from "./rate.ts";
 import { SmartBan } from "./smart-ban.ts";
 import type { TokenBucket } from "./token-bucket.ts";
+import { createPieceHasher } from "./hash-worker.ts";
 
 /** Blocks nobody asked for that a peer may send before it is dropped. */
 const MAX_UNREQUESTED_BLOCKS = LIMITS.unrequestedBlocksPerPeer;
@@ -46,8 +47,11 @@ export class Downloader {
   readonly down = new RateMeter();
   readonly #ctx: DownloaderContext;
   readonly #smartBan = new SmartBan();
-  /** Piece writes in flight. */
+  /** Pieces being hashed or written. */
   readonly #writes = new Set<Promise<void>>();
+  readonly #hasher = createPieceHasher();
+  /** The torrent is stopping: pieces already hashed are still written, so verified data is kept. */
+  #flushing = false;
 
   constructor(ctx: DownloaderContext, maxInProgress: number, wanted?: Bitfield) {
     this.#ctx = ctx;
@@ -216,9 +220,24 @@ export class Downloader {
     }
   }
 
+  /**
+   * Every block of a piece is in: hash it off the event loop, then write it (or fetch it again). The
+   * piece stays in progress meanwhile (nothing left to request), and both steps are tracked by flush().
+   */
   #completePiece(piece: PieceState): void {
     const { index, buffer } = piece;
-    if (!bytesEqual(sha1(buffer), pieceHash(this.#ctx.meta, index))) {
+    const done = this.#hasher.sha1(buffer).then(
+      (digest) => this.#verified(piece, bytesEqual(digest, pieceHash(this.#ctx.meta, index))),
+      (err: unknown) => this.#ctx.onError(err),
+    );
+    this.#writes.add(done);
+    void done.finally(() => this.#writes.delete(done));
+  }
+
+  async #verified(piece: PieceState, good: boolean): Promise<void> {
+    const { index, buffer } = piece;
+    if (!this.#ctx.downloading() && !this.#flushing) return; // stopped meanwhile: nothing more to do
+    if (!good) {
       // ban: at once, a peer that alone sent two pieces that failed; else blame waits for the good copy (below).
       this.#ctx.onHashFailed(index);
       for (const key of this.#smartBan.onFailed(piece)) this.#ctx.ban(key, "sent corrupt data repeatedly");
@@ -228,19 +247,21 @@ export class Downloader {
     }
     // ban (smart ban): peers whose blocks of an earlier failed copy differ from the verified data.
     for (const key of this.#smartBan.onVerified(index, buffer)) this.#ctx.ban(key, "sent corrupt data");
-    // The piece stays in progress (every block received, nothing to request) until it is on disk: only
-    // then is it announced with `have` and served, and its buffer reused.
-    const written = this.#ctx.storage.writePiece(index, buffer).then(
-      () => this.#onWritten(index, buffer.length),
-      (err: unknown) => this.#ctx.onError(err),
-    );
-    this.#writes.add(written);
-    void written.finally(() => this.#writes.delete(written));
+    // Only once it is on disk is the piece announced with `have` and served, and its buffer reused.
+    try {
+      await this.#ctx.storage.writePiece(index, buffer);
+    } catch (err) {
+      this.#ctx.onError(err);
+      return;
+    }
+    this.#onWritten(index, buffer.length);
   }
 
-  /** Resolves once every piece write started so far has settled. */
+  /** Resolves once every piece hashed or written so far has settled; the hash worker then stops. */
   async flush(): Promise<void> {
+    this.#flushing = true;
     await Promise.allSettled([...this.#writes]);
+    this.#hasher.close();
   }
 
   #onWritten(index: number, lengthBytes: number): void {
