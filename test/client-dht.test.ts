@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import DHT from "bittorrent-dht";
-import { Client, type Torrent, type TorrentStats } from "../src/index.ts";
+import { Client } from "../src/index.ts";
 import { startDhtNode } from "../src/dht/index.ts";
 import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
 import { tempDir } from "./helpers/process.ts";

@@ -1,16 +1,16 @@
 // Magnet links over loopback with ripple Clients: the metadata comes from a ripple seeder (BEP 9), the
 // download continues into the files, and a peer learned only through peer exchange (BEP 11) is used.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client, type Torrent, type TorrentStats } from "../src/index.ts";
+import { Client, type Torrent } from "../src/index.ts";
 import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
 import { finished, useClients } from "./helpers/torrents.ts";
 
-const { client, defer } = useClients();
+const { client } = useClients();
 
 
 async function expectSame(fixture: TorrentFixture, outDir: string): Promise<void> {

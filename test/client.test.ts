@@ -3,9 +3,9 @@
 // sending corrupt data (banned, download still completes), and resuming from data already on disk.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client, type Torrent, type TorrentStats } from "../src/index.ts";
+import { Client } from "../src/index.ts";
 import { dialFakeSeeder, startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";

@@ -26,7 +26,6 @@ const L = 0x6c; // 'l'
 const D = 0x64; // 'd'
 const E = 0x65; // 'e'
 const COLON = 0x3a;
-const MINUS = 0x2d;
 const ZERO = 0x30;
 const NINE = 0x39;
 

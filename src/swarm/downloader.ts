@@ -2,10 +2,10 @@
 // buffers, SHA-1 verification, endgame cancels, smart-ban blame. Driven by peer events and the torrent's
 // tick; it never touches sockets directly (PeerConnection.send) or the disk beyond Storage.writePiece.
 
-import { LIMITS, WireError, bytesEqual, concatBytes, sha1, type Clock, type Logger } from "../util/index.ts";
+import { LIMITS, WireError, bytesEqual, concatBytes, type Clock, type Logger } from "../util/index.ts";
 import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { Bitfield, encodeHave, encodeMessage, encodeRequest } from "../wire/index.ts";
+import { Bitfield, REQUEST_FRAME_LENGTH, encodeHave, encodeMessage, writeRequest } from "../wire/index.ts";
 import { Picker, blockKey, keyBlock, keyPiece } from "./picker.ts";
 import type { PeerState } from "./peer-state.ts";
 import type { PieceState } from "./piece-state.ts";
@@ -18,7 +18,6 @@ import { createPieceHasher } from "./hash-worker.ts";
 const MAX_UNREQUESTED_BLOCKS = LIMITS.unrequestedBlocksPerPeer;
 /** Chokes a peer may send in a short while (halved every tick) before it is dropped. */
 const MAX_CHOKES = LIMITS.chokesPerPeer;
-const REQUEST_FRAME_BYTES = 17;
 /** Requests sent together once a deep pipeline has this many free slots. */
 const REFILL_BATCH = 16;
 
@@ -146,10 +145,11 @@ export class Downloader {
     const blocks = this.picker.pick(has, want, this.#ctx.clock.now(), (key) => peer.requests.has(key));
     if (blocks.length === 0) return;
     if (peer.requests.size === 0) peer.lastProgressAt = this.#ctx.clock.now();
-    const out = new Uint8Array(REQUEST_FRAME_BYTES * blocks.length);
+    const out = new Uint8Array(REQUEST_FRAME_LENGTH * blocks.length);
+    const view = new DataView(out.buffer);
     let bytes = 0;
     blocks.forEach((b, i) => {
-      out.set(encodeRequest(b.index, b.begin, b.length), i * REQUEST_FRAME_BYTES);
+      writeRequest(view, i * REQUEST_FRAME_LENGTH, b.index, b.begin, b.length);
       peer.requests.add(blockKey(b.index, b.begin / BLOCK_SIZE));
       bytes += b.length;
     });

@@ -11,7 +11,6 @@ import {
   bytesEqual,
   errorMessage,
   formatPeerAddress,
-  sha1,
   silentLogger,
   toHex,
   systemClock,
@@ -19,7 +18,7 @@ import {
   type Logger,
   type PeerAddress,
 } from "../util/index.ts";
-import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
+import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { Bitfield, RESERVED_EXTENDED, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";

@@ -96,6 +96,18 @@ export function encodeRequest(index: number, begin: number, length: number): Uin
   return encodeTriple(MESSAGE_ID.request, index, begin, length);
 }
 
+/** BEP 3: a `request` frame is 17 bytes (length prefix, id, index, begin, length). */
+export const REQUEST_FRAME_LENGTH = 17;
+
+/** Writes a `request` frame into `out` at `at` (many requests go out in one buffer, no copy each). */
+export function writeRequest(out: DataView, at: number, index: number, begin: number, length: number): void {
+  out.setUint32(at, 13);
+  out.setUint8(at + 4, MESSAGE_ID.request);
+  out.setUint32(at + 5, index);
+  out.setUint32(at + 9, begin);
+  out.setUint32(at + 13, length);
+}
+
 /** Fast path: a 9-byte `have` frame. */
 export function encodeHave(index: number): Uint8Array {
   return encodeIndex(MESSAGE_ID.have, index);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, test } from "bun:test";
 import { listenForPeers, type PeerListener } from "../../src/peer/index.ts";
 import { LIMITS } from "../../src/util/index.ts";
 import { encodeHandshake } from "../../src/wire/index.ts";

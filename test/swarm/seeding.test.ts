@@ -2,10 +2,10 @@
 // each other, and a seeder facing scripted peers that send bad requests (each is refused as specified
 // while an honest peer keeps being served).
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client, type Torrent, type TorrentStats } from "../../src/index.ts";
+import { Client } from "../../src/index.ts";
 import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
 import { encodeMessage, encodeRequest, makeReserved, type PeerMessage } from "../../src/wire/index.ts";
 import { tempDir } from "../helpers/process.ts";

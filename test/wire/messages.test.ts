@@ -8,6 +8,8 @@ import {
   encodeMessage,
   encodePieceHeader,
   encodeRequest,
+  REQUEST_FRAME_LENGTH,
+  writeRequest,
   type PeerMessage,
 } from "../../src/wire/index.ts";
 
@@ -156,5 +158,16 @@ describe("fast paths", () => {
     expect(() => encodeRequest(0, -1, 16384)).toThrow(RangeError);
     expect(() => encodeHave(2 ** 32)).toThrow(RangeError);
     expect(() => encodePieceHeader(0, 0, -1)).toThrow(RangeError);
+  });
+});
+
+describe("writeRequest", () => {
+  test("writes the same 17 bytes as encodeRequest, at an offset", () => {
+    const out = new Uint8Array(3 + 2 * REQUEST_FRAME_LENGTH);
+    const view = new DataView(out.buffer);
+    writeRequest(view, 3, 7, 16384, 16384);
+    writeRequest(view, 3 + REQUEST_FRAME_LENGTH, 0xffffffff, 0, 1);
+    expect([...out.subarray(3, 20)]).toEqual([...encodeRequest(7, 16384, 16384)]);
+    expect([...out.subarray(20)]).toEqual([...encodeRequest(0xffffffff, 0, 1)]);
   });
 });

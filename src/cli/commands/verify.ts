@@ -8,7 +8,7 @@ import { RippleError } from "../../util/index.ts";
 import { formatBytes, formatDuration, formatRate } from "../format.ts";
 import { loadTorrentFile } from "../load-torrent.ts";
 import { writeErr, writeOut } from "../output.ts";
-import { emitJson, outputArgs, outputMode, type OutputMode } from "../progress.ts";
+import { emitJson, outputArgs, outputMode } from "../progress.ts";
 
 const PROGRESS_INTERVAL_MS = 250;
 
