@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { rippleBinary } from "../helpers/binary.ts";
+import { runRipple } from "../helpers/ripple-run.ts";
 import {
   compareTrees,
   createTorrentWithMktorrent,
@@ -24,14 +25,8 @@ afterEach(stopAllManaged);
 
 const magnetOf = (infoHash: string, announce: string) => `magnet:?xt=urn:btih:${infoHash}&dn=payload&tr=${encodeURIComponent(announce)}`;
 
-async function rippleDownload(args: string[], timeoutMs: number): Promise<{ code: number; log: string }> {
-  const proc = await spawnManaged([await rippleBinary(), "download", ...args, "--port", "0", "--json", "--metadata-timeout", "60s"], { name: "ripple magnet leecher" });
-  const timer = setTimeout(() => void proc.stop(), timeoutMs);
-  const code = await proc.exited;
-  clearTimeout(timer);
-  const log = proc.log();
-  await proc.stop();
-  return { code, log };
+function rippleDownload(args: string[], timeoutMs: number): Promise<{ code: number; log: string }> {
+  return runRipple(["download", ...args, "--port", "0", "--json", "--metadata-timeout", "60s"], timeoutMs, "ripple magnet leecher");
 }
 
 describe("magnet links with real peers", () => {

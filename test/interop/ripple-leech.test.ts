@@ -4,14 +4,13 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { rippleBinary } from "../helpers/binary.ts";
+import { runRipple } from "../helpers/ripple-run.ts";
 import {
   compareTrees,
   createTorrentWithMktorrent,
   freePort,
   makePayloadTree,
   missingBinaries,
-  spawnManaged,
   startAria2Seeder,
   startOpentracker,
   startTransmissionSeeder,
@@ -22,15 +21,8 @@ import {
 afterEach(stopAllManaged);
 
 /** Runs `ripple download` to completion; returns its exit code and log. */
-async function rippleDownload(torrentPath: string, outDir: string, timeoutMs: number): Promise<{ code: number; log: string }> {
-  const binary = await rippleBinary();
-  const proc = await spawnManaged([binary, "download", torrentPath, "-o", outDir, "--port", "0", "--verbose"], { name: "ripple leecher" });
-  const timer = setTimeout(() => void proc.stop(), timeoutMs);
-  const code = await proc.exited;
-  clearTimeout(timer);
-  const log = proc.log();
-  await proc.stop();
-  return { code, log };
+function rippleDownload(torrentPath: string, outDir: string, timeoutMs: number): Promise<{ code: number; log: string }> {
+  return runRipple(["download", torrentPath, "-o", outDir, "--port", "0", "--verbose"], timeoutMs, "ripple leecher");
 }
 
 describe("ripple downloads from real peers", () => {
