@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { compileArgv } from "./build-argv.ts";
 import { makePayload } from "./payload.ts";
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
@@ -30,7 +31,7 @@ async function hasherOver(path: string): Promise<{ what: string; seconds: number
 const work = await mkdtemp(join(tmpdir(), "ripple-recheck-"));
 try {
   const binary = join(work, "ripple");
-  const build = Bun.spawnSync(["bun", "build", "--compile", "src/cli/main.ts", "--outfile", binary], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
+  const build = Bun.spawnSync(compileArgv("src/cli/main.ts", binary, { minify: true }), { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
   if (build.exitCode !== 0) throw new Error(build.stderr.toString());
   console.log(`generating ${sizeMiB} MiB with ${pieceKiB} KiB pieces...`);
   const payload = makePayload(work, "recheck.bin", sizeMiB * 1024 * 1024, pieceKiB * 1024);

@@ -1,9 +1,10 @@
 // Builds the single ripple executable: `bun build --compile` of the CLI into dist/ripple.
 
 import { mkdirSync } from "node:fs";
+import { compileArgv } from "./build-argv.ts";
 
 mkdirSync("dist", { recursive: true });
-const proc = Bun.spawnSync(["bun", "build", "--compile", "--minify", "--sourcemap", "src/cli/main.ts", "--outfile", "dist/ripple"], {
+const proc = Bun.spawnSync(compileArgv("src/cli/main.ts", "dist/ripple", { minify: true, sourcemap: true }), {
   stdout: "inherit",
   stderr: "inherit",
 });

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { compileArgv } from "../../scripts/build-argv.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 let built: Promise<string> | undefined;
@@ -18,7 +19,7 @@ export function rippleBinary(): Promise<string> {
     // ~100 MB each: removed when the test process exits, so runs do not pile them up in /tmp.
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, "ripple-bin");
-    const proc = Bun.spawn(["bun", "build", "--compile", "src/cli/main.ts", "--outfile", outfile], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(compileArgv("src/cli/main.ts", outfile), { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     if (code !== 0) throw new Error(`bun build --compile failed (exit ${code}): ${stderr}`);
     const wrapper = join(dir, "ripple");

@@ -1,0 +1,54 @@
+// ripple command line: parses arguments with citty, runs a command, maps errors to one line + exit code.
+// Commands load on demand (main.ts's start-up budget): `ripple verify` never evaluates the swarm.
+
+import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
+import { VERSION } from "../version.ts";
+import { exitCodeFor } from "./exit-codes.ts";
+import { checkArguments } from "./unknown-options.ts";
+import { writeErr, writeOut } from "./output.ts";
+import { emitJson } from "./progress.ts";
+import { RippleError } from "../util/errors.ts";
+
+const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
+  create: () => import("./commands/create.ts").then((m) => m.createCommand),
+  download: () => import("./commands/download.ts").then((m) => m.downloadCommand),
+  info: () => import("./commands/info.ts").then((m) => m.infoCommand),
+  tracker: () => import("./commands/tracker.ts").then((m) => m.trackerCommand),
+  seed: () => import("./commands/seed.ts").then((m) => m.seedCommand),
+  verify: () => import("./commands/verify.ts").then((m) => m.verifyCommand),
+};
+
+const main = defineCommand({
+  meta: { name: "ripple", version: VERSION, description: "A BitTorrent client for the command line" },
+  subCommands,
+});
+
+export async function run(rawArgs: string[]): Promise<number> {
+  const verbose = rawArgs.includes("--verbose") || rawArgs.includes("-V");
+  const load = rawArgs[0] !== undefined && Object.hasOwn(subCommands, rawArgs[0]) ? subCommands[rawArgs[0]] : undefined;
+  const sub = await load?.();
+  if (rawArgs.includes("--help") || rawArgs.includes("-h") || rawArgs.length === 0) {
+    await (sub ? showUsage(sub, main) : showUsage(main));
+    return rawArgs.length === 0 ? 2 : 0;
+  }
+  // Only `ripple --version` (or `ripple <command> --version`): a -v elsewhere is a value or a typo.
+  if (["--version", "-v"].includes(rawArgs[0] ?? "") || (sub !== undefined && ["--version", "-v"].includes(rawArgs[1] ?? ""))) {
+    writeOut(`ripple ${VERSION}\n`);
+    return 0;
+  }
+  try {
+    if (sub?.args) checkArguments(sub.args as ArgsDef, rawArgs.slice(1));
+    await runCommand(main, { rawArgs });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    const code = exitCodeFor(err);
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\x1b\[[0-9;]*m/g, "");
+    // A script reading --json events sees the end too: one `error` event, besides the line on stderr.
+    if (rawArgs.includes("--json")) emitJson("error", { message, exitCode: code, ...(err instanceof RippleError && { code: err.code }) });
+    writeErr(`ripple: ${message}\n`);
+    if (code === 2) writeErr(`hint: run "ripple ${sub ? rawArgs[0] + " " : ""}--help" for usage\n`);
+    if (verbose && err instanceof Error && err.stack) writeErr(err.stack + "\n");
+    else if (code === 1) writeErr("hint: this is a bug in ripple; run again with --verbose for details\n");
+    return code;
+  }
+}
