@@ -4,7 +4,7 @@
 
 import { access, constants, lstat, open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { StorageError, decodeUtf8Strict, decodeUtf8, errorMessage } from "../util/index.ts";
+import { StorageError, createSha1Pool, decodeUtf8Strict, decodeUtf8, errorMessage, type Sha1Pool } from "../util/index.ts";
 
 /** A file to put in the torrent. */
 export interface SourceFile {
@@ -150,7 +150,7 @@ function readError(path: string, err: unknown): StorageError {
   return new StorageError(`cannot read ${path}: ${(code && REASONS[code]) ?? errorMessage(err)}`, { cause: err });
 }
 
-/** Bytes read per call, in each of two buffers: large enough that syscalls cost little next to SHA-1. */
+/** Bytes read per call (rounded down to whole pieces, at least one): large enough that syscalls cost little next to SHA-1. */
 export const HASH_READ_BYTES = 4 * 1024 * 1024;
 
 export interface HashOptions {
@@ -158,55 +158,59 @@ export interface HashOptions {
   readonly onProgress?: (bytesHashed: number) => void;
   /** Stops hashing between buffers; the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** Hash on these workers (default: a pool of one per core, closed when done). */
+  readonly pool?: Sha1Pool;
 }
 
 /**
  * SHA-1 of every `pieceLength` bytes of the files concatenated in order (BEP 3 `pieces`); pieces span
- * file boundaries and the last one may be short. One pass: positioned reads into two reused buffers,
- * the next read in flight while the current buffer is hashed, so the pass runs near SHA-1 speed.
- * Throws a StorageError when a file cannot be read or its size changed since it was listed.
+ * file boundaries and the last one may be short. One pass of positioned reads into shared buffers of
+ * whole pieces, each hashed on a worker thread while the next is read, so it runs at SHA-1 speed on
+ * every core. Throws a StorageError when a file cannot be read or its size changed since it was listed.
  */
 export async function hashSourceFiles(files: readonly SourceFile[], pieceLength: number, options: HashOptions = {}): Promise<Uint8Array> {
   if (!Number.isSafeInteger(pieceLength) || pieceLength <= 0) throw new RangeError(`piece length must be a positive integer, got ${pieceLength}`);
   const totalBytes = files.reduce((n, f) => n + f.lengthBytes, 0);
   const pieces = new Uint8Array(Math.ceil(totalBytes / pieceLength) * 20);
   const reader = new SequentialReader(files.filter((f) => f.lengthBytes > 0));
-  const buffers = [new Uint8Array(HASH_READ_BYTES), new Uint8Array(HASH_READ_BYTES)] as const;
-  let hasher = new Bun.CryptoHasher("sha1");
-  let inPiece = 0;
+  const pool = options.pool ?? createSha1Pool();
+  const batchBytes = Math.max(1, Math.floor(HASH_READ_BYTES / pieceLength)) * pieceLength;
+  // One buffer per worker plus the one being read; a buffer is reused once its batch is hashed.
+  const free: Uint8Array[] = [];
+  let allocated = 0;
+  const hashing = new Set<Promise<void>>();
   let pieceIndex = 0;
   let hashed = 0;
-  const finishPiece = () => {
-    pieces.set(hasher.digest() as Uint8Array, pieceIndex * 20);
-    pieceIndex++;
-    hasher = new Bun.CryptoHasher("sha1");
-    inPiece = 0;
-  };
-  let next: Promise<number> | undefined;
   try {
-    let current = 0;
-    let filled = await reader.fill(buffers[0]);
-    while (filled > 0) {
+    for (;;) {
       options.signal?.throwIfAborted();
-      next = reader.fill(buffers[1 - current]!);
-      const buffer = buffers[current]!;
-      for (let offset = 0; offset < filled; ) {
-        const take = Math.min(filled - offset, pieceLength - inPiece);
-        hasher.update(buffer.subarray(offset, offset + take));
-        offset += take;
-        inPiece += take;
-        if (inPiece === pieceLength) finishPiece();
+      while (free.length === 0 && allocated > pool.threads) await Promise.race(hashing);
+      const buffer = free.pop() ?? (allocated++, new Uint8Array(new SharedArrayBuffer(batchBytes)));
+      const filled = await reader.fill(buffer);
+      if (filled > 0) {
+        const first = pieceIndex;
+        pieceIndex += Math.ceil(filled / pieceLength);
+        const job = pool.hashRuns(buffer.subarray(0, filled), pieceLength).then((digests) => {
+          pieces.set(digests, first * 20);
+          hashed += filled;
+          options.onProgress?.(hashed);
+          free.push(buffer);
+        });
+        hashing.add(job);
+        void job.then(
+          () => hashing.delete(job),
+          () => hashing.delete(job),
+        );
       }
-      hashed += filled;
-      options.onProgress?.(hashed);
-      filled = await next;
-      current = 1 - current;
+      if (filled < buffer.length) break; // the files are read to the end
     }
-    if (inPiece > 0) finishPiece();
+    await Promise.all(hashing);
+    options.signal?.throwIfAborted();
   } finally {
-    // Let a read still in flight settle before closing its file; its error, if any, is already moot.
-    await next?.catch(() => 0);
+    // Let the work in flight settle before closing; its error, if any, is already moot.
+    await Promise.allSettled(hashing);
     await reader.close();
+    if (options.pool === undefined) pool.close();
   }
   return pieces;
 }

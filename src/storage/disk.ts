@@ -173,15 +173,40 @@ export class DiskStorage implements Storage {
 
   async readRange(offset: number, out: Uint8Array): Promise<void> {
     const reads: Promise<void>[] = [];
+    // Spans that continue each other in the same file become one read (a batch of pieces of one file is
+    // one syscall, not one per piece); whether a file exists is asked once per file.
+    const sources = new Map<number, Source | undefined>();
+    let run: { fileIndex: number; source: Source; start: number; position: number; length: number } | undefined;
+    const endRun = (): void => {
+      if (run === undefined) return;
+      const { fileIndex, source, start, position, length } = run;
+      run = undefined;
+      const read = () => readFully(source, out.subarray(start, start + length), position).catch((err) => Promise.reject(this.#error("read", fileIndex, err)));
+      reads.push(this.#fds.use(fileIndex, false, read));
+    };
     for (const [span, target, position, index] of this.#pieces(offset, out)) {
-      const source = this.#source(span, index);
+      const perPiece = span.file.isPad || !this.#selected[span.fileIndex];
+      let source = perPiece ? this.#source(span, index) : sources.get(span.fileIndex);
+      if (!perPiece && !sources.has(span.fileIndex)) sources.set(span.fileIndex, (source = this.#source(span, index)));
       if (source === undefined) {
         target.fill(0);
         continue;
       }
-      const read = () => readFully(source, target, position(source)).catch((err) => Promise.reject(this.#error("read", span.fileIndex, err)));
-      reads.push(source.kind === "file" ? this.#fds.use(span.fileIndex, false, read) : read());
+      if (source.kind !== "file") {
+        const part = source;
+        reads.push(readFully(part, target, position(part)).catch((err) => Promise.reject(this.#error("read", span.fileIndex, err))));
+        continue;
+      }
+      const start = target.byteOffset - out.byteOffset;
+      const at = position(source);
+      if (run !== undefined && run.fileIndex === span.fileIndex && run.start + run.length === start && run.position + run.length === at) {
+        run.length += target.length;
+      } else {
+        endRun();
+        run = { fileIndex: span.fileIndex, source, start, position: at, length: target.length };
+      }
     }
+    endRun();
     await Promise.all(reads);
   }
 

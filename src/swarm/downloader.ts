@@ -2,7 +2,7 @@
 // buffers, SHA-1 verification, endgame cancels, smart-ban blame. Driven by peer events and the torrent's
 // tick; it never touches sockets directly (PeerConnection.send) or the disk beyond Storage.writePiece.
 
-import { LIMITS, WireError, bytesEqual, concatBytes, type Clock, type Logger } from "../util/index.ts";
+import { LIMITS, WireError, bytesEqual, concatBytes, createSha1Pool, type Clock, type Logger } from "../util/index.ts";
 import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { Bitfield, REQUEST_FRAME_LENGTH, encodeHave, encodeMessage, writeRequest } from "../wire/index.ts";
@@ -12,7 +12,6 @@ import type { PieceState } from "./piece-state.ts";
 import { RateMeter } from "./rate.ts";
 import { SmartBan } from "./smart-ban.ts";
 import type { TokenBucket } from "./token-bucket.ts";
-import { createPieceHasher } from "./hash-worker.ts";
 
 /** Blocks nobody asked for that a peer may send before it is dropped. */
 const MAX_UNREQUESTED_BLOCKS = LIMITS.unrequestedBlocksPerPeer;
@@ -48,7 +47,8 @@ export class Downloader {
   readonly #smartBan = new SmartBan();
   /** Pieces being hashed or written. */
   readonly #writes = new Set<Promise<void>>();
-  readonly #hasher = createPieceHasher();
+  /** One worker: the event loop keeps reading sockets while a piece is hashed (piece buffers are shared memory). */
+  readonly #hasher = createSha1Pool(1);
   /** The torrent is stopping: pieces already hashed are still written, so verified data is kept. */
   #flushing = false;
 
@@ -226,7 +226,7 @@ export class Downloader {
    */
   #completePiece(piece: PieceState): void {
     const { index, buffer } = piece;
-    const done = this.#hasher.sha1(buffer).then(
+    const done = this.#hasher.hashRuns(buffer, buffer.length).then(
       (digest) => this.#verified(piece, bytesEqual(digest, pieceHash(this.#ctx.meta, index))),
       (err: unknown) => this.#ctx.onError(err),
     );

@@ -22,7 +22,7 @@ export class PieceState {
     this.index = index;
     this.lengthBytes = lengthBytes;
     this.blocks = blockCount(lengthBytes);
-    // Shared memory: the hash worker reads the piece where it lies (see hash-worker.ts).
+    // Shared memory: the hash worker reads the piece where it lies (see util/sha1-pool.ts).
     this.buffer = buffer ? buffer.subarray(0, lengthBytes) : new Uint8Array(new SharedArrayBuffer(lengthBytes));
     this.requested = new Uint8Array(this.blocks);
     this.received = new Uint8Array(this.blocks);

@@ -9,3 +9,4 @@ export * from "./log.ts";
 export * from "./random.ts";
 export * from "./emitter.ts";
 export * from "./limits.ts";
+export * from "./sha1-pool.ts";
