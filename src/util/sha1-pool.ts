@@ -63,10 +63,10 @@ export function createSha1Pool(threads: number = defaultHashThreads()): Sha1Pool
   let closed = false;
   const start = (slot: Slot): Worker => {
     const w = new Worker(URL.createObjectURL(new Blob([WORKER_CODE], { type: "application/javascript" })));
-    w.unref();
     w.onmessage = (event: MessageEvent<{ id: number; digests: Uint8Array }>) => {
       const entry = slot.pending.get(event.data.id);
       slot.pending.delete(event.data.id);
+      if (slot.pending.size === 0) w.unref();
       entry?.resolve(event.data.digests);
     };
     w.onerror = (event) => {
@@ -86,6 +86,10 @@ export function createSha1Pool(threads: number = defaultHashThreads()): Sha1Pool
       for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;
       const worker = (slot.worker ??= start(slot));
       const id = nextId++;
+      // Referenced only while it has work: an idle pool must not keep the process alive, and a busy
+      // unreferenced worker makes Bun 1.4's event loop poll without sleeping (a core burnt) once
+      // process.stdout/stderr exist on a pipe.
+      if (slot.pending.size === 0) worker.ref();
       return new Promise((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
         worker.postMessage({ id, buffer: data.buffer, offset: data.byteOffset, length: data.length, pieceLength });
