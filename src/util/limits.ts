@@ -15,8 +15,8 @@ export const LIMITS = {
   trackerReplyBytes: 1 << 20,
   /** Peers taken from one PEX message (BEP 11 practice; libtorrent's cap). */
   pexPeersPerMessage: 50,
-  /** Bytes of piece buffers being filled at once, whatever the torrent's size. */
-  inFlightPieceBytes: 64 * 1024 * 1024,
+  /** Bytes of piece buffers being filled at once, whatever the torrent's size (16 MiB: 64 pieces of 256 KiB keep one loopback peer busy; 64 MiB bought no speed and ~25 MiB of peak RSS). */
+  inFlightPieceBytes: 16 * 1024 * 1024,
   /** Incoming connections still owing their handshake, over all torrents; more are hung up on. */
   incomingHandshakes: 64,
   /** Requests one peer may have queued with us before it counts as a flood (libtorrent allows 2000). */
