@@ -7,7 +7,7 @@ import { exitCodeFor } from "./exit-codes.ts";
 import { checkArguments } from "./unknown-options.ts";
 import { writeErr, writeOut } from "./output.ts";
 import { emitJson } from "./progress.ts";
-import { RippleError } from "../util/errors.ts";
+import { RippleError } from "../util/index.ts";
 
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   create: () => import("./commands/create.ts").then((m) => m.createCommand),

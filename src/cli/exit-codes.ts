@@ -1,6 +1,6 @@
 // Exit codes of the ripple CLI (documented in the README) and the mapping from errors to them.
 
-import { RippleError } from "../util/errors.ts";
+import { RippleError } from "../util/index.ts";
 
 export const EXIT = {
   OK: 0,
