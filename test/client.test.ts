@@ -208,6 +208,32 @@ describe("Client accepts incoming peers", () => {
     expect(dialer.remotePeerIds.map((id) => Buffer.from(id).toString("hex"))).toEqual([Buffer.from(c.peerId).toString("hex")]);
   });
 
+  test("a live connection is kept when we dial the same peer again (a client that drops duplicates itself)", async () => {
+    await using out = await tempDir();
+    const fixture = makeTorrentFixture({ name: "dup.bin", pieceLength: 2 * BLOCK, data: patternBytes(24 * 2 * BLOCK, 7) });
+    const c = client();
+    const torrent = c.addTorrent(fixture.meta, { outDir: out.path, noTrackers: true });
+    const data = { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data };
+    // One peer, two sockets: it dialed us (and is sending, slowly), and it listens where a tracker says.
+    // Its id sorts above ours, so the dialer-with-the-lower-id rule alone would drop the live connection.
+    const peerId = new TextEncoder().encode("-ZZ0001-samepeer0001");
+    const dialer = await dialFakeSeeder(data, c.port, { peerId, rateBytesPerSec: 1024 * 1024 });
+    open.push({ close: () => dialer.stop() });
+    const listener = seed(fixture, 0, { peerId });
+    const dropped: string[] = [];
+    torrent.on("peer", (e) => {
+      if (e.event === "disconnected") dropped.push(e.reason ?? "");
+    });
+    while (torrent.stats().downloadedBytes === 0) await Bun.sleep(5);
+    torrent.addPeers([peerAt(listener)]);
+    await finished(torrent);
+    await expectFilesMatch(fixture, out.path);
+    expect(listener.stats.connections).toBe(1); // dialed, then turned away at the handshake
+    expect(listener.stats.blocksServed).toBe(0);
+    expect(dialer.stats.blocksServed).toBe(48);
+    expect(dropped).not.toContain("duplicate connection");
+  });
+
   test("a dialer naming another torrent is refused", async () => {
     await using out = await tempDir();
     const fixture = singleFile();

@@ -100,6 +100,8 @@ export interface TorrentEvents extends Record<string, unknown> {
 }
 
 export const DEFAULT_MAX_PEERS = LIMITS.peersPerTorrent;
+/** A connection younger than this that carried no data may lose to a duplicate (see #resolveDuplicate). */
+const DUPLICATE_GRACE_MS = 5_000;
 export const DEFAULT_MEMORY_BUDGET_BYTES = LIMITS.inFlightPieceBytes;
 const READ_CACHE_BYTES = LIMITS.uploadReadCacheBytes;
 const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
@@ -370,12 +372,17 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   /**
-   * Two connections to one peer (both dialed each other): keep the one dialed by the side with the lower
-   * peer id, a rule both ends compute alike. Returns false when the new connection is the one to drop.
+   * Two connections to one peer. A connection that already carried data, or has been up for a while, is
+   * kept and the new one dropped: not every client settles duplicates by our rule (aria2c drops the new
+   * one whatever we do, so closing the old one left neither, and a download stalled until it redialed).
+   * Two fresh connections (both ends dialed each other at once) are settled by the lower peer id: the
+   * one dialed by that side stays, a rule both ends compute alike. Returns false to drop `conn`.
    */
   #resolveDuplicate(conn: PeerConnection, remoteId: Uint8Array): boolean {
     for (const other of this.#peers.values()) {
       if (!other.conn.remotePeerId || !bytesEqual(other.conn.remotePeerId, remoteId)) continue;
+      const established = other.conn.downloadedBytes > 0 || other.conn.uploadedBytes > 0 || this.#clock.now() - other.connectedAt >= DUPLICATE_GRACE_MS;
+      if (established) return false;
       const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#identity.peerId : remoteId);
       if (other.conn.outgoing === conn.outgoing || dialerId(other.conn) < dialerId(conn)) return false;
       other.conn.close("duplicate connection");
