@@ -54,6 +54,8 @@ export class PeerState {
   readonly allowedFast = new Set<number>();
   /** The peer's requests waiting to be served, in arrival order. */
   readonly uploadQueue: UploadRequest[] = [];
+  /** A serve of uploadQueue is scheduled for the end of the socket chunk being read (Uploader). */
+  serveScheduled = false;
   readonly up = new RateMeter();
   readonly connectedAt: number;
   /** BEP 10 state, once the peer's extended handshake arrived. */

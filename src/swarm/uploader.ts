@@ -60,7 +60,21 @@ export class Uploader {
     // drop: more than MAX_QUEUED_REQUESTS waiting (it asks faster than it reads what we send).
     if (peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) throw new WireError(`request flood: more than ${MAX_QUEUED_REQUESTS} requests queued`);
     peer.uploadQueue.push({ index, begin, length });
-    this.serve(peer);
+    this.#serveSoon(peer);
+  }
+
+  /**
+   * Serves once every request in the socket chunk being read is queued (a microtask runs after the
+   * chunk's messages are handled): a client pipelining hundreds of requests gets batched sends, not
+   * one syscall per 16 KiB block.
+   */
+  #serveSoon(peer: PeerState): void {
+    if (peer.serveScheduled) return;
+    peer.serveScheduled = true;
+    queueMicrotask(() => {
+      peer.serveScheduled = false;
+      this.serve(peer);
+    });
   }
 
   onCancel(peer: PeerState, index: number, begin: number, length: number): void {

@@ -10,7 +10,7 @@ const fixture = makeTorrentFixture({ name: "u.bin", pieceLength: 2 * BLOCK_SIZE,
 /** A connection stand-in that records the messages sent and lets a test hold its socket "full". */
 function fakePeer(fast: boolean) {
   const sent: Uint8Array[] = [];
-  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, send: (b: Uint8Array) => void sent.push(b) };
+  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, sent, send: (b: Uint8Array) => void sent.push(b) };
   const peer = new PeerState(conn as unknown as PeerConnection, "127.0.0.1:1", fixture.meta.pieceCount, 0);
   peer.fast = fast;
   /** Every frame sent, decoded (several piece frames may share one send). */
@@ -39,14 +39,18 @@ function uploader(have = Bitfield.full(fixture.meta.pieceCount)) {
 }
 
 describe("Uploader", () => {
-  test("serves requests of an unchoked peer in order, with the right bytes", () => {
+  test("serves requests of an unchoked peer in order, with the right bytes, in one send per chunk read", async () => {
     const u = uploader();
     const { peer, conn, messages } = fakePeer(true);
     u.unchoke(peer);
+    // Requests read from one socket chunk are queued first and served together once it is handled.
     u.onRequest(peer, 1, BLOCK_SIZE, BLOCK_SIZE);
     u.onRequest(peer, 0, 0, 10);
+    expect(messages()).toEqual(["unchoke"]);
+    await Promise.resolve();
     expect(messages()).toEqual(["unchoke", `piece 1:${BLOCK_SIZE}+${BLOCK_SIZE}`, "piece 0:0+10"]);
     expect(conn.uploadedBytes).toBe(BLOCK_SIZE + 10);
+    expect(conn.sent.length).toBe(2); // the unchoke, then both blocks in one write
   });
 
   test("a cancelled request is never served", () => {
