@@ -6,7 +6,6 @@
 import {
   LIMITS,
   Emitter,
-  formatPeerAddress,
   silentLogger,
   systemClock,
   WireError,
@@ -34,13 +33,12 @@ import {
 } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
-import { PeerPool } from "./peer-pool.ts";
+import { Connections } from "./connections.ts";
 import { CLIENT_NAME } from "./extensions.ts";
 
 /** A metadata request unanswered this long is given to another peer. */
 const REQUEST_TIMEOUT_MS = 15_000;
 const TICK_MS = 1000;
-const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
 /** A bogus bitfield length prefix must not be accepted before the piece count is known: allow the largest. */
 const MAX_FRAME = maxMessageLengthFor(MAX_METADATA_SIZE / 20);
 
@@ -85,9 +83,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   readonly infoHash: Uint8Array;
   readonly #opts: MetadataFetchOptions;
   readonly #identity: LocalIdentity;
-  readonly #pool = new PeerPool();
-  readonly #peers = new Map<PeerConnection, FetchPeer>();
-  readonly #pending = new Set<PeerConnection>();
+  readonly #conns: Connections<FetchPeer>;
   /** Peers that completed a handshake: good addresses for the torrent to dial next. */
   readonly #useful = new Map<string, PeerAddress>();
   readonly #log: Logger;
@@ -97,6 +93,11 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   #timer: ReturnType<typeof setInterval> | undefined;
   #state: "idle" | "running" | "done" | "stopped" = "idle";
 
+  /** Admitted peers by connection. */
+  get #peers(): Map<PeerConnection, FetchPeer> {
+    return this.#conns.peers;
+  }
+
   constructor(opts: MetadataFetchOptions) {
     super();
     this.#opts = opts;
@@ -104,6 +105,18 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
     this.#identity = { infoHash: opts.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true, extended: true }) };
+    this.#conns = new Connections<FetchPeer>({
+      identity: this.#identity,
+      maxPeers: opts.maxPeers ?? LIMITS.peersPerTorrent,
+      maxMessageLength: MAX_FRAME,
+      clock: this.#clock,
+      isOpen: () => this.#state === "running",
+      admit: (conn, hs) => this.#admit(conn, hs),
+      message: (peer, msg) => this.#onMessage(peer, msg),
+      closed: (conn, reason, peer) => this.#onClose(conn, reason, peer),
+      // Peers here never move piece bytes: only a dial that got no handshake counts against an address.
+      wasted: (_conn, wasPending) => wasPending,
+    });
     this.#announcer = opts.createAnnouncer?.({
       // Unknown size: say something is left, or trackers treat us as a seeder and list no seeders.
       getStats: () => ({ uploaded: 0, downloaded: 0, left: 16384 }),
@@ -119,17 +132,16 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     this.#state = "running";
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#announcer?.start();
-    this.#connectMore();
+    this.#conns.connectMore();
   }
 
   addPeers(addresses: readonly PeerAddress[]): void {
-    if (this.#pool.add(addresses) > 0) this.#connectMore();
+    this.#conns.add(addresses);
   }
 
   /** Route for the listener while the metadata is fetched. */
   acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
-    if (this.#state !== "running" || this.#peers.size + this.#pending.size >= (this.#opts.maxPeers ?? 50)) return undefined;
-    return { identity: this.#identity, handler: this.#handler };
+    return this.#conns.acceptIncoming();
   }
 
   progress(): MetadataFetchProgress {
@@ -137,7 +149,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     return {
       peers: this.#peers.size,
       withMetadata: [...this.#peers.values()].filter((p) => p.metadataId !== undefined).length,
-      knownPeers: this.#pool.size,
+      knownPeers: this.#conns.pool.size,
       piecesDone: a ? a.pieceCount - a.remaining : 0,
       pieceCount: a?.pieceCount,
     };
@@ -148,64 +160,32 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     if (this.#state === "stopped") return;
     this.#state = this.#state === "done" ? "done" : "stopped";
     clearInterval(this.#timer);
-    for (const conn of [...this.#peers.keys(), ...this.#pending]) conn.close("metadata phase over");
+    this.#conns.closeAll("metadata phase over");
     await this.#announcer?.stop();
   }
 
-  #connectMore(): void {
-    if (this.#state !== "running") return;
-    const room = Math.min((this.#opts.maxPeers ?? 50) - this.#peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
-    if (room <= 0) return;
-    for (const address of this.#pool.candidates(room, this.#clock.now())) {
-      this.#pool.markConnecting(formatPeerAddress(address));
-      this.#pending.add(PeerConnection.connect(address, this.#identity, this.#handler, MAX_FRAME));
-    }
-  }
-
-  readonly #handler: PeerHandler = {
-    onHandshake: (conn, hs) => this.#onHandshake(conn, hs),
-    onMessage: (conn, msg) => {
-      const peer = this.#peers.get(conn);
-      if (!peer) return;
-      try {
-        this.#onMessage(peer, msg);
-      } catch (err) {
-        if (!(err instanceof WireError)) throw err;
-        conn.close(`${err.message} (peer ${conn.name})`);
-      }
-    },
-    onClose: (conn, reason) => this.#onClose(conn, reason),
-  };
-
-  #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
-    this.#pending.delete(conn);
-    if (this.#state !== "running") return false;
+  /** A handshaken connection passed the shared checks (connections.ts): keep it if it can send metadata. */
+  #admit(conn: PeerConnection, hs: Handshake): FetchPeer | undefined {
+    this.#rememberUseful(conn);
     if (!hasReservedBit(hs.reserved, RESERVED_EXTENDED)) {
       this.#log.debug(`${conn.name} does not speak the extension protocol; it cannot send metadata`);
-      this.#rememberUseful(conn);
-      return false;
+      return undefined;
     }
-    this.#peers.set(conn, { conn, key: conn.name, asked: new Map() });
-    this.#rememberUseful(conn);
     conn.send(encodeExtendedHandshake({ m: { [UT_METADATA]: UT_METADATA_LOCAL_ID }, v: `${CLIENT_NAME} ${this.#opts.version}` }));
     this.emit("peer", { event: "connected", address: conn.name });
-    return true;
+    return { conn, key: conn.name, asked: new Map() };
   }
 
   #rememberUseful(conn: PeerConnection): void {
     if (conn.outgoing) this.#useful.set(conn.name, conn.address);
   }
 
-  #onClose(conn: PeerConnection, reason: string): void {
-    const wasPending = this.#pending.delete(conn);
-    const peer = this.#peers.get(conn);
+  #onClose(conn: PeerConnection, reason: string, peer: FetchPeer | undefined): void {
     if (peer) {
-      this.#peers.delete(conn);
       this.#assembler?.removePeer(peer.key);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
-    if (conn.outgoing) this.#pool.markClosed(conn.name, wasPending, this.#clock.now());
-    this.#connectMore();
+    this.#conns.connectMore();
     this.#requestAll();
   }
 
@@ -266,7 +246,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     if (this.#state !== "running") return;
     this.#state = "done";
     clearInterval(this.#timer);
-    this.emit("done", { infoBytes, peers: [...this.#useful.values(), ...this.#pool.candidates(200, Infinity)] });
+    this.emit("done", { infoBytes, peers: [...this.#useful.values(), ...this.#conns.pool.candidates(200, Infinity)] });
   }
 
   #tick(): void {
@@ -279,9 +259,9 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       }
     }
     this.#requestAll();
-    this.#connectMore();
+    this.#conns.connectMore();
     this.emit("progress", this.progress());
-    if (this.#peers.size === 0 && this.#pending.size === 0 && !this.#pool.hasUsable()) this.#announcer?.requestPeers();
+    if (this.#peers.size === 0 && this.#conns.pendingCount === 0 && !this.#conns.pool.hasUsable()) this.#announcer?.requestPeers();
   }
 }
 

@@ -7,19 +7,15 @@ import {
   Emitter,
   StorageError,
   RippleError,
-  WireError,
-  bytesEqual,
   errorMessage,
-  formatPeerAddress,
   silentLogger,
-  toHex,
   systemClock,
   type Clock,
   type Logger,
   type PeerAddress,
 } from "../util/index.ts";
 import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { Bitfield, RESERVED_EXTENDED, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
+import { RESERVED_EXTENDED, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
@@ -28,7 +24,8 @@ import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
 import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
-import { PeerPool } from "./peer-pool.ts";
+import { Connections } from "./connections.ts";
+import { onPeerMessage, type MessageContext } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
 import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
@@ -100,11 +97,8 @@ export interface TorrentEvents extends Record<string, unknown> {
 }
 
 export const DEFAULT_MAX_PEERS = LIMITS.peersPerTorrent;
-/** A connection younger than this that carried no data may lose to a duplicate (see #resolveDuplicate). */
-const DUPLICATE_GRACE_MS = 5_000;
 export const DEFAULT_MEMORY_BUDGET_BYTES = LIMITS.inFlightPieceBytes;
 const READ_CACHE_BYTES = LIMITS.uploadReadCacheBytes;
-const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
 const TICK_MS = 1000;
 /** How often the resume file is rewritten while pieces keep arriving. */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
@@ -115,15 +109,12 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly meta: Metainfo;
   readonly #storage: Storage;
   readonly #identity: LocalIdentity;
-  readonly #maxPeers: number;
   readonly #choking: Choking;
   readonly #extensions: Extensions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #pool = new PeerPool();
-  readonly #peers = new Map<PeerConnection, PeerState>();
-  readonly #pending = new Set<PeerConnection>();
-  readonly #bannedIds = new Set<string>();
+  readonly #conns: Connections<PeerState>;
+  readonly #messages: MessageContext;
   readonly #up = new RateMeter();
   readonly #downloader: Downloader;
   readonly #uploader: Uploader;
@@ -133,7 +124,6 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #wantedBytes: number;
   readonly #dataCheck: DataCheck;
   readonly #seedOnly: boolean;
-  readonly #handshakeTimeoutMs: number | undefined;
   #lastResumeSave = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -146,7 +136,6 @@ export class Torrent extends Emitter<TorrentEvents> {
     super();
     this.meta = opts.meta;
     this.#storage = opts.storage;
-    this.#maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS;
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
     this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true, extended: true }) };
@@ -183,7 +172,25 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (let i = 0; i < this.meta.pieceCount; i++) if (this.picker.wanted.has(i)) wantedBytes += pieceLengthAt(this.meta, i);
     this.#wantedBytes = wantedBytes;
     this.#seedOnly = opts.seedOnly === true;
-    this.#handshakeTimeoutMs = opts.handshakeTimeoutMs;
+    this.#conns = new Connections<PeerState>({
+      identity: this.#identity,
+      maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
+      maxMessageLength: maxMessageLengthFor(opts.meta.pieceCount),
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      clock: this.#clock,
+      isOpen: () => this.#state === "running" || this.#state === "seeding",
+      admit: (conn, hs) => this.#admit(conn, hs),
+      message: (peer, msg) => {
+        try {
+          onPeerMessage(this.#messages, peer, msg);
+        } catch (err) {
+          if (!(err instanceof StorageError)) throw err;
+          this.#fail(err);
+        }
+      },
+      drain: (peer) => this.#serve(peer),
+      closed: (conn, reason, peer, wasPending) => this.#onClose(conn, reason, peer, wasPending),
+    });
     this.#dataCheck = new DataCheck({
       meta: this.meta,
       storage: this.#storage,
@@ -205,6 +212,15 @@ export class Torrent extends Emitter<TorrentEvents> {
       wakeAfter: (ms) => this.#wakeAfter(ms),
     });
     this.#choking = new Choking(this.#uploader, Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS));
+    this.#messages = {
+      meta: this.meta,
+      downloader: this.#downloader,
+      uploader: this.#uploader,
+      choking: this.#choking,
+      extensions: this.#extensions,
+      peers: () => [...this.#peers.values()],
+      done: () => this.done,
+    };
     this.#announcer = opts.createAnnouncer?.({
       getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
       onPeers: (peers, source) => {
@@ -212,6 +228,11 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.addPeers(peers);
       },
     });
+  }
+
+  /** Admitted peers by connection. */
+  get #peers(): Map<PeerConnection, PeerState> {
+    return this.#conns.peers;
   }
 
   /** The picker (pieces we have, availability, pieces in progress); read-only use. */
@@ -247,19 +268,17 @@ export class Torrent extends Emitter<TorrentEvents> {
     // Complete on disk already: seed without announcing `completed` (we downloaded nothing).
     if (this.done) this.#finish(false);
     this.#announcer?.start();
-    this.#connectMore();
+    this.#conns.connectMore();
   }
 
   /** Adds known peer addresses (from trackers, --peer, PEX...). */
   addPeers(addresses: readonly PeerAddress[]): void {
-    if (this.#pool.add(addresses) > 0) this.#connectMore();
+    this.#conns.add(addresses);
   }
 
   /** Route for the listener: accept an incoming connection for this torrent. */
   acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
-    if (this.#state !== "running" && this.#state !== "seeding") return undefined;
-    if (this.#peers.size + this.#pending.size >= this.#maxPeers) return undefined;
-    return { identity: this.#identity, handler: this.#handler };
+    return this.#conns.acceptIncoming();
   }
 
   stats(): TorrentStats {
@@ -273,7 +292,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       downloadRate: this.#downloader.down.bytesPerSec,
       uploadRate: this.#up.bytesPerSec,
       peers: this.#peers.size,
-      knownPeers: this.#pool.size,
+      knownPeers: this.#conns.pool.size,
     };
   }
 
@@ -287,7 +306,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#state = "stopped";
     clearInterval(this.#timer);
     clearTimeout(this.#wakeTimer);
-    for (const conn of [...this.#peers.keys(), ...this.#pending]) conn.close("torrent stopped");
+    this.#conns.closeAll("torrent stopped");
     this.#cache.clear();
     try {
       await Promise.all([this.#announcer?.stop(), this.#downloader.flush().then(() => this.#dataCheck.save(this.picker.have, true))]);
@@ -315,52 +334,12 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.picker.wanted.has(index)) this.#verifiedBytes += pieceLengthAt(this.meta, index);
   }
 
-  #connectMore(): void {
-    if (this.#state !== "running" && this.#state !== "seeding") return;
-    const room = Math.min(this.#maxPeers - this.#peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
-    if (room <= 0) return;
-    for (const address of this.#pool.candidates(room, this.#clock.now())) {
-      this.#pool.markConnecting(formatPeerAddress(address));
-      const maxLength = maxMessageLengthFor(this.meta.pieceCount);
-      this.#pending.add(PeerConnection.connect(address, this.#identity, this.#handler, maxLength, this.#handshakeTimeoutMs));
-    }
-  }
-
-  readonly #handler: PeerHandler = {
-    onHandshake: (conn, hs) => this.#onHandshake(conn, hs),
-    onMessage: (conn, msg) => {
-      const peer = this.#peers.get(conn);
-      if (!peer) return;
-      try {
-        this.#onMessage(peer, msg);
-      } catch (err) {
-        // drop: a WireError from any check below (out-of-range have, bad bitfield, wrong block, floods).
-        if (err instanceof WireError) conn.close(`${err.message} (peer ${conn.name})`);
-        else if (err instanceof StorageError) this.#fail(err);
-        else throw err;
-      }
-    },
-    onDrain: (conn) => {
-      const peer = this.#peers.get(conn);
-      if (peer) this.#serve(peer);
-    },
-    onClose: (conn, reason) => this.#onClose(conn, reason),
-  };
-
-  #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
-    this.#pending.delete(conn);
-    if (bytesEqual(hs.peerId, this.#identity.peerId)) {
-      this.#pool.forget(conn.name); // ourselves, e.g. our own address handed back by a tracker
-      return false;
-    }
-    if (this.#bannedIds.has(toHex(hs.peerId)) || this.#pool.isBanned(conn.name)) return false;
-    if (!this.#resolveDuplicate(conn, hs.peerId)) return false;
-    if (this.#peers.size >= this.#maxPeers || this.#state === "stopped") return false;
+  /** A handshaken connection passed the shared checks (connections.ts): greet it as a peer. */
+  #admit(conn: PeerConnection, hs: Handshake): PeerState {
     conn.setMaxMessageLength(maxMessageLengthFor(this.meta.pieceCount));
     const peer = new PeerState(conn, conn.name, this.meta.pieceCount, this.#clock.now());
     peer.fast = hasReservedBit(hs.reserved, RESERVED_FAST);
     conn.state = peer;
-    this.#peers.set(conn, peer);
     const have = this.picker.have;
     if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
     else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
@@ -368,34 +347,11 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
     this.emit("peer", { event: "connected", address: conn.name });
-    return true;
+    return peer;
   }
 
-  /**
-   * Two connections to one peer. A connection that already carried data, or has been up for a while, is
-   * kept and the new one dropped: not every client settles duplicates by our rule (aria2c drops the new
-   * one whatever we do, so closing the old one left neither, and a download stalled until it redialed).
-   * Two fresh connections (both ends dialed each other at once) are settled by the lower peer id: the
-   * one dialed by that side stays, a rule both ends compute alike. Returns false to drop `conn`.
-   */
-  #resolveDuplicate(conn: PeerConnection, remoteId: Uint8Array): boolean {
-    for (const other of this.#peers.values()) {
-      if (!other.conn.remotePeerId || !bytesEqual(other.conn.remotePeerId, remoteId)) continue;
-      const established = other.conn.downloadedBytes > 0 || other.conn.uploadedBytes > 0 || this.#clock.now() - other.connectedAt >= DUPLICATE_GRACE_MS;
-      if (established) return false;
-      const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#identity.peerId : remoteId);
-      if (other.conn.outgoing === conn.outgoing || dialerId(other.conn) < dialerId(conn)) return false;
-      other.conn.close("duplicate connection");
-      return true;
-    }
-    return true;
-  }
-
-  #onClose(conn: PeerConnection, reason: string): void {
-    const wasPending = this.#pending.delete(conn);
-    const peer = this.#peers.get(conn);
+  #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {
     if (peer) {
-      this.#peers.delete(conn);
       // drop (by the peer, mid-block or not): its partial frame died with the framer, and every block we
       // had requested from it goes back to the picker for the others.
       this.#downloader.releaseAll(peer);
@@ -408,98 +364,11 @@ export class Torrent extends Emitter<TorrentEvents> {
     // A peer that accepted our connection but was dropped before its handshake completed (wrong infoHash,
     // handshake timeout) is reported too, so a hostile peer's fate is visible; refused dials are not.
     if (wasPending && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
-    const useless = wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0);
-    if (conn.outgoing) this.#pool.markClosed(conn.name, useless, this.#clock.now());
     if (this.#state === "running" || this.#state === "seeding") {
-      this.#connectMore();
+      this.#conns.connectMore();
       this.#downloader.fillAll();
       if (peer && !peer.amChoking) this.#choking.fillFreeSlots([...this.#peers.values()]);
     }
-  }
-
-  #onMessage(peer: PeerState, msg: PeerMessage): void {
-    const d = this.#downloader;
-    switch (msg.type) {
-      case "piece":
-        d.onBlock(peer, msg.index, msg.begin, msg.block);
-        break;
-      case "request":
-        this.#uploader.onRequest(peer, msg.index, msg.begin, msg.length);
-        break;
-      case "cancel":
-        this.#uploader.onCancel(peer, msg.index, msg.begin, msg.length);
-        break;
-      case "choke":
-        d.onChoke(peer);
-        break;
-      case "unchoke":
-        d.onUnchoke(peer);
-        break;
-      case "interested":
-        peer.peerInterested = true;
-        this.#choking.fillFreeSlots([...this.#peers.values()]);
-        break;
-      case "not_interested":
-        peer.peerInterested = false;
-        if (!peer.amChoking) this.#choking.fillFreeSlots([...this.#peers.values()]);
-        break;
-      case "have":
-        // drop (WireError): a have for a piece index past the torrent's end.
-        this.#checkIndex(msg.index, "have");
-        d.gainPiece(peer, msg.index);
-        this.#closeIfBothComplete(peer);
-        break;
-      case "bitfield":
-        // BEP 3 wants it first, but clients send it after have_none or have too (aria2c does): merged.
-        // drop (WireError from fromBytes): a bitfield of the wrong length or with spare bits set.
-        d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, this.meta.pieceCount));
-        this.#closeIfBothComplete(peer);
-        break;
-      case "have_all":
-        this.#requireFast(peer, msg.type);
-        d.setBitfield(peer, Bitfield.full(this.meta.pieceCount));
-        this.#closeIfBothComplete(peer);
-        break;
-      case "have_none":
-        this.#requireFast(peer, msg.type);
-        d.setBitfield(peer, new Bitfield(this.meta.pieceCount));
-        break;
-      case "reject":
-        this.#requireFast(peer, msg.type);
-        d.onReject(peer, msg.index, msg.begin);
-        break;
-      case "allowed_fast":
-        this.#requireFast(peer, msg.type);
-        // BEP 6: indices we lack are a standing invitation to request them while choked.
-        if (msg.index < this.meta.pieceCount && peer.allowedFast.size < 64) {
-          peer.allowedFast.add(msg.index);
-          d.fill(peer);
-        }
-        break;
-      case "suggest":
-        this.#requireFast(peer, msg.type);
-        this.#checkIndex(msg.index, "suggest"); // a hint only: rarest-first already orders our picks
-        break;
-      case "extended":
-        this.#extensions.onMessage(peer, msg.id, msg.payload);
-        break;
-      default:
-        // ignore: port (DHT) and unknown message ids, as BEP 3 asks (the framer's length cap bounds them).
-        break;
-    }
-  }
-
-  /** BEP 6: a peer that did not negotiate the fast extension must not send its messages (drop). */
-  #requireFast(peer: PeerState, type: string): void {
-    if (!peer.fast) throw new WireError(`${type} without the fast extension`);
-  }
-
-  #checkIndex(index: number, what: string): void {
-    if (index >= this.meta.pieceCount) throw new WireError(`${what} for piece ${index} out of range (${this.meta.pieceCount} pieces)`);
-  }
-
-  #closeIfBothComplete(peer: PeerState): void {
-    if (this.done && peer.has.isFull()) peer.conn.close("both complete");
   }
 
   #onVerified(index: number, lengthBytes: number): void {
@@ -510,12 +379,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   #ban(key: string, reason: string): void {
-    this.#pool.ban(key);
-    for (const peer of this.#peers.values()) {
-      if (peer.key !== key) continue;
-      if (peer.conn.remotePeerId) this.#bannedIds.add(toHex(peer.conn.remotePeerId));
-      peer.conn.close(`banned: ${reason}`);
-    }
+    this.#conns.ban(key, reason);
     this.#log.warn(`banned ${key}: ${reason}`);
     this.emit("peer", { event: "banned", address: key, reason });
   }
@@ -596,7 +460,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     this.emit("progress", this.stats());
     this.#downloader.fillAll();
-    this.#connectMore();
-    if (this.#peers.size === 0 && this.#pending.size === 0 && !this.#pool.hasUsable()) this.#announcer?.requestPeers();
+    this.#conns.connectMore();
+    if (this.#peers.size === 0 && this.#conns.pendingCount === 0 && !this.#conns.pool.hasUsable()) this.#announcer?.requestPeers();
   }
 }

@@ -1,0 +1,159 @@
+// Connection admission for one swarm, shared by a torrent and a magnet's metadata phase: which known
+// addresses to dial (PeerPool, the half-open cap), which incoming connections to take, and which
+// handshaken peers to keep (not ourselves, not banned, no second connection to one peer, room left).
+// The owner turns an admitted connection into its own peer type and handles its messages.
+
+import { LIMITS, WireError, bytesEqual, formatPeerAddress, toHex, type Clock, type PeerAddress } from "../util/index.ts";
+import type { Handshake, PeerMessage } from "../wire/index.ts";
+import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
+import { PeerPool } from "./peer-pool.ts";
+
+const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
+/** A connection younger than this that carried no data may lose to a duplicate (see #keepsOld). */
+const DUPLICATE_GRACE_MS = 5_000;
+
+export interface ConnectionsOptions<P> {
+  readonly identity: LocalIdentity;
+  readonly maxPeers: number;
+  /** Frame cap for the connections we dial (incoming ones get theirs from the listener). */
+  readonly maxMessageLength: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly clock: Clock;
+  /** Whether connections are wanted now (the owner is running). */
+  isOpen(): boolean;
+  /** A handshake passed every shared check: the owner's peer for it, or undefined to refuse it. */
+  admit(conn: PeerConnection, hs: Handshake): P | undefined;
+  /** A message from an admitted peer; a WireError thrown here drops that peer. */
+  message(peer: P, msg: PeerMessage): void;
+  drain?(peer: P): void;
+  /**
+   * A connection ended. `peer` is set when it had been admitted; `wasPending` when it ended before its
+   * handshake (a refused or silent dial, a wrong info hash).
+   */
+  closed(conn: PeerConnection, reason: string, peer: P | undefined, wasPending: boolean): void;
+  /** Whether a dialed connection that closed is worth less next time (default: no handshake, or no bytes moved). */
+  wasted?(conn: PeerConnection, wasPending: boolean): boolean;
+}
+
+export class Connections<P> {
+  /** Addresses known for this swarm, with their dial history and bans. */
+  readonly pool = new PeerPool();
+  /** Admitted peers by connection. */
+  readonly peers = new Map<PeerConnection, P>();
+  readonly #pending = new Set<PeerConnection>();
+  readonly #bannedIds = new Set<string>();
+  /** When each admitted connection was admitted (clock ms). */
+  readonly #admittedAt = new Map<PeerConnection, number>();
+  readonly #opts: ConnectionsOptions<P>;
+
+  constructor(opts: ConnectionsOptions<P>) {
+    this.#opts = opts;
+  }
+
+  /** Connections dialed or accepted whose handshake has not completed. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Adds known addresses and dials some if there is room. */
+  add(addresses: readonly PeerAddress[]): void {
+    if (this.pool.add(addresses) > 0) this.connectMore();
+  }
+
+  /** Dials known addresses while under the peer and half-open caps. */
+  connectMore(): void {
+    if (!this.#opts.isOpen()) return;
+    const room = Math.min(this.#opts.maxPeers - this.peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
+    if (room <= 0) return;
+    for (const address of this.pool.candidates(room, this.#opts.clock.now())) {
+      this.pool.markConnecting(formatPeerAddress(address));
+      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, this.#opts.handshakeTimeoutMs));
+    }
+  }
+
+  /** Route for the listener: our identity and handler when an incoming connection is welcome. */
+  acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
+    if (!this.#opts.isOpen() || this.peers.size + this.#pending.size >= this.#opts.maxPeers) return undefined;
+    return { identity: this.#opts.identity, handler: this.handler };
+  }
+
+  /** Bans an address (never dialed or accepted again) and the peer id of whoever is connected from it. */
+  ban(key: string, reason: string): void {
+    this.pool.ban(key);
+    for (const conn of this.peers.keys()) {
+      if (conn.name !== key) continue;
+      if (conn.remotePeerId) this.#bannedIds.add(toHex(conn.remotePeerId));
+      conn.close(`banned: ${reason}`);
+    }
+  }
+
+  closeAll(reason: string): void {
+    for (const conn of [...this.peers.keys(), ...this.#pending]) conn.close(reason);
+  }
+
+  readonly handler: PeerHandler = {
+    onHandshake: (conn, hs) => this.#onHandshake(conn, hs),
+    onMessage: (conn, msg) => {
+      const peer = this.peers.get(conn);
+      if (peer === undefined) return;
+      try {
+        this.#opts.message(peer, msg);
+      } catch (err) {
+        // drop: a WireError from the owner's checks (out-of-range have, bad bitfield, wrong block, floods).
+        if (!(err instanceof WireError)) throw err;
+        conn.close(`${err.message} (peer ${conn.name})`);
+      }
+    },
+    onDrain: (conn) => {
+      const peer = this.peers.get(conn);
+      if (peer !== undefined) this.#opts.drain?.(peer);
+    },
+    onClose: (conn, reason) => {
+      const wasPending = this.#pending.delete(conn);
+      const peer = this.peers.get(conn);
+      this.peers.delete(conn);
+      this.#admittedAt.delete(conn);
+      if (conn.outgoing) {
+        const wasted = this.#opts.wasted?.(conn, wasPending) ?? (wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0));
+        this.pool.markClosed(conn.name, wasted, this.#opts.clock.now());
+      }
+      this.#opts.closed(conn, reason, peer, wasPending);
+    },
+  };
+
+  #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
+    this.#pending.delete(conn);
+    if (bytesEqual(hs.peerId, this.#opts.identity.peerId)) {
+      this.pool.forget(conn.name); // ourselves, e.g. our own address handed back by a tracker
+      return false;
+    }
+    if (this.#bannedIds.has(toHex(hs.peerId)) || this.pool.isBanned(conn.name)) return false;
+    if (!this.#resolveDuplicate(conn, hs.peerId)) return false;
+    if (this.peers.size >= this.#opts.maxPeers || !this.#opts.isOpen()) return false;
+    const peer = this.#opts.admit(conn, hs);
+    if (peer === undefined) return false;
+    this.peers.set(conn, peer);
+    this.#admittedAt.set(conn, this.#opts.clock.now());
+    return true;
+  }
+
+  /**
+   * Two connections to one peer. A connection that already carried data, or has been up for a while, is
+   * kept and the new one dropped: not every client settles duplicates by our rule (aria2c drops the new
+   * one whatever we do, so closing the old one left neither, and a download stalled until it redialed).
+   * Two fresh connections (both ends dialed each other at once) are settled by the lower peer id: the
+   * one dialed by that side stays, a rule both ends compute alike. Returns false to drop `conn`.
+   */
+  #resolveDuplicate(conn: PeerConnection, remoteId: Uint8Array): boolean {
+    for (const other of this.peers.keys()) {
+      if (!other.remotePeerId || !bytesEqual(other.remotePeerId, remoteId)) continue;
+      const established = other.downloadedBytes > 0 || other.uploadedBytes > 0 || this.#opts.clock.now() - (this.#admittedAt.get(other) ?? 0) >= DUPLICATE_GRACE_MS;
+      if (established) return false;
+      const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#opts.identity.peerId : remoteId);
+      if (other.outgoing === conn.outgoing || dialerId(other) < dialerId(conn)) return false;
+      other.close("duplicate connection");
+      return true;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,109 @@
+// The messages of an admitted peer (BEP 3, BEP 6, BEP 10), dispatched to the download half, the upload
+// half, choking and the extensions. The checks that drop a peer for a message no honest client sends
+// (a WireError, which closes its connection) are made here or in the half the message goes to.
+
+import type { Metainfo } from "../metainfo/index.ts";
+import { WireError } from "../util/index.ts";
+import { Bitfield, type PeerMessage } from "../wire/index.ts";
+import type { Choking } from "./choking.ts";
+import type { Downloader } from "./downloader.ts";
+import type { Extensions } from "./extensions.ts";
+import type { PeerState } from "./peer-state.ts";
+import type { Uploader } from "./uploader.ts";
+
+export interface MessageContext {
+  readonly meta: Metainfo;
+  readonly downloader: Downloader;
+  readonly uploader: Uploader;
+  readonly choking: Choking;
+  readonly extensions: Extensions;
+  /** Every admitted peer (free upload slots go to the longest waiting). */
+  peers(): PeerState[];
+  /** Every wanted piece is verified. */
+  done(): boolean;
+}
+
+export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMessage): void {
+  const d = ctx.downloader;
+  switch (msg.type) {
+    case "piece":
+      d.onBlock(peer, msg.index, msg.begin, msg.block);
+      break;
+    case "request":
+      ctx.uploader.onRequest(peer, msg.index, msg.begin, msg.length);
+      break;
+    case "cancel":
+      ctx.uploader.onCancel(peer, msg.index, msg.begin, msg.length);
+      break;
+    case "choke":
+      d.onChoke(peer);
+      break;
+    case "unchoke":
+      d.onUnchoke(peer);
+      break;
+    case "interested":
+      peer.peerInterested = true;
+      ctx.choking.fillFreeSlots(ctx.peers());
+      break;
+    case "not_interested":
+      peer.peerInterested = false;
+      if (!peer.amChoking) ctx.choking.fillFreeSlots(ctx.peers());
+      break;
+    case "have":
+      // drop (WireError): a have for a piece index past the torrent's end.
+      checkIndex(ctx, msg.index, "have");
+      d.gainPiece(peer, msg.index);
+      closeIfBothComplete(ctx, peer);
+      break;
+    case "bitfield":
+      // BEP 3 wants it first, but clients send it after have_none or have too (aria2c does): merged.
+      // drop (WireError from fromBytes): a bitfield of the wrong length or with spare bits set.
+      d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, ctx.meta.pieceCount));
+      closeIfBothComplete(ctx, peer);
+      break;
+    case "have_all":
+      requireFast(peer, msg.type);
+      d.setBitfield(peer, Bitfield.full(ctx.meta.pieceCount));
+      closeIfBothComplete(ctx, peer);
+      break;
+    case "have_none":
+      requireFast(peer, msg.type);
+      d.setBitfield(peer, new Bitfield(ctx.meta.pieceCount));
+      break;
+    case "reject":
+      requireFast(peer, msg.type);
+      d.onReject(peer, msg.index, msg.begin);
+      break;
+    case "allowed_fast":
+      requireFast(peer, msg.type);
+      // BEP 6: indices we lack are a standing invitation to request them while choked.
+      if (msg.index < ctx.meta.pieceCount && peer.allowedFast.size < 64) {
+        peer.allowedFast.add(msg.index);
+        d.fill(peer);
+      }
+      break;
+    case "suggest":
+      requireFast(peer, msg.type);
+      checkIndex(ctx, msg.index, "suggest"); // a hint only: rarest-first already orders our picks
+      break;
+    case "extended":
+      ctx.extensions.onMessage(peer, msg.id, msg.payload);
+      break;
+    default:
+      // ignore: port (DHT) and unknown message ids, as BEP 3 asks (the framer's length cap bounds them).
+      break;
+  }
+}
+
+/** BEP 6: a peer that did not negotiate the fast extension must not send its messages (drop). */
+function requireFast(peer: PeerState, type: string): void {
+  if (!peer.fast) throw new WireError(`${type} without the fast extension`);
+}
+
+function checkIndex(ctx: MessageContext, index: number, what: string): void {
+  if (index >= ctx.meta.pieceCount) throw new WireError(`${what} for piece ${index} out of range (${ctx.meta.pieceCount} pieces)`);
+}
+
+function closeIfBothComplete(ctx: MessageContext, peer: PeerState): void {
+  if (ctx.done() && peer.has.isFull()) peer.conn.close("both complete");
+}
