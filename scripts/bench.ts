@@ -4,7 +4,7 @@
 // sha1sum/Bun.CryptoHasher/mktorrent, and start-up time. Prints Markdown and writes scripts/bench-results.md.
 // Run: bun run bench [--size 512M] [--runs 3] [--big-size 4G|0] [--profile DIR]
 
-import { closeSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -85,6 +85,22 @@ let logSeq = 0;
 const logPath = (name: string): string => join(work!, "logs", `${String(++logSeq).padStart(3, "0")}-${name}.log`);
 const errorLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 const note = (text: string): void => void process.stderr.write(`${text}\n`);
+
+/**
+ * On a VM with free page reporting, memory freed is handed back to the host and its next first touch is a
+ * host page fault: writing data no process touched lately costs far more system time (page cache, fresh
+ * buffers) than the same write a moment later. Says so under the table when this machine does it.
+ */
+function pageReportingNote(): string[] {
+  try {
+    const order = readFileSync("/sys/module/page_reporting/parameters/page_reporting_order", "utf8").trim();
+    return [
+      `- This machine is a VM with free page reporting (order ${order}): freed memory goes back to the host, and touching it again is a host page fault. Every row that writes 512 MiB pays that at random (the TCP copy's spread shows it); the 4 GiB row pays it for most of its system time.`,
+    ];
+  } catch {
+    return [];
+  }
+}
 
 /** Sum of file sizes under a path (a file or a directory). */
 async function bytesUnder(path: string): Promise<number> {
@@ -421,6 +437,7 @@ async function main(): Promise<void> {
     "- peak RSS: VmHWM polled every 20 ms; in parentheses the largest RssAnon seen. libtorrent 2 maps the torrent's files, so its VmHWM counts page-cache pages of the data.",
     "- libtorrent: default settings plus the loopback ones (uTP off), run from a small Python script (lt-peer.py). The large-file seeder trusts its data (seed_mode) and hashes pieces as it first serves them, which shows in its CPU.",
     "- aria2c works on a 1 s tick: it dials the seeder about 1 s after the tracker's reply and exits about 1 s after the last piece, so some 2 s of each aria2c row is idle time.",
+    ...pageReportingNote(),
     "",
     "## Targets",
     "",
