@@ -85,6 +85,7 @@ export class Client {
         this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
         this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming(),
       opts.handshakeTimeoutMs,
+      () => [...this.#torrents.map((t) => t.meta.infoHash), ...this.#fetchers.map((f) => f.infoHash)],
     );
   }
 
@@ -242,10 +243,11 @@ function listenOnFirstFree(
   tryNext: boolean,
   route: Parameters<typeof listenForPeers>[2],
   handshakeTimeoutMs: number | undefined,
+  infoHashes: () => Iterable<Uint8Array>,
 ): PeerListener {
   for (let i = 0; ; i++) {
     try {
-      return listenForPeers(host, port + i, route, { handshakeTimeoutMs });
+      return listenForPeers(host, port + i, route, { handshakeTimeoutMs, infoHashes });
     } catch (err) {
       if (!tryNext || port === 0 || i + 1 >= PORT_ATTEMPTS) throw err;
     }

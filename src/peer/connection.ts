@@ -12,6 +12,7 @@ import {
   type Handshake,
   type PeerMessage,
 } from "../wire/index.ts";
+import { IncomingStream, type MseLookup } from "./encryption.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 /** What the swarm implements to drive a connection. Payload views are valid only during the call. */
@@ -57,6 +58,8 @@ export class PeerConnection {
   #handler: PeerHandler | undefined;
   #identity: LocalIdentity | undefined;
   #route: RouteIncoming | undefined;
+  /** Incoming connections that may open with an MSE/PE handshake: what it decided (see encryption.ts). */
+  #stream: IncomingStream | undefined;
   readonly #framer: Framer;
   readonly #queue: WriteQueue;
   #closed = false;
@@ -94,9 +97,10 @@ export class PeerConnection {
   }
 
   /** Wraps an accepted socket; the torrent is chosen by `route` once the remote handshake names it. */
-  static accept(socket: Socket<unknown>, route: RouteIncoming, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): PeerConnection {
+  static accept(socket: Socket<unknown>, route: RouteIncoming, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS, mse?: MseLookup): PeerConnection {
     const conn = new PeerConnection({ host: socket.remoteAddress, port: socket.remotePort ?? 0 }, false, handshakeTimeoutMs);
     conn.#route = route;
+    if (mse) conn.#stream = new IncomingStream(mse);
     conn.#attach(socket);
     return conn;
   }
@@ -126,7 +130,7 @@ export class PeerConnection {
   send(bytes: Uint8Array): void {
     if (this.#closed || !this.#socket) return;
     this.sentMessages++;
-    this.#queue.push(bytes);
+    this.#queue.push(this.#stream ? this.#stream.outgoing(bytes) : bytes);
   }
 
   /** Closes the connection; onClose reports `reason` once. */
@@ -163,6 +167,12 @@ export class PeerConnection {
     if (this.#closed) return;
     if (this.#handshaken) this.#socket?.timeout(IDLE_TIMEOUT_SEC);
     try {
+      const stream = this.#stream;
+      if (stream && !stream.plain) {
+        const bytes = stream.receive(chunk, (reply) => this.#queue.push(reply));
+        if (bytes === undefined) return;
+        chunk = bytes;
+      }
       this.#framer.push(chunk, this.#frameHandlers);
     } catch (err) {
       // drop: any protocol error (a length prefix over the cap, a malformed handshake) closes the connection.
@@ -195,6 +205,7 @@ export class PeerConnection {
     if (bytes.length !== HANDSHAKE_LENGTH) throw new WireError(`bad handshake length ${bytes.length}`);
     const hs = decodeHandshake(bytes);
     if (!this.outgoing) {
+      this.#stream?.checkInfoHash(hs.infoHash);
       const routed = this.#route!(hs.infoHash);
       // drop: an incoming handshake for a torrent we do not serve (or one that is full).
       if (!routed) {

@@ -2,7 +2,8 @@
 // Shell: owns the listening socket.
 
 import type { Socket, TCPSocketListener } from "bun";
-import { LIMITS, RippleError, errorMessage } from "../util/index.ts";
+import { LIMITS, RippleError, bytesEqual, errorMessage } from "../util/index.ts";
+import { mseTorrentHash } from "../wire/index.ts";
 import { PeerConnection, socketHandlers, type LocalIdentity, type PeerHandler } from "./connection.ts";
 
 export type IncomingRoute = (infoHash: Uint8Array) => { identity: LocalIdentity; handler: PeerHandler } | undefined;
@@ -15,8 +16,16 @@ export interface PeerListener {
 /**
  * Listens on host:port (port 0 picks a free one); throws RippleError("PORT_IN_USE") when taken.
  * `handshakeTimeoutMs`: how long an incoming peer has to complete its handshake (default HANDSHAKE_TIMEOUT_MS).
+ * `infoHashes`: the torrents served now; given, peers may open with an MSE/PE handshake (peer/encryption.ts).
  */
-export function listenForPeers(host: string, port: number, route: IncomingRoute, opts: { handshakeTimeoutMs?: number } = {}): PeerListener {
+export function listenForPeers(
+  host: string,
+  port: number,
+  route: IncomingRoute,
+  opts: { handshakeTimeoutMs?: number; infoHashes?: () => Iterable<Uint8Array> } = {},
+): PeerListener {
+  const infoHashes = opts.infoHashes;
+  const mse = infoHashes && ((req2: Uint8Array) => [...infoHashes()].find((ih) => bytesEqual(mseTorrentHash(ih), req2)));
   let server: TCPSocketListener<PeerConnection>;
   /** Incoming connections that have not completed their handshake yet. */
   const waiting = new Set<PeerConnection>();
@@ -34,7 +43,7 @@ export function listenForPeers(host: string, port: number, route: IncomingRoute,
             socket.terminate();
             return;
           }
-          const conn = PeerConnection.accept(socket as Socket<unknown>, route, opts.handshakeTimeoutMs);
+          const conn = PeerConnection.accept(socket as Socket<unknown>, route, opts.handshakeTimeoutMs, mse);
           waiting.add(conn);
           socket.data = conn;
         },

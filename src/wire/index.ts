@@ -1,5 +1,5 @@
 // wire: the peer protocol's pure codecs (handshake, messages, framer, bitfield, BEP 10 extended, BEP 9
-// ut_metadata and its assembler, BEP 11 ut_pex); no I/O.
+// ut_metadata and its assembler, BEP 11 ut_pex, MSE/PE and RC4); no I/O.
 export * from "./handshake.ts";
 export * from "./messages.ts";
 export * from "./framer.ts";
@@ -8,3 +8,5 @@ export * from "./extended.ts";
 export * from "./ut-metadata.ts";
 export * from "./metadata-assembler.ts";
 export * from "./ut-pex.ts";
+export * from "./rc4.ts";
+export * from "./mse.ts";

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { decodeBencode } from "../../src/bencode/index.ts";
-import { WireError, concatBytes, formatIpv4, formatIpv6 } from "../../src/util/index.ts";
+import { WireError, bytesEqual, concatBytes, formatIpv4, formatIpv6 } from "../../src/util/index.ts";
 import {
   Bitfield,
   Framer,
@@ -23,7 +23,11 @@ import {
   encodeMetadataMessage,
   encodePex,
   maxMessageLengthFor,
+  MseResponder,
+  mseKeyPair,
+  mseTorrentHash,
 } from "../../src/wire/index.ts";
+import { MseInitiator } from "../helpers/mse-initiator.ts";
 import { chunkCuts, expectEqual, expectOnly, hostileBencode, hostileBytes, splitAt, target } from "../helpers/fuzz.ts";
 
 const bytesOf = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -99,6 +103,18 @@ const pexPeer = fc.record({ v6: fc.boolean(), bytes: bytesOf(16), port: fc.integ
   if (bytes.every((b) => b === 0) || mapped || bytes.subarray(0, 4).every((b) => b === 0)) bytes[0] = 0x20;
   return { host: p.v6 ? formatIpv6(bytes) : formatIpv4(bytes), port: p.port, flags: p.flags };
 });
+/**
+ * A whole initiator transcript of an MSE handshake against a responder whose randomness is fixed (so its
+ * public key is known in advance), for an info hash it serves, with the given provide bits and IA.
+ */
+const MSE_INFO_HASH = new Uint8Array(20).fill(3);
+const mseFixedRandom = (n: number) => new Uint8Array(n).fill(0x5a);
+const mseTranscript = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 80 }), fc.integer({ min: 0, max: 60 })).map(([provide, ia, pad]) => {
+  const a = new MseInitiator(MSE_INFO_HASH);
+  const receiverKey = mseKeyPair(mseFixedRandom(20)).publicKey;
+  return concatBytes([a.hello(pad), a.request(receiverKey, ia, { provide })]);
+});
+
 const pexInput = fc.record({
   added: fc.uniqueArray(pexPeer, { maxLength: 50, selector: (p) => `${p.host}|${p.port}` }),
   dropped: fc.uniqueArray(pexPeer, { maxLength: 50, selector: (p) => `${p.host}|${p.port}` }),
@@ -168,5 +184,12 @@ export const wireTargets = [
     const got = decodePex(encodePex(p));
     expectEqual(got.added, order(p.added), "added");
     expectEqual(got.dropped, order(p.dropped.map(({ host, port }) => ({ host, port }))), "dropped");
+  }),
+
+  target("MseResponder: any bytes in any chunk split throw only WireError", fc.tuple(hostileBytes(mseTranscript, 900), chunkCuts), ([bytes, cuts]) => {
+    const r = new MseResponder({ findInfoHash: (req2) => (bytesEqual(req2, mseTorrentHash(MSE_INFO_HASH)) ? MSE_INFO_HASH : undefined), random: mseFixedRandom });
+    expectOnly([WireError], () => {
+      for (const chunk of splitAt(bytes, cuts)) if (r.push(chunk).done) break;
+    });
   }),
 ];
