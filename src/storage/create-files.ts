@@ -4,6 +4,7 @@
 
 import { access, constants, lstat, open, readdir, stat, type FileHandle } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { hashBufferCount } from "./recheck.ts";
 import { StorageError, createSha1Pool, decodeUtf8Strict, decodeUtf8, errorMessage, type Sha1Pool } from "../util/index.ts";
 
 /** A file to put in the torrent. */
@@ -175,39 +176,52 @@ export async function hashSourceFiles(files: readonly SourceFile[], pieceLength:
   const reader = new SequentialReader(files.filter((f) => f.lengthBytes > 0));
   const pool = options.pool ?? createSha1Pool();
   const batchBytes = Math.max(1, Math.floor(HASH_READ_BYTES / pieceLength)) * pieceLength;
-  // One buffer per worker plus the one being read; a buffer is reused once its batch is hashed.
+  const maxBuffers = hashBufferCount(pool.threads, batchBytes);
+  // One buffer per worker plus the one being read (hashBufferCount); reused once its batch is hashed.
   const free: Uint8Array[] = [];
   let allocated = 0;
   const hashing = new Set<Promise<void>>();
+  /** The first hashing job that failed; reading stops and it is thrown. */
+  let failure: { error: unknown } | undefined;
   let pieceIndex = 0;
   let hashed = 0;
   try {
     for (;;) {
       options.signal?.throwIfAborted();
-      while (free.length === 0 && allocated > pool.threads) await Promise.race(hashing);
+      if (failure) throw failure.error;
+      // Every buffer is free or in a job (which gives it back, failed or not), so the race has a job to wait on.
+      while (free.length === 0 && allocated >= maxBuffers) await Promise.race(hashing);
       const buffer = free.pop() ?? (allocated++, new Uint8Array(new SharedArrayBuffer(batchBytes)));
       const filled = await reader.fill(buffer);
       if (filled > 0) {
         const first = pieceIndex;
         pieceIndex += Math.ceil(filled / pieceLength);
-        const job = pool.hashRuns(buffer.subarray(0, filled), pieceLength).then((digests) => {
-          pieces.set(digests, first * 20);
-          hashed += filled;
-          options.onProgress?.(hashed);
-          free.push(buffer);
-        });
+        const job: Promise<void> = pool
+          .hashRuns(buffer.subarray(0, filled), pieceLength)
+          .then(
+            (digests) => {
+              pieces.set(digests, first * 20);
+              hashed += filled;
+              options.onProgress?.(hashed);
+            },
+            (error: unknown) => void (failure ??= { error }),
+          )
+          .then(() => {
+            free.push(buffer);
+            hashing.delete(job);
+          });
         hashing.add(job);
-        void job.then(
-          () => hashing.delete(job),
-          () => hashing.delete(job),
-        );
+      } else {
+        free.push(buffer);
       }
       if (filled < buffer.length) break; // the files are read to the end
     }
     await Promise.all(hashing);
+    const failed = failure as { error: unknown } | undefined; // set by the jobs' callbacks
+    if (failed) throw failed.error;
     options.signal?.throwIfAborted();
   } finally {
-    // Let the work in flight settle before closing; its error, if any, is already moot.
+    // Let the work in flight settle before closing.
     await Promise.allSettled(hashing);
     await reader.close();
     if (options.pool === undefined) pool.close();

@@ -176,12 +176,13 @@ export class DiskStorage implements Storage {
     // Spans that continue each other in the same file become one read (a batch of pieces of one file is
     // one syscall, not one per piece); whether a file exists is asked once per file.
     const sources = new Map<number, Source | undefined>();
-    let run: { fileIndex: number; source: Source; start: number; position: number; length: number } | undefined;
+    let run: { fileIndex: number; start: number; position: number; length: number } | undefined;
     const endRun = (): void => {
       if (run === undefined) return;
-      const { fileIndex, source, start, position, length } = run;
+      const { fileIndex, start, position, length } = run;
       run = undefined;
-      const read = () => readFully(source, out.subarray(start, start + length), position).catch((err) => Promise.reject(this.#error("read", fileIndex, err)));
+      // Through the descriptor use() holds open: the one #source saw may since have been evicted.
+      const read = (fd: number) => readFully({ kind: "file", fd }, out.subarray(start, start + length), position).catch((err) => Promise.reject(this.#error("read", fileIndex, err)));
       reads.push(this.#fds.use(fileIndex, false, read));
     };
     for (const [span, target, position, index] of this.#pieces(offset, out)) {
@@ -203,7 +204,7 @@ export class DiskStorage implements Storage {
         run.length += target.length;
       } else {
         endRun();
-        run = { fileIndex: span.fileIndex, source, start, position: at, length: target.length };
+        run = { fileIndex: span.fileIndex, start, position: at, length: target.length };
       }
     }
     endRun();

@@ -21,7 +21,7 @@ export class FdCache {
   /** Map order is recency order: a use deletes and re-inserts. */
   readonly #entries = new Map<number, Entry>();
 
-  constructor(open: (fileIndex: number, write: boolean) => number, max = MAX_OPEN_FILES) {
+  constructor(open: (fileIndex: number, write: boolean) => number, max: number = MAX_OPEN_FILES) {
     this.#open = open;
     this.#max = max;
   }
@@ -39,7 +39,7 @@ export class FdCache {
       entry = { fd: this.#open(fileIndex, write), writable: write, busy: 0 };
     }
     this.#entries.set(fileIndex, entry);
-    this.#evict();
+    this.#evict(fileIndex);
     return entry.fd;
   }
 
@@ -71,10 +71,11 @@ export class FdCache {
     for (const [i, e] of this.#entries) this.#close(i, e);
   }
 
-  #evict(): void {
+  /** Closes the least recently used idle descriptors down to the cap; never `keep`, the one just handed out. */
+  #evict(keep: number): void {
     for (const [i, e] of this.#entries) {
       if (this.#entries.size <= this.#max) return;
-      if (e.busy === 0) this.#close(i, e);
+      if (e.busy === 0 && i !== keep) this.#close(i, e);
     }
   }
 

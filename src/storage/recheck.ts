@@ -8,6 +8,13 @@ import type { Storage } from "./disk.ts";
 
 /** Bytes read per batch of whole pieces (at least one piece). */
 export const RECHECK_BATCH_BYTES = 4 * 1024 * 1024;
+/** Batch buffers at once stay under this (but two are always allowed, for torrents with huge pieces). */
+export const HASH_BUFFER_BUDGET_BYTES = 24 * 1024 * 1024;
+
+/** Buffers to read into while `threads` workers hash: one each plus one being read, within the budget. */
+export function hashBufferCount(threads: number, bufferBytes: number): number {
+  return Math.min(threads + 1, Math.max(2, Math.floor(HASH_BUFFER_BUDGET_BYTES / bufferBytes)));
+}
 
 export interface RecheckOptions {
   /** After each batch: pieces hashed so far. */
@@ -47,7 +54,7 @@ export async function recheckPieces(storage: Storage, meta: Metainfo, pieces: re
   };
   try {
     // Every lane settles before returning: a read still in flight must end before the caller closes files.
-    const lanes = Array.from({ length: Math.min(batches.length, pool.threads + 1) }, () =>
+    const lanes = Array.from({ length: Math.min(batches.length, hashBufferCount(pool.threads, batchCapacity(meta))) }, () =>
       lane().catch((err: unknown) => {
         failed = true;
         throw err;

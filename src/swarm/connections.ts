@@ -9,8 +9,10 @@ import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/in
 import { PeerPool } from "./peer-pool.ts";
 
 const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
-/** A connection younger than this that carried no data may lose to a duplicate (see #keepsOld). */
+/** A connection younger than this that carried no data may lose to a duplicate (see #resolveDuplicate). */
 const DUPLICATE_GRACE_MS = 5_000;
+/** A connection silent this long loses to a duplicate whatever it carried (the peer may have lost it). */
+const DUPLICATE_STALE_MS = 60_000;
 
 export interface ConnectionsOptions<P> {
   readonly identity: LocalIdentity;
@@ -23,6 +25,8 @@ export interface ConnectionsOptions<P> {
   isOpen(): boolean;
   /** A handshake passed every shared check: the owner's peer for it, or undefined to refuse it. */
   admit(conn: PeerConnection, hs: Handshake): P | undefined;
+  /** The peer is counted among `peers` now: greet it (bitfield, extension handshake) and announce it. */
+  admitted(peer: P, hs: Handshake): void;
   /** A message from an admitted peer; a WireError thrown here drops that peer. */
   message(peer: P, msg: PeerMessage): void;
   drain?(peer: P): void;
@@ -42,8 +46,9 @@ export class Connections<P> {
   readonly peers = new Map<PeerConnection, P>();
   readonly #pending = new Set<PeerConnection>();
   readonly #bannedIds = new Set<string>();
-  /** When each admitted connection was admitted (clock ms). */
+  /** When each admitted connection was admitted, and when it last sent a message (clock ms). */
   readonly #admittedAt = new Map<PeerConnection, number>();
+  readonly #heardAt = new Map<PeerConnection, number>();
   readonly #opts: ConnectionsOptions<P>;
 
   constructor(opts: ConnectionsOptions<P>) {
@@ -96,6 +101,7 @@ export class Connections<P> {
     onMessage: (conn, msg) => {
       const peer = this.peers.get(conn);
       if (peer === undefined) return;
+      this.#heardAt.set(conn, this.#opts.clock.now());
       try {
         this.#opts.message(peer, msg);
       } catch (err) {
@@ -113,6 +119,7 @@ export class Connections<P> {
       const peer = this.peers.get(conn);
       this.peers.delete(conn);
       this.#admittedAt.delete(conn);
+      this.#heardAt.delete(conn);
       if (conn.outgoing) {
         const wasted = this.#opts.wasted?.(conn, wasPending) ?? (wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0));
         this.pool.markClosed(conn.name, wasted, this.#opts.clock.now());
@@ -134,20 +141,28 @@ export class Connections<P> {
     if (peer === undefined) return false;
     this.peers.set(conn, peer);
     this.#admittedAt.set(conn, this.#opts.clock.now());
+    this.#heardAt.set(conn, this.#opts.clock.now());
+    this.#opts.admitted(peer, hs);
     return true;
   }
 
   /**
-   * Two connections to one peer. A connection that already carried data, or has been up for a while, is
-   * kept and the new one dropped: not every client settles duplicates by our rule (aria2c drops the new
-   * one whatever we do, so closing the old one left neither, and a download stalled until it redialed).
-   * Two fresh connections (both ends dialed each other at once) are settled by the lower peer id: the
-   * one dialed by that side stays, a rule both ends compute alike. Returns false to drop `conn`.
+   * Two connections to one peer. A live connection that already carried data, or has been up for a
+   * while, is kept and the new one dropped: not every client settles duplicates by our rule (aria2c
+   * drops the new one whatever we do, so closing the old one left neither, and a download stalled until
+   * it redialed). One silent for DUPLICATE_STALE_MS gives way (the peer may have lost it to a NAT
+   * rebind). Two fresh connections (both ends dialed each other at once) are settled by the lower peer
+   * id: the one dialed by that side stays, a rule both ends compute alike. Returns false to drop `conn`.
    */
   #resolveDuplicate(conn: PeerConnection, remoteId: Uint8Array): boolean {
     for (const other of this.peers.keys()) {
       if (!other.remotePeerId || !bytesEqual(other.remotePeerId, remoteId)) continue;
-      const established = other.downloadedBytes > 0 || other.uploadedBytes > 0 || this.#opts.clock.now() - (this.#admittedAt.get(other) ?? 0) >= DUPLICATE_GRACE_MS;
+      const now = this.#opts.clock.now();
+      if (now - (this.#heardAt.get(other) ?? 0) >= DUPLICATE_STALE_MS) {
+        other.close("duplicate connection (the old one was silent)");
+        return true;
+      }
+      const established = other.downloadedBytes > 0 || other.uploadedBytes > 0 || now - (this.#admittedAt.get(other) ?? 0) >= DUPLICATE_GRACE_MS;
       if (established) return false;
       const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#opts.identity.peerId : remoteId);
       if (other.outgoing === conn.outgoing || dialerId(other) < dialerId(conn)) return false;

@@ -112,6 +112,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       clock: this.#clock,
       isOpen: () => this.#state === "running",
       admit: (conn, hs) => this.#admit(conn, hs),
+      admitted: (peer) => this.#greet(peer),
       message: (peer, msg) => this.#onMessage(peer, msg),
       closed: (conn, reason, peer) => this.#onClose(conn, reason, peer),
       // Peers here never move piece bytes: only a dial that got no handshake counts against an address.
@@ -171,9 +172,13 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       this.#log.debug(`${conn.name} does not speak the extension protocol; it cannot send metadata`);
       return undefined;
     }
-    conn.send(encodeExtendedHandshake({ m: { [UT_METADATA]: UT_METADATA_LOCAL_ID }, v: `${CLIENT_NAME} ${this.#opts.version}` }));
-    this.emit("peer", { event: "connected", address: conn.name });
     return { conn, key: conn.name, asked: new Map() };
+  }
+
+  /** The new peer is counted: ask what it offers (our extension handshake) and announce it. */
+  #greet(peer: FetchPeer): void {
+    peer.conn.send(encodeExtendedHandshake({ m: { [UT_METADATA]: UT_METADATA_LOCAL_ID }, v: `${CLIENT_NAME} ${this.#opts.version}` }));
+    this.emit("peer", { event: "connected", address: peer.conn.name });
   }
 
   #rememberUseful(conn: PeerConnection): void {

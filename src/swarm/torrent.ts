@@ -180,6 +180,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       clock: this.#clock,
       isOpen: () => this.#state === "running" || this.#state === "seeding",
       admit: (conn, hs) => this.#admit(conn, hs),
+      admitted: (peer, hs) => this.#greet(peer, hs),
       message: (peer, msg) => {
         try {
           onPeerMessage(this.#messages, peer, msg);
@@ -210,6 +211,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.#up.add(bytes);
       },
       wakeAfter: (ms) => this.#wakeAfter(ms),
+      onError: (err) => this.#fail(err),
     });
     this.#choking = new Choking(this.#uploader, Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS));
     this.#messages = {
@@ -334,12 +336,18 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.picker.wanted.has(index)) this.#verifiedBytes += pieceLengthAt(this.meta, index);
   }
 
-  /** A handshaken connection passed the shared checks (connections.ts): greet it as a peer. */
+  /** A handshaken connection passed the shared checks (connections.ts): its peer state. */
   #admit(conn: PeerConnection, hs: Handshake): PeerState {
     conn.setMaxMessageLength(maxMessageLengthFor(this.meta.pieceCount));
     const peer = new PeerState(conn, conn.name, this.meta.pieceCount, this.#clock.now());
     peer.fast = hasReservedBit(hs.reserved, RESERVED_FAST);
     conn.state = peer;
+    return peer;
+  }
+
+  /** The new peer is counted: what we have, our extension handshake, and the `connected` event. */
+  #greet(peer: PeerState, hs: Handshake): void {
+    const { conn } = peer;
     const have = this.picker.have;
     if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
     else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
@@ -347,7 +355,6 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
     this.emit("peer", { event: "connected", address: conn.name });
-    return peer;
   }
 
   #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {

@@ -32,6 +32,8 @@ export interface UploaderContext {
   onUploaded(peer: PeerState, bytes: number): void;
   /** Asks to be called back (serveAll) after `ms`, when the upload rate limit allows more. */
   wakeAfter(ms: number): void;
+  /** Serving failed outside a caller's stack (a deferred serve): a StorageError when the data went missing. */
+  onError(err: unknown): void;
 }
 
 export class Uploader {
@@ -73,7 +75,11 @@ export class Uploader {
     peer.serveScheduled = true;
     queueMicrotask(() => {
       peer.serveScheduled = false;
-      this.serve(peer);
+      try {
+        this.serve(peer);
+      } catch (err) {
+        this.#ctx.onError(err);
+      }
     });
   }
 

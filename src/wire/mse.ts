@@ -91,7 +91,10 @@ type Stage = "key" | "sync" | "skey" | "provide" | "pad" | "ia";
  */
 export class MseResponder {
   readonly #opts: MseResponderOptions;
-  #buffer: Uint8Array = new Uint8Array(0);
+  /** Received bytes not consumed yet: #store[#start, #end), grown by doubling (no copy per chunk). */
+  #store = new Uint8Array(1024);
+  #start = 0;
+  #end = 0;
   #stage: Stage = "key";
   #secret: Uint8Array | undefined;
   #req1: Uint8Array | undefined;
@@ -107,7 +110,7 @@ export class MseResponder {
   }
 
   push(chunk: Uint8Array): { send: Uint8Array[]; done?: MseOutcome } {
-    this.#buffer = this.#buffer.length === 0 ? chunk.slice() : concatBytes([this.#buffer, chunk]);
+    this.#append(chunk);
     const send: Uint8Array[] = [];
     for (;;) {
       const step = this.#step(send);
@@ -116,10 +119,29 @@ export class MseResponder {
     }
   }
 
-  /** Consumes `n` buffered bytes. */
+  #append(chunk: Uint8Array): void {
+    if (this.#end + chunk.length > this.#store.length) {
+      const live = this.#end - this.#start;
+      const needed = live + chunk.length;
+      const store = 2 * needed <= this.#store.length ? this.#store : new Uint8Array(Math.max(1024, 2 * needed));
+      store.set(this.#store.subarray(this.#start, this.#end), 0); // overlap-safe within one buffer
+      this.#store = store;
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#store.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** The buffered bytes, as a view (valid until the next push). */
+  get #buffer(): Uint8Array {
+    return this.#store.subarray(this.#start, this.#end);
+  }
+
+  /** Consumes `n` buffered bytes; the view is valid until the next push. */
   #take(n: number): Uint8Array {
-    const out = this.#buffer.subarray(0, n);
-    this.#buffer = this.#buffer.subarray(n);
+    const out = this.#store.subarray(this.#start, this.#start + n);
+    this.#start += n;
     return out;
   }
 

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { chmod, mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { HASH_READ_BYTES, hashSourceFiles, listSourceFiles } from "../../src/storage/index.ts";
+import { sha1Runs, type Sha1Pool } from "../../src/util/index.ts";
 import { StorageError, concatBytes } from "../../src/util/index.ts";
 import { hasBinary, tempDir } from "../helpers/process.ts";
 import { patternBytes, pieceHashes } from "../helpers/torrent-fixture.ts";
@@ -182,6 +183,23 @@ describe("hashSourceFiles", () => {
 
   test("only empty files: no pieces, nothing opened", async () => {
     expect(await hashSourceFiles([{ path: ["e"], diskPath: "/nonexistent/e", lengthBytes: 0 }], 16_384)).toEqual(new Uint8Array(0));
+  });
+
+  test("a hashing job that fails fails the whole hash, whichever job it is (no digest left as zeros)", async () => {
+    await using work = await tempDir();
+    const files = await writeParts(join(work.path, "t"));
+    for (const failing of [0, 1, 2]) {
+      let calls = 0;
+      const pool: Sha1Pool = {
+        threads: 2,
+        hashRuns: async (data, pieceLength) => {
+          if (calls++ === failing) throw new Error(`worker died on job ${failing}`);
+          return sha1Runs(data, pieceLength);
+        },
+        close: () => {},
+      };
+      await expect(hashSourceFiles(files, 16_384, { pool })).rejects.toThrow(`worker died on job ${failing}`);
+    }
   });
 
   test("an abort between buffers rejects with the signal's reason", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { PeerConnection } from "../../src/peer/index.ts";
 import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
 import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS, UPLOAD_HIGH_WATER_BYTES } from "../../src/swarm/index.ts";
+import { StorageError } from "../../src/util/index.ts";
 import { Bitfield, decodeMessage } from "../../src/wire/index.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 
@@ -33,9 +34,9 @@ function fakePeer(fast: boolean) {
   return { peer, conn, messages };
 }
 
-function uploader(have = Bitfield.full(fixture.meta.pieceCount)) {
-  const cache = new ReadCache((i) => fixture.data.slice(i * fixture.meta.pieceLength, (i + 1) * fixture.meta.pieceLength), 1 << 20);
-  return new Uploader({ meta: fixture.meta, have, cache, bucket: undefined, now: () => 0, onUploaded: () => {}, wakeAfter: () => {} });
+function uploader(have = Bitfield.full(fixture.meta.pieceCount), readPiece?: (i: number) => Uint8Array, onError: (err: unknown) => void = (err) => { throw err; }) {
+  const cache = new ReadCache(readPiece ?? ((i) => fixture.data.slice(i * fixture.meta.pieceLength, (i + 1) * fixture.meta.pieceLength)), 1 << 20);
+  return new Uploader({ meta: fixture.meta, have, cache, bucket: undefined, now: () => 0, onUploaded: () => {}, wakeAfter: () => {}, onError });
 }
 
 describe("Uploader", () => {
@@ -51,6 +52,20 @@ describe("Uploader", () => {
     expect(messages()).toEqual(["unchoke", `piece 1:${BLOCK_SIZE}+${BLOCK_SIZE}`, "piece 0:0+10"]);
     expect(conn.uploadedBytes).toBe(BLOCK_SIZE + 10);
     expect(conn.sent.length).toBe(2); // the unchoke, then both blocks in one write
+  });
+
+  test("data gone from disk while serving a request is reported to the torrent, not thrown from the microtask", async () => {
+    const errors: unknown[] = [];
+    const gone = new StorageError("cannot read piece 1: u.bin is missing or shorter than it was");
+    const u = uploader(undefined, () => {
+      throw gone;
+    }, (err) => errors.push(err));
+    const { peer, messages } = fakePeer(true);
+    u.unchoke(peer);
+    u.onRequest(peer, 1, 0, BLOCK_SIZE);
+    await Promise.resolve();
+    expect(errors).toEqual([gone]);
+    expect(messages()).toEqual(["unchoke"]);
   });
 
   test("a cancelled request is never served", () => {
