@@ -10,7 +10,6 @@ import {
   CRYPTO_PLAINTEXT,
   CRYPTO_RC4,
   Framer,
-  decodeMessage,
   encodeHandshake,
   encodeMessage,
   encodeRequest,
@@ -20,6 +19,7 @@ import {
 } from "../src/wire/index.ts";
 import { tempDir } from "./helpers/process.ts";
 import { MseInitiator } from "./helpers/mse-initiator.ts";
+import { type WireEvent, wireEventHandlers } from "./helpers/wire-client.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "./helpers/torrent-fixture.ts";
 import { finished, useClients } from "./helpers/torrents.ts";
 
@@ -29,20 +29,13 @@ const fixture = makeTorrentFixture({ name: "enc.bin", pieceLength: 2 * BLOCK_SIZ
 /** Dials `port` with an MSE handshake offering `provide`, then speaks BitTorrent inside it. */
 async function encryptedPeer(port: number, provide: number, infoHash = fixture.meta.infoHash) {
   const a = new MseInitiator(infoHash);
-  const events: (PeerMessage | { type: "handshake" })[] = [];
+  const events: WireEvent[] = [];
   let wake: (() => void) | undefined;
   let selected: number | undefined;
   let closed = false;
   let received = new Uint8Array(0);
   const framer = new Framer({ maxMessageLength: maxMessageLengthFor(fixture.meta.pieceCount), expectHandshake: true });
-  const handlers = {
-    handshake: () => void events.push({ type: "handshake" }),
-    message: (id: number, payload: Uint8Array) => {
-      const m = decodeMessage(id, payload);
-      events.push(m.type === "piece" ? { ...m, block: m.block.slice() } : m);
-    },
-    keepAlive: () => {},
-  };
+  const handlers = wireEventHandlers((e) => void events.push(e));
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
@@ -74,7 +67,7 @@ async function encryptedPeer(port: number, provide: number, infoHash = fixture.m
     },
   });
   const send = (bytes: Uint8Array) => void socket.write(selected === CRYPTO_RC4 ? a.ciphers.encrypt.apply(bytes.slice()) : bytes);
-  const next = async <T extends string>(type: T): Promise<Extract<PeerMessage | { type: "handshake" }, { type: T }> | undefined> => {
+  const next = async <T extends WireEvent["type"]>(type: T): Promise<Extract<WireEvent, { type: T }> | undefined> => {
     for (;;) {
       const at = events.findIndex((e) => e.type === type);
       if (at >= 0) return events.splice(0, at + 1)[at] as never;

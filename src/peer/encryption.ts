@@ -2,7 +2,7 @@
 // MSE/PE one (wire/mse.ts) told apart by its first bytes, then the stream as the initiator chose it:
 // plaintext, or RC4 both ways for the life of the connection.
 
-import { WireError } from "../util/index.ts";
+import { WireError, bytesEqual, concatBytes } from "../util/index.ts";
 import { MseResponder, PROTOCOL_STRING, type Rc4 } from "../wire/index.ts";
 
 /** The plain handshake's first 20 bytes: its length byte and "BitTorrent protocol". */
@@ -37,7 +37,7 @@ export class IncomingStream {
   receive(chunk: Uint8Array, reply: (bytes: Uint8Array) => void): Uint8Array | undefined {
     if (this.#mode === "open") return this.#decrypt ? this.#decrypt.apply(chunk) : chunk;
     if (this.#mode === "sniff") {
-      const seen = this.#sniffed.length === 0 ? chunk : new Uint8Array([...this.#sniffed, ...chunk]);
+      const seen = this.#sniffed.length === 0 ? chunk : concatBytes([this.#sniffed, chunk]);
       const n = Math.min(seen.length, PLAIN_START.length);
       let plain = true;
       for (let i = 0; i < n && plain; i++) plain = seen[i] === PLAIN_START[i];
@@ -71,6 +71,6 @@ export class IncomingStream {
 
   /** A peer handshake for another torrent than the encrypted handshake named (drop). */
   checkInfoHash(infoHash: Uint8Array): void {
-    if (this.infoHash && !this.infoHash.every((b, i) => b === infoHash[i])) throw new WireError("peer handshake names another torrent than its encryption handshake");
+    if (this.infoHash && !bytesEqual(this.infoHash, infoHash)) throw new WireError("peer handshake names another torrent than its encryption handshake");
   }
 }

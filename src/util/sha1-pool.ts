@@ -21,7 +21,7 @@ self.onmessage = (event) => {
 `;
 
 export interface Sha1Pool {
-  /** Number of worker threads. */
+  /** Number of worker threads (0: everything is hashed on the calling thread). */
   readonly threads: number;
   /**
    * SHA-1 of each `pieceLength` run of `data` (the last may be shorter): 20 bytes per run, in order.
@@ -56,9 +56,12 @@ interface Slot {
   pending: Map<number, { resolve: (d: Uint8Array) => void; reject: (e: unknown) => void }>;
 }
 
-/** A pool of `threads` workers, started on first use; an idle pool does not keep the process alive. */
+/**
+ * A pool of `threads` workers, started on first use; an idle pool does not keep the process alive. With 0
+ * it hashes on the calling thread (what a 2-core download wants, see Downloader).
+ */
 export function createSha1Pool(threads: number = defaultHashThreads()): Sha1Pool {
-  const slots: Slot[] = Array.from({ length: Math.max(1, threads) }, () => ({ worker: undefined, pending: new Map() }));
+  const slots: Slot[] = Array.from({ length: Math.max(0, threads) }, () => ({ worker: undefined, pending: new Map() }));
   let nextId = 0;
   let closed = false;
   const start = (slot: Slot): Worker => {
@@ -80,7 +83,7 @@ export function createSha1Pool(threads: number = defaultHashThreads()): Sha1Pool
   return {
     threads: slots.length,
     hashRuns(data, pieceLength) {
-      if (!(data.buffer instanceof SharedArrayBuffer) || closed) return Promise.resolve(sha1Runs(data, pieceLength));
+      if (slots.length === 0 || !(data.buffer instanceof SharedArrayBuffer) || closed) return Promise.resolve(sha1Runs(data, pieceLength));
       // The least busy worker (jobs are of similar size: whole batches or whole pieces).
       let slot = slots[0]!;
       for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;

@@ -4,7 +4,7 @@
 // prefer encryption try it first and fall back to a plain handshake only after a reconnect (aria2c
 // loses a second to it), so answering it matters even for plaintext. Pure: randomness is passed in.
 
-import { WireError, bytesEqual, concatBytes, sha1, utf8 } from "../util/index.ts";
+import { WireError, bytesEqual, concatBytes, indexOfBytes, sha1, utf8 } from "../util/index.ts";
 import { Rc4 } from "./rc4.ts";
 
 /** The group's prime (768 bits) and generator. */
@@ -160,7 +160,7 @@ export class MseResponder {
       }
       case "sync": {
         // PadA (0-512 bytes) comes before HASH('req1', S): find it.
-        const at = indexOf(this.#buffer, this.#req1!);
+        const at = indexOfBytes(this.#buffer, this.#req1!);
         if (at < 0) {
           if (have >= MSE_MAX_PAD + 20) throw new WireError("encryption handshake: no request hash within 512 bytes");
           return "wait";
@@ -223,12 +223,4 @@ export class MseResponder {
       }
     }
   }
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (haystack[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
 }

@@ -2,7 +2,7 @@
 // when they dial with encryption preferred), built from the same primitives as ripple's responder but
 // following the steps independently, so a test can drive ripple's receiving side byte by byte.
 
-import { concatBytes, sha1, utf8 } from "../../src/util/index.ts";
+import { concatBytes, indexOfBytes, sha1, utf8 } from "../../src/util/index.ts";
 import { CRYPTO_PLAINTEXT, MSE_KEY_LENGTH, type Rc4, mseCiphers, mseKeyPair, mseSharedSecret, mseTorrentHash } from "../../src/wire/index.ts";
 
 export class MseInitiator {
@@ -52,7 +52,7 @@ export class MseInitiator {
    */
   answer(bytes: Uint8Array): { selected: number; rest: Uint8Array } | undefined {
     this.#reply = concatBytes([this.#reply, bytes]);
-    const at = indexOf(this.#reply, this.#vcPattern!);
+    const at = indexOfBytes(this.#reply, this.#vcPattern!);
     if (at < 0 || this.#reply.length < at + 14) return undefined;
     const head = this.#decrypt!.apply(this.#reply.slice(at, at + 14));
     return { selected: new DataView(head.buffer).getUint32(8), rest: this.#reply.subarray(at + 14) };
@@ -62,9 +62,4 @@ export class MseInitiator {
   get ciphers(): { encrypt: Rc4; decrypt: Rc4 } {
     return { encrypt: this.#encrypt!, decrypt: this.#decrypt! };
   }
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  for (let i = 0; i + needle.length <= haystack.length; i++) if (needle.every((b, k) => haystack[i + k] === b)) return i;
-  return -1;
 }

@@ -24,6 +24,18 @@ export interface WireClient {
   end(): void;
 }
 
+/** Framer handlers that turn frames into WireEvents, copied out of the framer's views. */
+export function wireEventHandlers(push: (e: WireEvent) => void) {
+  return {
+    handshake: (bytes: Uint8Array) => push({ type: "handshake", hs: decodeHandshake(bytes) }),
+    message: (id: number, payload: Uint8Array) => {
+      const msg = decodeMessage(id, payload);
+      push(msg.type === "piece" ? { ...msg, block: msg.block.slice() } : msg.type === "bitfield" ? { ...msg, bytes: msg.bytes.slice() } : msg);
+    },
+    keepAlive: () => {},
+  };
+}
+
 export async function connectWireClient(
   port: number,
   infoHash: Uint8Array,
@@ -38,14 +50,7 @@ export async function connectWireClient(
     inbox.push(e);
     wake?.();
   };
-  const handlers = {
-    handshake: (bytes: Uint8Array) => push({ type: "handshake", hs: decodeHandshake(bytes) }),
-    message: (id: number, payload: Uint8Array) => {
-      const msg = decodeMessage(id, payload);
-      push(msg.type === "piece" ? { ...msg, block: msg.block.slice() } : msg.type === "bitfield" ? { ...msg, bytes: msg.bytes.slice() } : msg);
-    },
-    keepAlive: () => {},
-  };
+  const handlers = wireEventHandlers(push);
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
