@@ -4,7 +4,6 @@
 // not serve is dropped.
 
 import { describe, expect, test } from "bun:test";
-import { Client } from "../src/index.ts";
 import { BLOCK_SIZE } from "../src/metainfo/index.ts";
 import {
   CRYPTO_PLAINTEXT,
