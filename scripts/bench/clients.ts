@@ -38,41 +38,55 @@ export function detectTools(): Tools {
   return { libtorrent, aria2c, mktorrent, opentracker, sha1sum, missing };
 }
 
-/** A leecher's command line: downloads `torrent` into `outDir` and exits 0 once it is complete. */
-export function leecherArgv(client: ClientName, ripple: string, torrent: string, outDir: string, port: number): string[] {
+/** A leecher's command line: downloads `torrent` into `outDir` and exits 0 once it is complete. `bindIp`:
+ * the address libtorrent and aria2c bind to (a network-lab host's; ripple listens on every address). */
+export function leecherArgv(client: ClientName, ripple: string, torrent: string, outDir: string, port: number, bindIp = "127.0.0.1"): string[] {
   switch (client) {
     case "ripple":
       return [ripple, "download", torrent, "-o", outDir, "--port", String(port), "--no-dht", "--quiet", "--stall-timeout", "60s", "--timeout", "10m"];
     case "libtorrent":
-      return [PYTHON, LT_PEER, "leech", torrent, outDir, String(port)];
+      return [PYTHON, LT_PEER, "leech", torrent, outDir, String(port), bindIp];
     case "aria2c":
-      return [
-        "aria2c",
-        "--no-conf=true",
-        "--no-netrc=true",
-        "--enable-dht=false",
-        "--enable-dht6=false",
-        "--bt-enable-lpd=false",
-        "--enable-peer-exchange=false",
-        "--disable-ipv6=true",
-        "--interface=127.0.0.1",
-        `--listen-port=${port}`,
-        "--async-dns=false",
-        "--enable-rpc=false",
-        "--follow-torrent=false",
-        "--file-allocation=none",
-        "--auto-save-interval=0",
-        "--summary-interval=0",
-        "--console-log-level=warn",
-        "--enable-color=false",
-        `--stop-with-process=${process.pid}`,
-        "--bt-stop-timeout=60",
-        "--seed-time=0",
-        "--bt-save-metadata=false",
-        `--dir=${outDir}`,
-        `--torrent-file=${torrent}`,
-      ];
+      return [...aria2cArgv(torrent, outDir, port, bindIp), "--seed-time=0", "--bt-stop-timeout=60"];
   }
+}
+
+/** aria2c with every discovery feature off, bound to `bindIp`, saving into / seeding from `dir`. */
+function aria2cArgv(torrent: string, dir: string, port: number, bindIp: string): string[] {
+  return [
+    "aria2c",
+    "--no-conf=true",
+    "--no-netrc=true",
+    "--enable-dht=false",
+    "--enable-dht6=false",
+    "--bt-enable-lpd=false",
+    "--enable-peer-exchange=false",
+    "--disable-ipv6=true",
+    `--interface=${bindIp}`,
+    `--listen-port=${port}`,
+    "--async-dns=false",
+    "--enable-rpc=false",
+    "--follow-torrent=false",
+    "--file-allocation=none",
+    "--auto-save-interval=0",
+    "--summary-interval=0",
+    "--console-log-level=warn",
+    "--enable-color=false",
+    `--stop-with-process=${process.pid}`,
+    "--bt-save-metadata=false",
+    `--dir=${dir}`,
+    `--torrent-file=${torrent}`,
+  ];
+}
+
+/** aria2c seeding the complete data at `dataDir/<name>` (verified first, -V) until stopped. */
+export function aria2cSeederArgv(torrent: string, dataDir: string, port: number, bindIp: string): string[] {
+  return [...aria2cArgv(torrent, dataDir, port, bindIp), "--seed-ratio=0.0", "--check-integrity=true"];
+}
+
+/** lt-peer.py seeding the data at `dataDir/<name>` (checked first), bound to `bindIp`; prints `ready` once announced. */
+export function libtorrentSeederArgv(torrent: string, dataDir: string, port: number, bindIp: string): string[] {
+  return [PYTHON, LT_PEER, "seed", torrent, dataDir, String(port), bindIp];
 }
 
 /** A seeder of the data at `dataDir/<name>`, ready (verified, announced) when this resolves. */

@@ -1,6 +1,7 @@
 # Benchmark helper: a libtorrent (python3-libtorrent) seeder or leecher on 127.0.0.1 with DHT, LSD,
 # UPnP, NAT-PMP and uTP off (TCP only, like ripple and aria2c). Prints one JSON line per milestone.
-# Usage: lt-peer.py seed|seed-trusted|leech TORRENT SAVE_DIR PORT
+# Usage: lt-peer.py seed|seed-trusted|leech TORRENT SAVE_DIR PORT [BIND_IP]   (BIND_IP default 127.0.0.1;
+# the network lab passes a lab host's address)
 import json
 import sys
 import time
@@ -14,6 +15,7 @@ def say(event, **fields):
 
 def main():
     mode, torrent_path, save_path, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    bind_ip = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1"
     # Settings at construction: applied later, DHT/LSD would already have started.
     settings = {
         "enable_dht": False,
@@ -22,8 +24,8 @@ def main():
         "enable_natpmp": False,
         "enable_incoming_utp": False,
         "enable_outgoing_utp": False,
-        "listen_interfaces": "127.0.0.1:%d" % port,
-        "outgoing_interfaces": "127.0.0.1",
+        "listen_interfaces": "%s:%d" % (bind_ip, port),
+        "outgoing_interfaces": bind_ip,
         "allow_multiple_connections_per_ip": True,
         "stop_tracker_timeout": 2,
         "alert_mask": lt.alert.category_t.status_notification

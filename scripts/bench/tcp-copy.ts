@@ -2,17 +2,19 @@
 //   bun scripts/bench/tcp-copy.ts recv OUT_FILE [--fsync]   listens on 127.0.0.1 (free port), prints
 //                                                          "listening PORT", writes one connection to OUT_FILE
 //   bun scripts/bench/tcp-copy.ts send PORT IN_FILE          streams IN_FILE to 127.0.0.1:PORT
-// Never binds or connects beyond 127.0.0.1.
+// RIPPLE_TCP_COPY_HOST=IP replaces 127.0.0.1 on both sides: the network lab runs this between its hosts.
+// Never binds or connects beyond 127.0.0.1 (or that lab address).
 
 import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from "node:fs";
 
 const [mode, a, b] = process.argv.slice(2);
+const HOST = process.env.RIPPLE_TCP_COPY_HOST ?? "127.0.0.1";
 
 if (mode === "recv" && a !== undefined) {
   const fd = openSync(a, "w");
   const fsync = process.argv.includes("--fsync");
   const server = Bun.listen({
-    hostname: "127.0.0.1",
+    hostname: HOST,
     port: 0,
     socket: {
       data(_socket, chunk) {
@@ -52,7 +54,7 @@ if (mode === "recv" && a !== undefined) {
     }
   };
   await Bun.connect({
-    hostname: "127.0.0.1",
+    hostname: HOST,
     port: Number(a),
     socket: {
       open: pump,

@@ -3,11 +3,11 @@
 // link's cap, and how many copies of the payload the origin had to upload. Used by scripts/fleet.ts and
 // by test/scripts/fleet.test.ts.
 
-import { createHash } from "node:crypto";
-import { mkdir, open, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NetLab, type HostSpec } from "./lab.ts";
 import { LabProcess } from "./lab-process.ts";
+import { sha1File, writePayload } from "./payload.ts";
 
 export interface FleetOptions {
   /** Downloading hosts (the origin and the tracker are extra). */
@@ -48,38 +48,6 @@ export interface FleetResult {
 
 const TRACKER_PORT = 6969;
 const PEER_PORT = 6881;
-
-/** A file of `bytes` pseudo-random bytes (incompressible, no two pieces alike); returns its SHA-1. */
-async function writePayload(path: string, bytes: number): Promise<string> {
-  const file = await open(path, "w");
-  const hash = createHash("sha1");
-  const block = new Uint8Array(1 << 20);
-  let state = 0x9e3779b9;
-  try {
-    for (let at = 0; at < bytes; at += block.length) {
-      const words = new Uint32Array(block.buffer);
-      for (let i = 0; i < words.length; i++) {
-        // xorshift32: fast, and enough to make every piece distinct
-        state ^= state << 13;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        words[i] = state >>> 0;
-      }
-      const part = block.subarray(0, Math.min(block.length, bytes - at));
-      hash.update(part);
-      await file.write(part);
-    }
-  } finally {
-    await file.close();
-  }
-  return hash.digest("hex");
-}
-
-async function sha1File(path: string): Promise<string> {
-  const hash = createHash("sha1");
-  for await (const chunk of Bun.file(path).stream()) hash.update(chunk);
-  return hash.digest("hex");
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
