@@ -138,7 +138,7 @@ export class NetLab implements AsyncDisposable {
     if (queues.length === 0) return;
     const proc = Bun.spawn(["ip", "netns", "exec", this.core, process.execPath, EMULATOR, JSON.stringify(queues)], {
       stdout: "pipe",
-      stderr: "pipe",
+      stderr: process.env.LAB_STATS ? "inherit" : "pipe",
     });
     this.#emulator = proc;
     const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();

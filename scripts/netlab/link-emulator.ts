@@ -3,7 +3,7 @@
 // are done in user space; rate caps stay in the kernel (HTB). Runs in the lab's core namespace, as root.
 //
 // Usage: bun link-emulator.ts '[{"queue":0,"delayMs":25,"loss":0.001}, ...]'
-// Prints "ready" once every queue is bound; then runs until killed.
+// Prints "ready" once every queue is bound; then runs until killed. LAB_STATS=1: packet counts on stderr.
 
 import { NF_ACCEPT, NF_DROP, NfQueue } from "./nfqueue.ts";
 
@@ -52,7 +52,12 @@ function main(): void {
   }
   console.log("ready");
   const all = [...links.values()];
+  let packets = 0;
+  let bytes = 0;
+  let statsAt = performance.now();
   const onPacket = (p: { queue: number; id: number; lengthBytes: number }): void => {
+    packets++;
+    bytes += p.lengthBytes;
     const link = links.get(p.queue);
     if (!link) return nfq.verdict(p.queue, p.id, NF_ACCEPT);
     const { loss, delayMs } = link.spec;
@@ -65,6 +70,10 @@ function main(): void {
   };
   for (;;) {
     const now = performance.now();
+    if (process.env.LAB_STATS && now - statsAt > 2000) {
+      console.error(`packets ${packets}, avg ${(bytes / Math.max(packets, 1)).toFixed(0)} bytes`);
+      statsAt = now;
+    }
     let next = Infinity;
     for (const { spec, held } of all) {
       let last = -1;
@@ -74,7 +83,7 @@ function main(): void {
       if (held.head === held.tail) held.head = held.tail = 0;
       else next = Math.min(next, held.due[held.head]!);
     }
-    const waitMs = next === Infinity ? 200 : Math.max(0, Math.ceil(next - performance.now()));
+    const waitMs = next === Infinity ? 200 : Math.max(0, next - performance.now());
     nfq.receive(waitMs, onPacket);
   }
 }

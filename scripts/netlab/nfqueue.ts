@@ -10,7 +10,7 @@ const libc = dlopen("libc.so.6", {
   setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   send: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
   recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
-  poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  ppoll: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
 });
 const c = libc.symbols;
@@ -104,6 +104,7 @@ export class NfQueue {
   readonly #buf = new Uint8Array(1 << 20);
   readonly #view = new DataView(this.#buf.buffer);
   readonly #pollfd = new Uint8Array(8);
+  readonly #timespec = new BigInt64Array(2);
   readonly #verdictMsg = new Uint8Array(32);
   readonly #verdictView = new DataView(this.#verdictMsg.buffer);
   #seq = 1;
@@ -170,12 +171,19 @@ export class NfQueue {
     }
   }
 
-  /** Waits up to `timeoutMs` (-1: forever) for packets; calls `onPacket` for each that arrived. */
-  receive(timeoutMs: number, onPacket: (p: QueuedPacket) => void): void {
-    const ready = c.poll(this.#pollfd, 1, timeoutMs);
-    if (ready < 0 && errno() !== EINTR) throw new Error(`poll: errno ${errno()}`);
+  /**
+   * Waits up to `timeoutMs` (fractions count: delays of a few ms need better than 1 ms) for packets; calls
+   * `onPacket` for each that arrived, reading at most `maxReads` socket buffers so that the caller's releases
+   * are not held up by a flood.
+   */
+  receive(timeoutMs: number, onPacket: (p: QueuedPacket) => void, maxReads = 8): void {
+    const ns = BigInt(Math.max(0, Math.round(timeoutMs * 1e6)));
+    this.#timespec[0] = ns / 1_000_000_000n;
+    this.#timespec[1] = ns % 1_000_000_000n;
+    const ready = c.ppoll(this.#pollfd, 1, this.#timespec, null);
+    if (ready < 0 && errno() !== EINTR) throw new Error(`ppoll: errno ${errno()}`);
     if (ready <= 0) return;
-    for (;;) {
+    for (let reads = 0; reads < maxReads; reads++) {
       const n = Number(c.recv(this.#fd, this.#buf, this.#buf.length, MSG_DONTWAIT));
       if (n < 0) {
         const e = errno();
