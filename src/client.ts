@@ -46,6 +46,8 @@ export interface AddTorrentOptions {
   preallocate?: boolean;
   /** Only seed: if the data is incomplete after the check, fail with a VERIFY error and announce nothing. */
   seedOnly?: boolean;
+  /** With seedOnly: BEP 16 super-seeding, for an origin whose peers should spread the data among themselves. */
+  superSeed?: boolean;
   /** Peers to connect to directly, besides those the trackers give. */
   peers?: readonly PeerAddress[];
   /** Do not contact the torrent's trackers. */
@@ -111,6 +113,7 @@ export class Client {
       ...(opts.resume !== false && { resumePath: resumePath(meta, opts.outDir) }),
       ...(selected && { selectedFiles: selected }),
       seedOnly: opts.seedOnly === true,
+      superSeed: opts.superSeed === true,
       listenPort: () => this.port,
       version: VERSION,
       peerId: this.peerId,

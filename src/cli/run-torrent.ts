@@ -30,6 +30,8 @@ export interface SeedPolicy {
   timeMs?: number;
   /** `seed`: the data must be complete on disk; anything missing is a verification failure. */
   requireComplete?: boolean;
+  /** `seed --super-seed`: BEP 16. */
+  superSeed?: boolean;
 }
 
 type Outcome =
@@ -55,6 +57,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     noTrackers: o.noTrackers,
     preallocate: o.preallocate,
     seedOnly: policy.requireComplete === true,
+    superSeed: policy.superSeed === true,
     ...(files && { files }),
   };
   const { promise, resolve } = Promise.withResolvers<Outcome>();

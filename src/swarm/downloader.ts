@@ -292,11 +292,12 @@ export class Downloader {
     this.picker.markVerified(index);
     const have = encodeHave(index);
     for (const peer of this.#ctx.peers()) {
+      // Sent to peers that have the piece too (libtorrent's send_redundant_have): a BEP 16 super-seeder
+      // learns from it that the piece it offered arrived, and offers the next.
+      peer.conn.send(have);
       if (peer.has.has(index)) {
         peer.lacking--;
         if (peer.lacking === 0) this.updateInterest(peer);
-      } else {
-        peer.conn.send(have);
       }
     }
     this.#ctx.onVerified(index, lengthBytes);

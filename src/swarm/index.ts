@@ -8,6 +8,7 @@ export * from "./smart-ban.ts";
 export * from "./choker.ts";
 export * from "./downloader.ts";
 export * from "./uploader.ts";
+export * from "./super-seed.ts";
 export * from "./read-cache.ts";
 export * from "./token-bucket.ts";
 export * from "./announcers.ts";

@@ -9,6 +9,7 @@ import type { Choking } from "./choking.ts";
 import type { Downloader } from "./downloader.ts";
 import type { Extensions } from "./extensions.ts";
 import type { PeerState } from "./peer-state.ts";
+import type { SuperSeeder } from "./super-seed.ts";
 import type { Uploader } from "./uploader.ts";
 
 export interface MessageContext {
@@ -21,6 +22,8 @@ export interface MessageContext {
   peers(): PeerState[];
   /** Every wanted piece is verified. */
   done(): boolean;
+  /** Set when super-seeding (BEP 16): it hears what each peer announces. */
+  readonly superSeed?: SuperSeeder | undefined;
 }
 
 export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMessage): void {
@@ -53,12 +56,14 @@ export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMes
       // drop (WireError): a have for a piece index past the torrent's end.
       checkIndex(ctx, msg.index, "have");
       d.gainPiece(peer, msg.index);
+      ctx.superSeed?.onPeerHas(peer, msg.index);
       closeIfBothComplete(ctx, peer);
       break;
     case "bitfield":
       // BEP 3 wants it first, but clients send it after have_none or have too (aria2c does): merged.
       // drop (WireError from fromBytes): a bitfield of the wrong length or with spare bits set.
       d.setBitfield(peer, Bitfield.fromBytes(msg.bytes, ctx.meta.pieceCount));
+      ctx.superSeed?.onPeerHas(peer);
       closeIfBothComplete(ctx, peer);
       break;
     case "have_all":

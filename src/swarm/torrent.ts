@@ -30,6 +30,7 @@ import { PeerState } from "./peer-state.ts";
 import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";
+import { SuperSeeder } from "./super-seed.ts";
 import { Uploader } from "./uploader.ts";
 
 export interface TorrentOptions {
@@ -52,6 +53,8 @@ export interface TorrentOptions {
   selectedFiles?: readonly boolean[];
   /** Only seed: data missing after the check is an error (VERIFY), and nothing is announced. */
   seedOnly?: boolean;
+  /** With seedOnly: BEP 16 super-seeding (each peer is offered a few pieces the swarm lacks). */
+  superSeed?: boolean;
   /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
   listenPort?: () => number;
   /** How long a peer we dial has to complete its handshake (default HANDSHAKE_TIMEOUT_MS, 20 s). */
@@ -200,9 +203,11 @@ export class Torrent extends Emitter<TorrentEvents> {
       onWarning: (message) => this.emit("warning", { message }),
     });
     this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
+    const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability) : undefined;
     this.#uploader = new Uploader({
       meta: this.meta,
       have: this.#downloader.picker.have,
+      ...(superSeed && { allows: (peer: PeerState, index: number) => superSeed.allows(peer, index) }),
       cache: this.#cache,
       bucket: opts.uploadBucket,
       now: () => this.#clock.now(),
@@ -222,6 +227,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       extensions: this.#extensions,
       peers: () => [...this.#peers.values()],
       done: () => this.done,
+      superSeed,
     };
     this.#announcer = opts.createAnnouncer?.({
       getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
@@ -349,7 +355,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   #greet(peer: PeerState, hs: Handshake): void {
     const { conn } = peer;
     const have = this.picker.have;
-    if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
+    if (this.#messages.superSeed) this.#messages.superSeed.greet(peer);
+    else if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
     else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
     else if (!have.isEmpty()) conn.send(encodeMessage({ type: "bitfield", bytes: have.toBytes() }));
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
@@ -364,6 +371,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.#downloader.releaseAll(peer);
       this.picker.removeAvailability(peer.has);
       this.#choking.forget(peer.key);
+      this.#messages.superSeed?.forget(peer);
       this.#log.debug(`disconnected ${conn.name}: ${reason}`);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }

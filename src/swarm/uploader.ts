@@ -25,6 +25,8 @@ export interface UploaderContext {
   readonly meta: Metainfo;
   /** Pieces we have verified; only these are served. */
   readonly have: Bitfield;
+  /** A further say on what one peer may have (super-seeding serves each peer only what it was offered). */
+  readonly allows?: (peer: PeerState, index: number) => boolean;
   readonly cache: ReadCache;
   readonly bucket: TokenBucket | undefined;
   now(): number;
@@ -51,8 +53,9 @@ export class Uploader {
     if (length === 0 || length > BLOCK_SIZE) throw new WireError(`request length ${length} out of range (1..${BLOCK_SIZE})`);
     const pieceLength = pieceLengthAt(meta, index);
     if (begin + length > pieceLength) throw new WireError(`request ${index}:${begin}+${length} runs past the piece end (${pieceLength})`);
-    if (peer.amChoking || !this.#ctx.have.has(index)) {
-      // ignore (BEP 3): requests while choked or for pieces we lack; BEP 6 peers get a reject each.
+    if (peer.amChoking || !this.#ctx.have.has(index) || this.#ctx.allows?.(peer, index) === false) {
+      // ignore (BEP 3): requests while choked or for pieces we lack (or do not show: BEP 16); BEP 6
+      // peers get a reject each.
       // drop: a peer that floods such requests without reading our rejects (they would pile up unsent).
       if (!peer.fast) return;
       if (peer.conn.queuedBytes > MAX_UNREAD_BYTES) throw new WireError(`request flood: ${peer.conn.queuedBytes} bytes of replies left unread`);

@@ -10,8 +10,17 @@ export const seedCommand = defineCommand({
   args: {
     ...torrentArgs,
     ...seedLimitArgs,
+    "super-seed": {
+      type: "boolean",
+      description: "BEP 16: offer each peer a few pieces the others lack instead of everything (an origin uploads each piece about once)",
+    },
   },
   async run({ args, rawArgs }) {
-    await runTorrent(parseTorrentArgs(args, rawArgs), { seed: true, requireComplete: true, ...parseSeedLimits(args) });
+    await runTorrent(parseTorrentArgs(args, rawArgs), {
+      seed: true,
+      requireComplete: true,
+      superSeed: args["super-seed"] === true,
+      ...parseSeedLimits(args),
+    });
   },
 });
