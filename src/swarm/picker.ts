@@ -119,6 +119,27 @@ export class Picker {
     return out;
   }
 
+  /**
+   * Starts a run of up to `maxPieces` consecutive pieces for a source holding `has` that fetches whole
+   * pieces (a BEP 19 web seed): the rarest piece nobody has started, then the ones after it while they
+   * are free too. Every block of the run is marked requested, so peers leave it alone outside endgame.
+   */
+  startRun(has: Bitfield, maxPieces: number, now: number): PieceState[] {
+    if (this.inProgress.size >= this.#opts.maxInProgress) return [];
+    const first = this.#startRarest(has, now);
+    if (!first) return [];
+    const run = [first];
+    for (let i = first.index + 1; run.length < maxPieces && i < this.#opts.pieceCount && this.inProgress.size < this.#opts.maxInProgress; i++) {
+      if (this.have.has(i) || this.inProgress.has(i) || !this.wanted.has(i) || !has.has(i)) break;
+      run.push(this.#begin(i));
+    }
+    for (const piece of run) {
+      piece.requested.fill(1);
+      piece.firstFree = piece.blocks;
+    }
+    return run;
+  }
+
   /** A requested block was not delivered (choke, reject, timeout, disconnect): back to the pool. */
   release(index: number, block: number): void {
     this.inProgress.get(index)?.release(block);
@@ -181,13 +202,18 @@ export class Picker {
     for (let k = this.#cursor; k < order.length; k++) {
       const i = order[k]!;
       if (this.have.has(i) || this.inProgress.has(i) || !peerHas.has(i) || !this.wanted.has(i)) continue;
-      const length = this.#opts.pieceLengthAt(i);
-      const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1]!.buffer.byteLength >= length ? this.#spare.pop() : undefined;
-      const piece = new PieceState(i, length, spare && new Uint8Array(spare.buffer, 0, spare.buffer.byteLength));
-      this.inProgress.set(i, piece);
-      return piece;
+      return this.#begin(i);
     }
     return undefined;
+  }
+
+  /** Puts piece `i` in progress, in a recycled buffer when one is big enough. */
+  #begin(i: number): PieceState {
+    const length = this.#opts.pieceLengthAt(i);
+    const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1]!.buffer.byteLength >= length ? this.#spare.pop() : undefined;
+    const piece = new PieceState(i, length, spare && new Uint8Array(spare.buffer, 0, spare.buffer.byteLength));
+    this.inProgress.set(i, piece);
+    return piece;
   }
 
   #rebuildOrder(now: number): void {
