@@ -115,3 +115,34 @@ describe("Picker", () => {
     expect(p.pick(bits(" ***"), 1, 5000, none)[0]!.index).toBe(3);
   });
 });
+
+describe("Picker.startRun (web seeds)", () => {
+  const all = (n: number) => Bitfield.full(n);
+
+  test("starts at a piece no peer has, then takes the free pieces after it", () => {
+    const p = makePicker("2220022");
+    const run = p.startRun(all(7), 4, 0);
+    expect(run.map((piece) => piece.index)).toEqual([3, 4, 5, 6]);
+    // Every block is requested: peers pick around the run...
+    expect(p.pick(bits("*******"), 3, 0, none).map((r) => r.index)).toEqual([0, 1, 2]);
+    // ... until endgame, when every missing piece is in progress and blocks may be asked twice.
+    expect(p.endgame).toBe(true);
+    expect(p.pick(bits("*******"), 10, 0, none).map((r) => r.index)).toEqual([3, 4, 5, 6]);
+  });
+
+  test("a run stops at a piece in progress, one we have, or one the source lacks", () => {
+    const p = makePicker("000000", { have: "  *   " });
+    p.pick(bits("    * "), 1, 0, none); // a peer is downloading piece 4
+    expect(p.startRun(all(6), 10, 0).map((piece) => piece.index)).toEqual([0, 1]);
+    expect(p.startRun(bits("*** **"), 10, 0).map((piece) => piece.index)).toEqual([5]);
+    expect(p.startRun(bits("*** * "), 10, 0)).toEqual([]);
+  });
+
+  test("never takes a piece a peer has started, and respects the in-flight budget", () => {
+    const p = makePicker("1111", { maxInProgress: 2, pieceLength: 2 * BLOCK_SIZE });
+    p.pick(bits("*   "), 1, 0, none); // piece 0 started by a peer, one block still free
+    const run = p.startRun(all(4), 4, 0);
+    expect(run.map((piece) => piece.index)).toEqual([1]); // budget: 2 pieces in progress
+    expect(p.startRun(all(4), 4, 0)).toEqual([]);
+  });
+});
