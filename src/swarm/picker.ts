@@ -120,22 +120,33 @@ export class Picker {
   }
 
   /**
-   * Starts a run of up to `maxPieces` consecutive pieces for a source holding `has` that fetches whole
-   * pieces (a BEP 19 web seed): the rarest piece nobody has started, then the ones after it while they
-   * are free too. Every block of the run is marked requested, so peers leave it alone outside endgame.
+   * A run of up to `maxPieces` consecutive pieces for a source holding `has` that fetches whole pieces
+   * (a BEP 19 web seed): it starts at the rarest free piece (pieces no peer has first; among equals the
+   * lowest index, so runs stay long) and goes on while the next piece is free too. Free = wanted, not
+   * verified, and not started, or started and then left untouched (a failed request released it). Every
+   * block of the run is marked requested, so peers leave it alone outside endgame.
    */
-  startRun(has: Bitfield, maxPieces: number, now: number): PieceState[] {
-    if (this.inProgress.size >= this.#opts.maxInProgress) return [];
-    const first = this.#startRarest(has, now);
-    if (!first) return [];
-    const run = [first];
-    for (let i = first.index + 1; run.length < maxPieces && i < this.#opts.pieceCount && this.inProgress.size < this.#opts.maxInProgress; i++) {
-      if (this.have.has(i) || this.inProgress.has(i) || !this.wanted.has(i) || !has.has(i)) break;
-      run.push(this.#begin(i));
+  startRun(has: Bitfield, maxPieces: number): PieceState[] {
+    const n = this.#opts.pieceCount;
+    const free = (i: number): boolean => {
+      if (this.have.has(i) || !this.wanted.has(i) || !has.has(i)) return false;
+      const piece = this.inProgress.get(i);
+      return piece === undefined || (piece.receivedCount === 0 && piece.requested.every((r) => r === 0));
+    };
+    let first = -1;
+    for (let i = 0, best = Infinity; i < n && best > 0; i++) {
+      if (this.availability[i]! < best && free(i)) {
+        best = this.availability[i]!;
+        first = i;
+      }
     }
-    for (const piece of run) {
+    const run: PieceState[] = [];
+    for (let i = first; i >= 0 && i < n && run.length < maxPieces && free(i); i++) {
+      const piece = this.inProgress.get(i) ?? (this.inProgress.size < this.#opts.maxInProgress ? this.#begin(i) : undefined);
+      if (!piece) break;
       piece.requested.fill(1);
       piece.firstFree = piece.blocks;
+      run.push(piece);
     }
     return run;
   }

@@ -139,7 +139,7 @@ export class WebSeeds {
     }
     const maxBytes = bucket ? Math.min(WEB_SEED_RUN_BYTES, bucket.burstBytes) : WEB_SEED_RUN_BYTES;
     let job: Job | undefined;
-    const run = picker.startRun(server.has, Math.max(1, Math.floor(maxBytes / meta.pieceLength)), now);
+    const run = picker.startRun(server.has, Math.max(1, Math.floor(maxBytes / meta.pieceLength)));
     if (run.length > 0) {
       const last = run[run.length - 1]!;
       const start = run[0]!.index * meta.pieceLength;
