@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Metainfo } from "../../src/metainfo/index.ts";
+import { formatMagnet, parseMagnet, type Metainfo } from "../../src/metainfo/index.ts";
 import type { Torrent, WebSeedEvent } from "../../src/swarm/index.ts";
 import { startFakeSeeder, type FakeSeeder } from "../helpers/fake-peer.ts";
 import { tempDir } from "../helpers/process.ts";
@@ -184,5 +184,38 @@ describe("web seeds (BEP 19)", () => {
     await finished(torrent);
     await expectFilesMatch(fixture, out.path);
     expect(server.requests).toEqual([]);
+  });
+
+  test("a magnet's ws= web seed is used once the metadata is in", async () => {
+    await using work = await tempDir();
+    const fixture = multiFile();
+    const server = await origin(fixture);
+    const seedDir = join(work.path, "seed");
+    await writeFixtureFiles(fixture, seedDir);
+    const seed = client();
+    await finished(seed.addTorrent(fixture.meta, { outDir: seedDir, noTrackers: true, noWebSeeds: true }));
+    const link = formatMagnet({ infoHash: fixture.meta.infoHash, peers: [{ host: "127.0.0.1", port: seed.port }], webSeeds: [server.url] });
+    expect(link).toContain(`ws=${server.url}`);
+    const { torrent } = client().addMagnet(parseMagnet(link), { outDir: join(work.path, "out"), noTrackers: true });
+    const t = await torrent;
+    expect(t.meta.urlList).toEqual([server.url]);
+    await finished(t);
+    await expectFilesMatch(fixture, join(work.path, "out"));
+  });
+
+  test("--max-download-rate: web seed requests are cut to the bucket's burst", async () => {
+    await using out = await tempDir();
+    const fixture = makeTorrentFixture({ name: "limited.bin", pieceLength: BLOCK, data: patternBytes(24 * BLOCK, 12) });
+    const server = await origin(fixture);
+    const rate = 256 * 1024; // burst: a quarter second, 64 KiB
+    const torrent = client({ maxDownloadRate: rate }).addTorrent(withWebSeeds(fixture.meta, [server.url]), { outDir: out.path, noTrackers: true });
+    await finished(torrent);
+    await expectFilesMatch(fixture, out.path);
+    const lengths = server.requests.map((r) => {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? "")!;
+      return Number(m[2]) - Number(m[1]) + 1;
+    });
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(rate / 4);
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(fixture.meta.totalLength);
   });
 });
