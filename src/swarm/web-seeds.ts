@@ -158,7 +158,7 @@ export class WebSeeds {
       if (server.fetching.has(piece.index) || !server.has.has(piece.index) || piece.complete) continue;
       const first = piece.received.indexOf(0);
       const last = piece.received.lastIndexOf(0);
-      for (let b = first; b <= last; b++) piece.requested[b]!++;
+      for (let b = first; b <= last; b++) if (!piece.received[b]) piece.requested[b]!++;
       const start = piece.index * meta.pieceLength + first * BLOCK_SIZE;
       const end = piece.index * meta.pieceLength + last * BLOCK_SIZE + piece.blockLength(last);
       return { pieces: [piece], start, lengthBytes: end - start };

@@ -3,7 +3,7 @@
 
 import { join, normalize, sep } from "node:path";
 
-export type WebSeedBehaviour = "range" | "no-range" | "corrupt" | "fail-500";
+export type WebSeedBehaviour = "range" | "no-range" | "corrupt" | "fail-500" | "short";
 
 export interface WebSeedServerOptions {
   /** Directory served at "/". */
@@ -46,6 +46,7 @@ export function startWebSeedServer(options: WebSeedServerOptions): WebSeedServer
       const last = Math.min(Number(m[2]), file.size - 1);
       if (first >= file.size) return new Response("bad range", { status: 416, headers: { "Content-Range": `bytes */${file.size}` } });
       const headers = { "Content-Range": `bytes ${first}-${last}/${file.size}` };
+      if (behaviour === "short") return new Response(await file.slice(first, last).bytes(), { status: 206, headers });
       if (behaviour === "corrupt") {
         const bytes = new Uint8Array(await file.slice(first, last + 1).arrayBuffer());
         for (let i = 0; i < bytes.length; i += 997) bytes[i]! ^= 0xff;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { formatMagnet, parseMagnet, type Metainfo } from "../../src/metainfo/index.ts";
 import type { Torrent, WebSeedEvent } from "../../src/swarm/index.ts";
 import { startFakeSeeder, type FakeSeeder } from "../helpers/fake-peer.ts";
+import { freePort } from "../helpers/ports.ts";
 import { tempDir } from "../helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 import { finished, useClients } from "../helpers/torrents.ts";
@@ -153,6 +154,28 @@ describe("web seeds (BEP 19)", () => {
     await expectFilesMatch(fixture, out.path);
     expect(event.reason).toMatch(/HTTP 500/);
     expect(event.retryInMs).toBeGreaterThan(0);
+  });
+
+  test("a body shorter than the range asked backs off; the download completes from peers", async () => {
+    await using out = await tempDir();
+    const fixture = singleFile();
+    const server = await origin(fixture, { behaviour: "short" });
+    const torrent = client().addTorrent(withWebSeeds(fixture.meta, [server.url]), { outDir: out.path, noTrackers: true });
+    const { event } = await thenPeer(torrent, fixture, "backoff");
+    await expectFilesMatch(fixture, out.path);
+    expect(event.reason).toMatch(/body ended after \d+ of \d+ bytes/);
+  });
+
+  test("a server nobody listens on (connection refused) backs off; peers finish the download", async () => {
+    await using out = await tempDir();
+    const fixture = singleFile();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/`;
+    const torrent = client().addTorrent(withWebSeeds(fixture.meta, [url]), { outDir: out.path, noTrackers: true });
+    const { event } = await thenPeer(torrent, fixture, "backoff");
+    await expectFilesMatch(fixture, out.path);
+    expect(event.url).toBe(url);
+    expect(event.bytes).toBe(0);
   });
 
   test("a 404 for one file of a multi-file torrent: that file's pieces come from peers", async () => {

@@ -19,7 +19,7 @@ describe("webSeedFileUrl (BEP 19)", () => {
 describe("isUsableWebSeed", () => {
   test.each([
     ["http://127.0.0.1:8080/", true],
-    ["https://example.invalid/x", true],
+    ["https://127.0.0.1/x", true],
     ["ftp://host/file", false],
     ["not a url", false],
     ["/relative/path", false],
