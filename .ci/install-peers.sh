@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent) and the network
-# lab's tools (iproute2, iptables) from Debian/Ubuntu
+# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent, lighttpd) and the
+# network lab's tools (iproute2, iptables) from Debian/Ubuntu
 # packages when any is missing. Needs root (or passwordless sudo). Services are NOT started: the packages'
-# init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on, so a policy-rc.d that
-# denies service starts is in place while apt runs (unless the machine already has one).
+# init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on (and lighttpd on port 80), so a
+# policy-rc.d that denies service starts is in place while apt runs (unless the machine already has one).
 set -euo pipefail
 
 # binary:package
 NEEDED=(aria2c:aria2 transmission-daemon:transmission-daemon transmission-remote:transmission-cli
-  opentracker:opentracker mktorrent:mktorrent
+  opentracker:opentracker mktorrent:mktorrent lighttpd:lighttpd
   ip:iproute2 tc:iproute2 iptables-legacy:iptables)   # the network lab (test/scripts/fleet.test.ts)
 
 missing=()

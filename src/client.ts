@@ -8,6 +8,7 @@ import { listenForPeers, type PeerListener } from "./peer/index.ts";
 import { MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer } from "./swarm/index.ts";
 import { createDhtAnnouncer, startDhtNode, type DhtNode } from "./dht/index.ts";
 import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type Announcer, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
+import { isUsableWebSeed } from "./webseed/index.ts";
 import { VERSION } from "./version.ts";
 
 export interface ClientOptions {
@@ -52,6 +53,8 @@ export interface AddTorrentOptions {
   peers?: readonly PeerAddress[];
   /** Do not contact the torrent's trackers. */
   noTrackers?: boolean;
+  /** Do not download from the torrent's BEP 19 web seeds (url-list, a magnet's ws). */
+  noWebSeeds?: boolean;
 }
 
 export const DEFAULT_PORT = 6881;
@@ -114,6 +117,7 @@ export class Client {
       ...(selected && { selectedFiles: selected }),
       seedOnly: opts.seedOnly === true,
       superSeed: opts.superSeed === true,
+      webSeeds: opts.noWebSeeds ? [] : meta.urlList.filter(isUsableWebSeed),
       listenPort: () => this.port,
       version: VERSION,
       peerId: this.peerId,

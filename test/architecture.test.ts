@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   tracker: 3,
   dht: 3,
   storage: 3,
+  webseed: 3,
   peer: 4,
   swarm: 5,
   "client.ts": 6,

@@ -55,6 +55,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     outDir: o.outDir,
     peers: o.peers,
     noTrackers: o.noTrackers,
+    noWebSeeds: o.noWebSeeds,
     preallocate: o.preallocate,
     seedOnly: policy.requireComplete === true,
     superSeed: policy.superSeed === true,
@@ -168,6 +169,11 @@ function watchTorrent(torrent: Torrent, mode: OutputMode, log: Logger): void {
   torrent.on("tracker", ({ url, peers }) => {
     if (mode === "json") emitJson("tracker", { url, peers });
     else log.debug(`tracker ${url}: ${peers} peers`);
+  });
+  torrent.on("webseed", (w) => {
+    if (mode === "json") emitJson("webseed", { url: w.url, action: w.action, ...(w.reason ? { reason: w.reason } : {}), bytes: w.bytes });
+    else if (w.action === "banned" || w.action === "failed") log.warn(`web seed ${w.url} ${w.action}: ${w.reason}`);
+    else log.debug(`web seed ${w.url} ${w.action}${w.reason ? `: ${w.reason}` : ""}`);
   });
   torrent.on("peer", (p) => {
     if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}) });

@@ -17,6 +17,7 @@ export const torrentArgs = {
   "max-peers": { type: "string", description: "Most peer connections at once (default 50)" },
   peer: { type: "string", description: "Connect to this peer too: HOST:PORT or [IPV6]:PORT (repeatable)" },
   "no-trackers": { type: "boolean", description: "Do not contact the torrent's trackers" },
+  "no-web-seeds": { type: "boolean", description: "Do not download from the torrent's web seeds (url-list, a magnet's ws)" },
   "max-upload-rate": { type: "string", description: "Upload limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
   "max-download-rate": { type: "string", description: "Download limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
   select: { type: "string", description: "Only these files, numbered as ripple info lists them: 1,3-5" },
@@ -39,6 +40,7 @@ export interface TorrentRunOptions {
   outDir: string;
   peers: PeerAddress[];
   noTrackers: boolean;
+  noWebSeeds: boolean;
   mode: OutputMode;
   verbose: boolean;
   client: ClientOptions;
@@ -57,6 +59,7 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
     peers: peerOptions(repeatedOption(torrentArgs, rawArgs, "peer")),
     // citty reads --no-X as X = false: "--no-trackers" arrives as trackers: false.
     noTrackers: args["no-trackers"] === true || (args as { trackers?: unknown }).trackers === false,
+    noWebSeeds: args["no-web-seeds"] === true || (args as { "web-seeds"?: unknown })["web-seeds"] === false,
     mode,
     verbose: args.verbose === true,
     ...(typeof args.select === "string" && { select: args.select }),

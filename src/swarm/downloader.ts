@@ -10,7 +10,7 @@ import { Picker, blockKey, keyBlock, keyPiece } from "./picker.ts";
 import type { PeerState } from "./peer-state.ts";
 import type { PieceState } from "./piece-state.ts";
 import { RateMeter } from "./rate.ts";
-import { SmartBan } from "./smart-ban.ts";
+import { SmartBan, WEB_SEED_SOURCE_PREFIX } from "./smart-ban.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 
 /** Blocks nobody asked for that a peer may send before it is dropped. */
@@ -38,6 +38,8 @@ export interface DownloaderContext {
   ban(key: string, reason: string): void;
   /** Asks to be called back (fillAll) after `ms`, when the download rate limit allows more. */
   wakeAfter(ms: number): void;
+  /** Sources other than peers (web seeds) take work too whenever the peers do. */
+  fillOthers?(): void;
 }
 
 /** Bytes received between two garbage-collection hints (see Downloader.#hintGc). */
@@ -168,6 +170,7 @@ export class Downloader {
 
   fillAll(): void {
     for (const peer of this.#ctx.peers()) this.fill(peer);
+    this.#ctx.fillOthers?.();
   }
 
   /** Every block requested from the peer goes back to the pool (choke, snub, disconnect). */
@@ -225,7 +228,22 @@ export class Downloader {
     this.fill(peer);
   }
 
-  #cancelDuplicates(from: PeerState, index: number, begin: number, key: number, length: number): void {
+  /**
+   * A source that is not a peer (a web seed) wrote block `block` of `piece` into its buffer itself:
+   * the block counts as received, endgame duplicates asked of peers are cancelled, and a complete piece
+   * is verified and written like any other. The bytes were counted in `down` as they arrived.
+   */
+  receivedInPlace(piece: PieceState, block: number, source: string): void {
+    if (this.picker.inProgress.get(piece.index) !== piece || !piece.markReceived(block, source)) return;
+    if (piece.requested[block]! > 0) piece.requested[block]!--;
+    if (this.picker.endgame) this.#cancelDuplicates(undefined, piece.index, block * BLOCK_SIZE, blockKey(piece.index, block), piece.blockLength(block));
+    if (piece.complete) {
+      this.#completePiece(piece);
+      this.#hintGc(piece.buffer.length);
+    }
+  }
+
+  #cancelDuplicates(from: PeerState | undefined, index: number, begin: number, key: number, length: number): void {
     for (const other of this.#ctx.peers()) {
       if (other === from || !other.requests.delete(key)) continue;
       other.conn.send(encodeMessage({ type: "cancel", index, begin, length }));
@@ -264,7 +282,9 @@ export class Downloader {
     if (!good) {
       // ban: at once, a peer that alone sent two pieces that failed; else blame waits for the good copy (below).
       this.#ctx.onHashFailed(index);
-      for (const key of this.#smartBan.onFailed(piece)) this.#ctx.ban(key, "sent corrupt data repeatedly");
+      for (const key of this.#smartBan.onFailed(piece)) {
+        this.#ctx.ban(key, key.startsWith(WEB_SEED_SOURCE_PREFIX) ? `sent piece ${index}, which failed its hash check` : "sent corrupt data repeatedly");
+      }
       this.picker.markFailed(index);
       this.fillAll();
       return;

@@ -14,4 +14,5 @@ export * from "./token-bucket.ts";
 export * from "./announcers.ts";
 export * from "./extensions.ts";
 export * from "./metadata-fetch.ts";
+export * from "./web-seeds.ts";
 export * from "./torrent.ts";

@@ -119,6 +119,38 @@ export class Picker {
     return out;
   }
 
+  /**
+   * A run of up to `maxPieces` consecutive pieces for a source holding `has` that fetches whole pieces
+   * (a BEP 19 web seed): it starts at the rarest free piece (pieces no peer has first; among equals the
+   * lowest index, so runs stay long) and goes on while the next piece is free too. Free = wanted, not
+   * verified, and not started, or started and then left untouched (a failed request released it). Every
+   * block of the run is marked requested, so peers leave it alone outside endgame.
+   */
+  startRun(has: Bitfield, maxPieces: number): PieceState[] {
+    const n = this.#opts.pieceCount;
+    const free = (i: number): boolean => {
+      if (this.have.has(i) || !this.wanted.has(i) || !has.has(i)) return false;
+      const piece = this.inProgress.get(i);
+      return piece === undefined || (piece.receivedCount === 0 && piece.requested.every((r) => r === 0));
+    };
+    let first = -1;
+    for (let i = 0, best = Infinity; i < n && best > 0; i++) {
+      if (this.availability[i]! < best && free(i)) {
+        best = this.availability[i]!;
+        first = i;
+      }
+    }
+    const run: PieceState[] = [];
+    for (let i = first; i >= 0 && i < n && run.length < maxPieces && free(i); i++) {
+      const piece = this.inProgress.get(i) ?? (this.inProgress.size < this.#opts.maxInProgress ? this.#begin(i) : undefined);
+      if (!piece) break;
+      piece.requested.fill(1);
+      piece.firstFree = piece.blocks;
+      run.push(piece);
+    }
+    return run;
+  }
+
   /** A requested block was not delivered (choke, reject, timeout, disconnect): back to the pool. */
   release(index: number, block: number): void {
     this.inProgress.get(index)?.release(block);
@@ -181,13 +213,18 @@ export class Picker {
     for (let k = this.#cursor; k < order.length; k++) {
       const i = order[k]!;
       if (this.have.has(i) || this.inProgress.has(i) || !peerHas.has(i) || !this.wanted.has(i)) continue;
-      const length = this.#opts.pieceLengthAt(i);
-      const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1]!.buffer.byteLength >= length ? this.#spare.pop() : undefined;
-      const piece = new PieceState(i, length, spare && new Uint8Array(spare.buffer, 0, spare.buffer.byteLength));
-      this.inProgress.set(i, piece);
-      return piece;
+      return this.#begin(i);
     }
     return undefined;
+  }
+
+  /** Puts piece `i` in progress, in a recycled buffer when one is big enough. */
+  #begin(i: number): PieceState {
+    const length = this.#opts.pieceLengthAt(i);
+    const spare = this.#spare.length > 0 && this.#spare[this.#spare.length - 1]!.buffer.byteLength >= length ? this.#spare.pop() : undefined;
+    const piece = new PieceState(i, length, spare && new Uint8Array(spare.buffer, 0, spare.buffer.byteLength));
+    this.inProgress.set(i, piece);
+    return piece;
   }
 
   #rebuildOrder(now: number): void {

@@ -47,6 +47,15 @@ export class PieceState {
     return true;
   }
 
+  /** Marks a block received whose bytes a web seed wrote into `buffer` itself; false if it already was. */
+  markReceived(block: number, source: string): boolean {
+    if (this.received[block]) return false;
+    this.received[block] = 1;
+    this.sources[block] = source;
+    this.receivedCount++;
+    return true;
+  }
+
   release(block: number): void {
     if (this.requested[block]! > 0) this.requested[block]!--;
     if (this.requested[block] === 0 && !this.received[block] && block < this.firstFree) this.firstFree = block;

@@ -7,6 +7,11 @@ import type { PieceState } from "./piece-state.ts";
 
 /** Failed pieces a single peer may be the only source of before it is banned without proof. */
 export const SOLE_SOURCE_FAILURES_TO_BAN = 2;
+/**
+ * Source keys of BEP 19 web seeds start with this. A web seed sends whole pieces over HTTP, where nothing
+ * can garble them on the way, so one piece of its own that fails the hash is enough to ban it.
+ */
+export const WEB_SEED_SOURCE_PREFIX = "web seed ";
 
 export class SmartBan {
   /** piece index -> per block: source and digest of the bad data. */
@@ -29,7 +34,7 @@ export class SmartBan {
     const [only] = sources;
     const n = (this.#soleFailures.get(only!) ?? 0) + 1;
     this.#soleFailures.set(only!, n);
-    return n >= SOLE_SOURCE_FAILURES_TO_BAN ? [only!] : [];
+    return n >= SOLE_SOURCE_FAILURES_TO_BAN || only!.startsWith(WEB_SEED_SOURCE_PREFIX) ? [only!] : [];
   }
 
   /** A piece verified: returns the peers whose earlier blocks of it were wrong. */

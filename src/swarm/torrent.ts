@@ -32,6 +32,10 @@ import { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 import { SuperSeeder } from "./super-seed.ts";
 import { Uploader } from "./uploader.ts";
+import { WebSeeds } from "./web-seeds.ts";
+import type { TorrentEvents, TorrentStats } from "./torrent-events.ts";
+
+export type { TorrentEvents, TorrentStats } from "./torrent-events.ts";
 
 export interface TorrentOptions {
   meta: Metainfo;
@@ -51,6 +55,8 @@ export interface TorrentOptions {
   resumePath?: string;
   /** Per torrent file: whether to download it (default all); the storage must have the same selection. */
   selectedFiles?: readonly boolean[];
+  /** BEP 19 web seeds (the torrent's url-list, a magnet's ws) to download from besides peers. */
+  webSeeds?: readonly string[];
   /** Only seed: data missing after the check is an error (VERIFY), and nothing is announced. */
   seedOnly?: boolean;
   /** With seedOnly: BEP 16 super-seeding (each peer is offered a few pieces the swarm lacks). */
@@ -62,41 +68,6 @@ export interface TorrentOptions {
   version?: string;
   log?: Logger;
   clock?: Clock;
-}
-
-export interface TorrentStats {
-  pieceCount: number;
-  piecesDone: number;
-  /** Bytes of the pieces this download wants (the whole torrent unless files are deselected). */
-  totalBytes: number;
-  /** Bytes of those pieces verified so far. */
-  verifiedBytes: number;
-  downloadedBytes: number;
-  uploadedBytes: number;
-  downloadRate: number;
-  uploadRate: number;
-  peers: number;
-  knownPeers: number;
-}
-
-export interface TorrentEvents extends Record<string, unknown> {
-  /** Hashing data found on disk at start: pieces hashed so far of those to hash. */
-  checking: { piecesChecked: number; piecesToCheck: number };
-  /** The data on disk is checked (piecesDone says how much was there); peers come next. */
-  ready: TorrentStats;
-  piece: { index: number };
-  /** `disconnected` also reports a dialed peer dropped before its handshake completed (wrong infoHash, timeout). */
-  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
-  warning: { message: string };
-  /** A tracker answered an announce (`url` without its query string) with this many peers. */
-  tracker: { url: string; peers: number };
-  /** Once a second while running or seeding, and once more when done. */
-  progress: TorrentStats;
-  /** Every piece is verified and the files have their final size; the torrent goes on seeding. */
-  done: TorrentStats;
-  error: { error: RippleError };
-  /** After stop(): peers closed, `stopped` announced, files closed. */
-  stopped: TorrentStats;
 }
 
 export const DEFAULT_MAX_PEERS = LIMITS.peersPerTorrent;
@@ -120,6 +91,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #messages: MessageContext;
   readonly #up = new RateMeter();
   readonly #downloader: Downloader;
+  readonly #webSeeds: WebSeeds;
   readonly #uploader: Uploader;
   readonly #cache: ReadCache;
   readonly #announcer: Announcer | undefined;
@@ -167,9 +139,24 @@ export class Torrent extends Emitter<TorrentEvents> {
         ban: (key, reason) => this.#ban(key, reason),
         wakeAfter: (ms) => this.#wakeAfter(ms),
         onError: (err) => this.#fail(err),
+        fillOthers: () => this.#webSeeds.fill(),
       },
       Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
       opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles),
+    );
+    this.#webSeeds = new WebSeeds(
+      {
+        meta: this.meta,
+        downloader: this.#downloader,
+        clock: this.#clock,
+        log: this.#log,
+        bucket: opts.downloadBucket,
+        downloading: () => this.#state === "running",
+        wakeAfter: (ms) => this.#wakeAfter(ms),
+        emit: (event) => this.emit("webseed", event),
+        warn: (message) => this.emit("warning", { message }),
+      },
+      opts.webSeeds ?? [],
     );
     let wantedBytes = 0;
     for (let i = 0; i < this.meta.pieceCount; i++) if (this.picker.wanted.has(i)) wantedBytes += pieceLengthAt(this.meta, i);
@@ -277,6 +264,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.done) this.#finish(false);
     this.#announcer?.start();
     this.#conns.connectMore();
+    this.#downloader.fillAll(); // web seeds need no peer to start
   }
 
   /** Adds known peer addresses (from trackers, --peer, PEX...). */
@@ -315,6 +303,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     clearInterval(this.#timer);
     clearTimeout(this.#wakeTimer);
     this.#conns.closeAll("torrent stopped");
+    this.#webSeeds.stop();
     this.#cache.clear();
     try {
       await Promise.all([this.#announcer?.stop(), this.#downloader.flush().then(() => this.#dataCheck.save(this.picker.have, true))]);
@@ -394,6 +383,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   #ban(key: string, reason: string): void {
+    if (this.#webSeeds.ban(key, reason)) return;
     this.#conns.ban(key, reason);
     this.#log.warn(`banned ${key}: ${reason}`);
     this.emit("peer", { event: "banned", address: key, reason });

@@ -55,6 +55,18 @@ export class DhtError extends RippleError {
   }
 }
 
+/** A web seed (BEP 19 HTTP origin) answered wrongly or not at all; `kind` says how. */
+export class WebSeedError extends RippleError {
+  readonly kind: WebSeedFailure;
+  constructor(kind: WebSeedFailure, message: string, options?: { cause?: unknown }) {
+    super("WEBSEED", message, options);
+    this.kind = kind;
+  }
+}
+
+/** `missing`: 404/410 (that file only); `no-range`: 200 instead of 206; the rest are transient. */
+export type WebSeedFailure = "missing" | "no-range" | "status" | "length" | "redirects" | "network" | "timeout";
+
 /** Message of any thrown value, for logs. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -45,3 +45,11 @@ describe("DHT options", () => {
     expect(saved).toBe("off");
   });
 });
+
+describe("--no-web-seeds", () => {
+  test("citty's web-seeds: false and an explicit no-web-seeds both turn web seeds off; default on", () => {
+    expect(parseTorrentArgs({ torrent: "t.torrent", "web-seeds": false } as never, ["--no-web-seeds"]).noWebSeeds).toBe(true);
+    expect(parseTorrentArgs({ torrent: "t.torrent", "no-web-seeds": true }, ["--no-web-seeds"]).noWebSeeds).toBe(true);
+    expect(parseTorrentArgs({ torrent: "t.torrent" }, []).noWebSeeds).toBe(false);
+  });
+});

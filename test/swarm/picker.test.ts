@@ -115,3 +115,49 @@ describe("Picker", () => {
     expect(p.pick(bits(" ***"), 1, 5000, none)[0]!.index).toBe(3);
   });
 });
+
+describe("Picker.startRun (web seeds)", () => {
+  const all = (n: number) => Bitfield.full(n);
+
+  test("among equally rare pieces the lowest index: runs stay sequential", () => {
+    const p = makePicker("11100000");
+    expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([3, 4]);
+    expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([5, 6]);
+    expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([7]);
+    expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([0, 1]);
+  });
+
+  test("a started piece whose blocks were all released is taken again", () => {
+    const p = makePicker("000", { pieceLength: 2 * BLOCK_SIZE });
+    const [first] = p.startRun(all(3), 1);
+    for (let b = 0; b < first!.blocks; b++) p.release(first!.index, b);
+    expect(p.startRun(all(3), 3).map((piece) => piece.index)).toEqual([0, 1, 2]);
+  });
+
+  test("starts at a piece no peer has, then takes the free pieces after it", () => {
+    const p = makePicker("2220022");
+    const run = p.startRun(all(7), 4);
+    expect(run.map((piece) => piece.index)).toEqual([3, 4, 5, 6]);
+    // Every block is requested: peers pick around the run...
+    expect(p.pick(bits("*******"), 3, 0, none).map((r) => r.index)).toEqual([0, 1, 2]);
+    // ... until endgame, when every missing piece is in progress and blocks may be asked twice.
+    expect(p.endgame).toBe(true);
+    expect(p.pick(bits("*******"), 4, 0, none).map((r) => r.index)).toEqual([3, 4, 5, 6]);
+  });
+
+  test("a run stops at a piece in progress, one we have, or one the source lacks", () => {
+    const p = makePicker("000000", { have: "  *   " });
+    p.pick(bits("    * "), 1, 0, none); // a peer is downloading piece 4
+    expect(p.startRun(all(6), 10).map((piece) => piece.index)).toEqual([0, 1]);
+    expect(p.startRun(bits("*** **"), 10).map((piece) => piece.index)).toEqual([5]);
+    expect(p.startRun(bits("*** * "), 10)).toEqual([]);
+  });
+
+  test("never takes a piece a peer has started, and respects the in-flight budget", () => {
+    const p = makePicker("1111", { maxInProgress: 2, pieceLength: 2 * BLOCK_SIZE });
+    p.pick(bits("*   "), 1, 0, none); // piece 0 started by a peer, one block still free
+    const run = p.startRun(all(4), 4);
+    expect(run.map((piece) => piece.index)).toEqual([1]); // budget: 2 pieces in progress
+    expect(p.startRun(all(4), 4)).toEqual([]);
+  });
+});
