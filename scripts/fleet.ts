@@ -20,16 +20,18 @@ const { values } = parseArgs({
     size: { type: "string", default: "256M" },
     tracker: { type: "string", default: "ripple" },
     "no-super-seed": { type: "boolean", default: false },
+    origin: { type: "string", default: "seed" },
     keep: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: bun run fleet [--hosts 16] [--rate 50M] [--delay 5] [--loss 0] [--size 256M] [--tracker ripple|opentracker] [--no-super-seed] [--keep]
+  console.log(`usage: bun run fleet [--hosts 16] [--rate 50M] [--delay 5] [--loss 0] [--size 256M] [--tracker ripple|opentracker] [--origin seed|http] [--no-super-seed] [--keep]
   --rate   each host's link cap, each way (bytes/s: 50M = 50 MiB/s; or 100mbit); 0 = none
   --delay  round trip each link adds, ms (two hosts see twice this)
   --loss   packet loss on each link, each way (0.001 or 0.1%)
   --size   payload (256M, 1G)
+  --origin http    the origin is an HTTP server named in the torrent as its web seed (BEP 19), not a seeder
   --no-super-seed  the origin seeds plainly instead of with \`seed --super-seed\` (BEP 16)
   --keep   keep the work directory (payload, downloads, logs)`);
   process.exit(0);
@@ -48,6 +50,7 @@ const options = {
   payloadBytes: parseSize(values.size!),
   tracker,
   seedArgs: values["no-super-seed"] ? [] : ["--super-seed"],
+  origin: values.origin === "http" ? "http" : "seed",
 } as const;
 const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
 console.error("building dist/ripple...");
@@ -56,7 +59,7 @@ const workDir = await mkdtemp(join(tmpdir(), "ripple-fleet-"));
 try {
   const r = await runFleet({ ...options, ripple, workDir, progress: (l) => console.error(l) });
   const s = fleetSummary(r);
-  console.log(`\n## Fleet: ${options.hosts} hosts, ${mib(options.payloadBytes)} MiB, links ${options.rateBytes ? `${mib(options.rateBytes)} MiB/s` : "uncapped"}, +${options.delayMs} ms RTT, ${(options.loss * 100).toFixed(2)}% loss, ${tracker} tracker, origin \`ripple seed${options.seedArgs.length ? " --super-seed" : ""}\`\n`);
+  console.log(`\n## Fleet: ${options.hosts} hosts, ${mib(options.payloadBytes)} MiB, links ${options.rateBytes ? `${mib(options.rateBytes)} MiB/s` : "uncapped"}, +${options.delayMs} ms RTT, ${(options.loss * 100).toFixed(2)}% loss, ${tracker} tracker, origin ${options.origin === "http" ? "an HTTP server (web seed)" : `\`ripple seed${options.seedArgs.length ? " --super-seed" : ""}\``}\n`);
   console.log("| host | seconds | MiB/s | share of cap | uploaded MiB | bytes |");
   console.log("|---|--:|--:|--:|--:|---|");
   for (const h of r.hosts) {

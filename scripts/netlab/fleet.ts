@@ -21,6 +21,8 @@ export interface FleetOptions {
   /** How to run ripple: an executable (or wrapper) path. */
   ripple: string;
   tracker: "ripple" | "opentracker";
+  /** The origin: `ripple seed` (default), or an HTTP server the torrent names as its web seed (BEP 19). */
+  origin?: "seed" | "http";
   workDir: string;
   /** Extra options for every `ripple download` (e.g. --max-peers). */
   downloadArgs?: string[];
@@ -48,6 +50,8 @@ export interface FleetResult {
 
 const TRACKER_PORT = 6969;
 const PEER_PORT = 6881;
+const HTTP_PORT = 8080;
+const HTTP_ORIGIN = join(import.meta.dir, "http-origin.ts");
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
@@ -70,7 +74,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     const trackerHost = lab.host("tracker");
     const announce = `http://${trackerHost.ip}:${TRACKER_PORT}/announce`;
     const torrent = join(o.workDir, "artifact.torrent");
-    const created = Bun.spawnSync([o.ripple, "create", payload, "-o", torrent, "--tracker", announce, "--quiet"], { stderr: "pipe" });
+    const webSeed = o.origin === "http" ? ["--web-seed", `http://${lab.host("origin").ip}:${HTTP_PORT}/`] : [];
+    const created = Bun.spawnSync([o.ripple, "create", payload, "-o", torrent, "--tracker", announce, ...webSeed, "--quiet"], { stderr: "pipe" });
     if (created.exitCode !== 0) throw new Error(`ripple create failed: ${created.stderr.toString()}`);
 
     const start = (host: string, name: string, argv: string[]): LabProcess => {
@@ -90,9 +95,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       const p = start("tracker", "tracker", [o.ripple, "tracker", "--host", "0.0.0.0", "--port", String(TRACKER_PORT), "--interval", "10", "--json"]);
       await p.waitEvent("listening", 30_000);
     }
-    const origin = start("origin", "origin", [o.ripple, "seed", torrent, "-o", join(o.workDir, "origin"), "--port", String(PEER_PORT), "--no-dht", "--json", ...(o.seedArgs ?? [])]);
-    await origin.waitEvent("tracker", 120_000);
-    say(`origin seeding; starting ${o.hosts} downloads at once`);
+    const origin =
+      o.origin === "http"
+        ? start("origin", "origin", [process.execPath, HTTP_ORIGIN, join(o.workDir, "origin"), String(HTTP_PORT)])
+        : start("origin", "origin", [o.ripple, "seed", torrent, "-o", join(o.workDir, "origin"), "--port", String(PEER_PORT), "--no-dht", "--json", ...(o.seedArgs ?? [])]);
+    await origin.waitEvent(o.origin === "http" ? "listening" : "tracker", 120_000);
+    say(`origin ${o.origin === "http" ? "serving over HTTP" : "seeding"}; starting ${o.hosts} downloads at once`);
 
     const t0 = performance.now();
     const hosts: LabProcess[] = [];

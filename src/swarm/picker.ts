@@ -122,7 +122,8 @@ export class Picker {
   /**
    * A run of up to `maxPieces` consecutive pieces for a source holding `has` that fetches whole pieces
    * (a BEP 19 web seed): it starts at the rarest free piece (pieces no peer has first; among equals the
-   * lowest index, so runs stay long) and goes on while the next piece is free too. Free = wanted, not
+   * first found from a random start, so hosts sharing an origin spread out) and goes on while the next
+   * piece is free too. Free = wanted, not
    * verified, and not started, or started and then left untouched (a failed request released it). Every
    * block of the run is marked requested, so peers leave it alone outside endgame.
    */
@@ -133,8 +134,11 @@ export class Picker {
       const piece = this.inProgress.get(i);
       return piece === undefined || (piece.receivedCount === 0 && piece.requested.every((r) => r === 0));
     };
+    // From a random start, so that hosts fetching from one origin at once ask it for different runs.
+    const start = Math.floor(this.#random() * n);
     let first = -1;
-    for (let i = 0, best = Infinity; i < n && best > 0; i++) {
+    for (let k = 0, best = Infinity; k < n && best > 0; k++) {
+      const i = (start + k) % n;
       if (this.availability[i]! < best && free(i)) {
         best = this.availability[i]!;
         first = i;

@@ -119,8 +119,8 @@ describe("Picker", () => {
 describe("Picker.startRun (web seeds)", () => {
   const all = (n: number) => Bitfield.full(n);
 
-  test("among equally rare pieces the lowest index: runs stay sequential", () => {
-    const p = makePicker("11100000");
+  test("among equally rare pieces the first from the scan's start: runs stay sequential", () => {
+    const p = makePicker("11100000", { random: () => 0 });
     expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([3, 4]);
     expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([5, 6]);
     expect(p.startRun(all(8), 2).map((piece) => piece.index)).toEqual([7]);
@@ -128,7 +128,7 @@ describe("Picker.startRun (web seeds)", () => {
   });
 
   test("a started piece whose blocks were all released is taken again", () => {
-    const p = makePicker("000", { pieceLength: 2 * BLOCK_SIZE });
+    const p = makePicker("000", { pieceLength: 2 * BLOCK_SIZE, random: () => 0 });
     const [first] = p.startRun(all(3), 1);
     for (let b = 0; b < first!.blocks; b++) p.release(first!.index, b);
     expect(p.startRun(all(3), 3).map((piece) => piece.index)).toEqual([0, 1, 2]);
@@ -146,7 +146,7 @@ describe("Picker.startRun (web seeds)", () => {
   });
 
   test("a run stops at a piece in progress, one we have, or one the source lacks", () => {
-    const p = makePicker("000000", { have: "  *   " });
+    const p = makePicker("000000", { have: "  *   ", random: () => 0 });
     p.pick(bits("    * "), 1, 0, none); // a peer is downloading piece 4
     expect(p.startRun(all(6), 10).map((piece) => piece.index)).toEqual([0, 1]);
     expect(p.startRun(bits("*** **"), 10).map((piece) => piece.index)).toEqual([5]);
@@ -154,10 +154,20 @@ describe("Picker.startRun (web seeds)", () => {
   });
 
   test("never takes a piece a peer has started, and respects the in-flight budget", () => {
-    const p = makePicker("1111", { maxInProgress: 2, pieceLength: 2 * BLOCK_SIZE });
+    const p = makePicker("1111", { maxInProgress: 2, pieceLength: 2 * BLOCK_SIZE, random: () => 0 });
     p.pick(bits("*   "), 1, 0, none); // piece 0 started by a peer, one block still free
     const run = p.startRun(all(4), 4);
     expect(run.map((piece) => piece.index)).toEqual([1]); // budget: 2 pieces in progress
     expect(p.startRun(all(4), 4)).toEqual([]);
+  });
+
+  test("the scan starts at a random piece: hosts fetching from one origin at once ask for different runs", () => {
+    const one = makePicker("00000000", { random: () => 0 });
+    const other = makePicker("00000000", { random: () => 0.5 });
+    expect(one.startRun(all(8), 2).map((piece) => piece.index)).toEqual([0, 1]);
+    expect(other.startRun(all(8), 2).map((piece) => piece.index)).toEqual([4, 5]);
+    // A run does not wrap past the last piece: it ends there, sequential.
+    const late = makePicker("00000000", { random: () => 0.9 });
+    expect(late.startRun(all(8), 4).map((piece) => piece.index)).toEqual([7]);
   });
 });
