@@ -205,7 +205,10 @@ export class Torrent extends Emitter<TorrentEvents> {
       wakeAfter: (ms) => this.#wakeAfter(ms),
       onError: (err) => this.#fail(err),
     });
-    this.#choking = new Choking(this.#uploader, Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS));
+    // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one
+    // would sit on them until the optimistic slot came round.
+    const slots = superSeed ? Number.MAX_SAFE_INTEGER : Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
+    this.#choking = new Choking(this.#uploader, slots);
     this.#messages = {
       meta: this.meta,
       downloader: this.#downloader,
