@@ -67,8 +67,8 @@ describe("resume file", () => {
   test("after a clean stop, a restart trusts it: nothing hashed, nothing fetched again", async () => {
     await using out = await tempDir();
     const fixture = threeFiles();
-    // Slow enough to stop the first run half way.
-    const slow = seeder(fixture, { rateBytesPerSec: 400 * 1024 });
+    // It serves 12 of the 25 pieces, then chokes: the first run cannot finish, however the stop is timed.
+    const slow = seeder(fixture, { chokeAfterBlocks: 24 });
     const first = start(fixture, out.path, slow);
     await new Promise<void>((resolve) => first.torrent.on("piece", () => first.torrent.stats().piecesDone >= 6 && resolve()));
     await first.client.close();

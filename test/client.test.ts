@@ -98,7 +98,9 @@ describe("Client downloads over loopback", () => {
   test("a larger torrent comes from every seeder, not just one", async () => {
     await using out = await tempDir();
     const fixture = makeTorrentFixture({ name: "big.bin", pieceLength: 4 * BLOCK, data: patternBytes(64 * 4 * BLOCK + 5, 9) });
-    const seeders = [seed(fixture, 1), seed(fixture, 2), seed(fixture, 3)];
+    // Each seeder serves at most 120 of the 256 blocks and then chokes for good, so no two can supply the
+    // torrent: every one of them must be used, whichever connects first or runs fastest.
+    const seeders = [1, 2, 3].map((id) => seed(fixture, id, { chokeAfterBlocks: 120 }));
     await finished(client().addTorrent(fixture.meta, { outDir: out.path, peers: seeders.map(peerAt), noTrackers: true }));
     await expectFilesMatch(fixture, out.path);
     for (const s of seeders) expect(s.stats.blocksServed).toBeGreaterThan(0);
@@ -109,9 +111,15 @@ describe("Client downloads over loopback", () => {
     const fixture = makeTorrentFixture({ name: "drop.bin", pieceLength: 4 * BLOCK, data: patternBytes(8 * 4 * BLOCK, 5) });
     const dropper = seed(fixture, 1, { dropAfterBlocks: 3 });
     const good = seed(fixture, 2);
-    const torrent = client().addTorrent(fixture.meta, { outDir: out.path, peers: [peerAt(dropper), peerAt(good)], noTrackers: true });
+    const torrent = client().addTorrent(fixture.meta, { outDir: out.path, peers: [peerAt(dropper)], noTrackers: true });
+    // The good peer is named only once the dropper has gone, so the dropper is sure to serve (and drop)
+    // first, however the two connections would have raced.
     const disconnected = new Promise<string | undefined>((resolve) =>
-      torrent.on("peer", (p) => p.event === "disconnected" && p.address.endsWith(`:${dropper.port}`) && resolve(p.reason)),
+      torrent.on("peer", (p) => {
+        if (p.event !== "disconnected" || !p.address.endsWith(`:${dropper.port}`)) return;
+        torrent.addPeers([peerAt(good)]);
+        resolve(p.reason);
+      }),
     );
     await finished(torrent);
     await expectFilesMatch(fixture, out.path);
@@ -224,7 +232,7 @@ describe("Client accepts incoming peers", () => {
     torrent.on("peer", (e) => {
       if (e.event === "disconnected") dropped.push(e.reason ?? "");
     });
-    while (torrent.stats().downloadedBytes === 0) await Bun.sleep(5);
+    await torrent.once("piece"); // the first connection has carried data
     torrent.addPeers([peerAt(listener)]);
     await finished(torrent);
     await expectFilesMatch(fixture, out.path);
