@@ -51,7 +51,7 @@ async function rawSocket(host = LOOPBACK) {
         // The kernel buffer is full (flood test): keep trying; loopback drains it at once.
       }
     },
-    next(what: string, timeoutMs = 5_000): Promise<KrpcMessage> {
+    next(what: string, timeoutMs = 20_000): Promise<KrpcMessage> {
       const ready = inbox.shift();
       if (ready) return Promise.resolve(decodeKrpc(ready));
       const { promise, resolve } = Promise.withResolvers<Uint8Array>();

@@ -217,11 +217,18 @@ export function liveLogTails(lines = 20): string {
     .join("\n");
 }
 
+/**
+ * Default bound of {@link waitFor}: generous, because CI runs the suite on a busy 2-core box where a
+ * program that is fine can take many seconds to start; a bound is only there to turn a hang into an
+ * error that names what was awaited. Prefer awaiting an event (a JSON line, a torrent event) to polling.
+ */
+export const DEFAULT_WAIT_MS = 30_000;
+
 /** Options for {@link waitFor}. */
 export interface WaitForOptions {
   /** What is awaited, for the error: `timed out waiting for <what>`. */
   what: string;
-  /** Default 10000 ms. */
+  /** Default {@link DEFAULT_WAIT_MS}. */
   timeoutMs?: number;
   /** Poll interval; default 50 ms. */
   intervalMs?: number;
@@ -234,7 +241,7 @@ export interface WaitForOptions {
  * process log tails. An exception thrown by `cond` propagates at once (fail fast, e.g. "seeder exited").
  */
 export async function waitFor(cond: () => boolean | Promise<boolean>, options: WaitForOptions): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const intervalMs = options.intervalMs ?? 50;
   const deadline = performance.now() + timeoutMs;
   for (;;) {

@@ -374,7 +374,7 @@ export async function startOpentracker(options: OpentrackerOptions = {}): Promis
       for (const h of hashes) whitelist.add(h.toLowerCase());
       await writeWhitelist();
       process.kill(p.pid, "SIGHUP");
-      for (const h of hashes) await waitFor(() => isAllowed(h), { what: `opentracker to whitelist ${h}`, timeoutMs: 5000 });
+      for (const h of hashes) await waitFor(() => isAllowed(h), { what: `opentracker to whitelist ${h}`, timeoutMs: 20_000 });
     },
     async peersOf(hex) {
       const reply = await announce(hex, "&left=1&numwant=200&event=started");
@@ -411,7 +411,7 @@ export async function startOpentracker(options: OpentrackerOptions = {}): Promis
   return startWith(p, async () => {
     await waitForPort(port, { what: `opentracker on 127.0.0.1:${port}`, check: () => assertRunning(p) });
     // The whitelist is loaded by a helper thread; wait until it is in effect.
-    for (const h of whitelist) await waitFor(() => isAllowed(h), { what: `opentracker to load its whitelist (${h})`, timeoutMs: 5000 });
+    for (const h of whitelist) await waitFor(() => isAllowed(h), { what: `opentracker to load its whitelist (${h})`, timeoutMs: 20_000 });
     return { ...handle(p, {}), ...tracker };
   });
 }
@@ -491,7 +491,7 @@ export async function startAria2Seeder(options: Aria2Options): Promise<RealPeer>
           }
           return log.includes("Verification finished successfully");
         },
-        { what: `${p.name} to report its verification`, timeoutMs: 5000 },
+        { what: `${p.name} to report its verification`, timeoutMs: 20_000 },
       );
     }
     return handle(p, { port });
