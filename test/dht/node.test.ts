@@ -3,12 +3,12 @@
 // packets neither crash it nor grow its memory. Every address here is 127.0.0.x; bootstrap lists are explicit.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import DHT from "bittorrent-dht";
 import { decodeKrpc, encodeQuery, startDhtNode, type DhtNode, type DhtNodeOptions, type KrpcMessage } from "../../src/dht/index.ts";
 import { randomBytes, type PeerAddress } from "../../src/util/index.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 const LOOPBACK = "127.0.0.1";
 /** Every node here shares one IP, so the per-IP reply limit is lifted for the swarm. */
@@ -100,7 +100,7 @@ describe("a loopback DHT of ripple nodes and bittorrent-dht", () => {
   let stateDir = "";
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "ripple-dht-"));
+    stateDir = await makeTempDir("ripple-dht-");
     seed = await start([]);
     const boot = [{ host: LOOPBACK, port: seed.port }];
     nodes.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => start(boot, i === 0 ? { statePath: join(stateDir, "dht.json") } : {})))));
