@@ -2,13 +2,13 @@
 // process downloads from them; exit codes for incomplete data, ratio and time limits, and SIGINT.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client, type TorrentStats } from "../../src/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let work: string;
 let binary: string;
@@ -16,7 +16,7 @@ let fixture: TorrentFixture;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-seed-cli-"));
+  work = await makeTempDir("ripple-seed-cli-");
   binary = await rippleBinary();
   fixture = makeTorrentFixture({
     name: "shared",

@@ -3,8 +3,8 @@
 // Test-only shell code; nothing in src/ imports it.
 
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
+import { makeTempDir } from "./temp-dir.ts";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -46,23 +46,8 @@ export function requireBinary(name: string): string {
   throw new Error(`required program not found on PATH: ${name} (apt-get install ${pkg}; ${where})`);
 }
 
-/** A temp directory under the OS temp dir (removed by the owner's `stop()`). */
-export async function makeTempDir(prefix = "ripple-peer-"): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** A temp directory removed on `await using` disposal (or `remove()`). */
-export interface TempDir extends AsyncDisposable {
-  readonly path: string;
-  remove(): Promise<void>;
-}
-
-/** `await using work = await tempDir()`: a fresh directory, removed when the scope ends. */
-export async function tempDir(prefix = "ripple-test-"): Promise<TempDir> {
-  const path = await makeTempDir(prefix);
-  const remove = () => rm(path, { recursive: true, force: true });
-  return { path, remove, [Symbol.asyncDispose]: remove };
-}
+// Temp directories live in temp-dir.ts; re-exported here, where the real-peer helpers and many tests import them.
+export { makeTempDir, tempDir, type TempDir } from "./temp-dir.ts";
 
 const live = new Set<ManagedProcess>();
 

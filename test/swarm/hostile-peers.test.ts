@@ -3,13 +3,12 @@
 // bounded. Shell: real sockets on 127.0.0.1; events awaited, never sleeps.
 
 import { describe, expect, test } from "bun:test";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { ClientOptions, Torrent } from "../../src/index.ts";
 import { startFakeSeeder, type FakeTorrent } from "../helpers/fake-peer.ts";
 import { dialMaliciousPeer, startMaliciousPeer, type MaliciousPeer, type Misbehaviour } from "../helpers/malicious-peer.ts";
 import { tempDir } from "../helpers/process.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { expectFixtureOnDisk } from "../helpers/files.ts";
 import { finished, useClients } from "../helpers/torrents.ts";
 
 const BLOCK = 16384;
@@ -66,9 +65,7 @@ function hostile(behaviour: Misbehaviour): MaliciousPeer {
 
 async function expectComplete(torrent: Torrent, outDir: string): Promise<void> {
   await finished(torrent);
-  const onDisk = new Uint8Array(await readFile(join(outDir, fixture.meta.name)));
-  expect(onDisk.length).toBe(fixture.data.length);
-  expect(Bun.hash(onDisk)).toBe(Bun.hash(fixture.data));
+  await expectFixtureOnDisk(fixture, outDir);
 }
 
 interface Case {

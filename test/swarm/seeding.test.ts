@@ -10,18 +10,12 @@ import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
 import { encodeMessage, encodeRequest, makeReserved, type PeerMessage } from "../../src/wire/index.ts";
 import { tempDir } from "../helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
+import { expectFixtureOnDisk } from "../helpers/files.ts";
 import { connectWireClient, type WireClient } from "../helpers/wire-client.ts";
 import { finished, useClients } from "../helpers/torrents.ts";
 
 const { client, defer } = useClients();
 
-
-async function expectSameFiles(fixture: TorrentFixture, outDir: string): Promise<void> {
-  for (const file of fixture.files) {
-    const onDisk = new Uint8Array(await readFile(join(outDir, fixture.meta.name, ...file.path)));
-    expect(Bun.hash(onDisk)).toBe(Bun.hash(file.data));
-  }
-}
 
 /** A seeding Client for `fixture` with its data written under a temp dir. */
 async function startSeeder(fixture: TorrentFixture, dir: string, options: ConstructorParameters<typeof Client>[0] = {}) {
@@ -56,7 +50,7 @@ describe("a ripple swarm", () => {
       return c.addTorrent(fixture.meta, { outDir: join(work.path, `leech${i}`), peers, noTrackers: true });
     });
     await Promise.all(torrents.map(finished));
-    for (let i = 0; i < leechers.length; i++) await expectSameFiles(fixture, join(work.path, `leech${i}`));
+    for (let i = 0; i < leechers.length; i++) await expectFixtureOnDisk(fixture, join(work.path, `leech${i}`));
 
     const size = fixture.meta.totalLength;
     const uploaded = torrents.map((t) => t.stats().uploadedBytes);
