@@ -633,7 +633,7 @@ async function startTransmission(o: TransmissionOptions, role: "seeder" | "leech
  * transmission-daemon 3.00 seeding existing data in `dataDir`. Resolves once it has verified the data and
  * is in the seeding state with its peer port listening.
  *
- * Findings on 3.00 over loopback (see also ARCHITECTURE.md "Real peers in tests"):
+ * Findings on 3.00 over loopback (see also docs/architecture.md, "Pitfalls already met"):
  * - It announces 127.0.0.1 peers from trackers as unreachable and never dials them; it does accept
  *   incoming loopback connections. So a leecher must dial it (aria2c does, from the tracker's list).
  * - A new peer is unchoked only at the next rechoke pass (every 10 s), so the first block arrives up to
