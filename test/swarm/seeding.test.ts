@@ -49,7 +49,12 @@ describe("a ripple swarm", () => {
       const peers = i === 0 ? [seeder.address, ...others] : others;
       return c.addTorrent(fixture.meta, { outDir: join(work.path, `leech${i}`), peers, noTrackers: true });
     });
+    // The premise, checked: none of the other five ever reaches the seeder.
+    const seederAddress = `127.0.0.1:${seeder.address.port}`;
+    const reachedSeeder: number[] = [];
+    torrents.forEach((t, i) => t.on("peer", (p) => i > 0 && p.event === "connected" && p.address === seederAddress && reachedSeeder.push(i)));
     await Promise.all(torrents.map(finished));
+    expect(reachedSeeder).toEqual([]);
     for (let i = 0; i < leechers.length; i++) await expectFixtureOnDisk(fixture, join(work.path, `leech${i}`));
 
     const size = fixture.meta.totalLength;
