@@ -54,7 +54,7 @@ export function announcer(tiers: string[][], opts: Partial<TrackerAnnouncerOptio
     shuffle: (items) => items,
     random: () => 0,
     timeoutMs: 10_000,
-    stopTimeoutMs: 300,
+    stopTimeoutMs: 5000,
     ...opts,
   });
   cleanups.push(() => a.stop());
