@@ -1,4 +1,4 @@
-// The layering rule of ../shared/ARCHITECTURE.md, checked on the source: imports point downward only,
+// The layering rule of docs/architecture.md, checked on the source: imports point downward only,
 // other layers come in through a folder's index.ts, and citty/consola stay at the edges.
 
 import { describe, expect, test } from "bun:test";

@@ -2,22 +2,16 @@
 // download continues into the files, and a peer learned only through peer exchange (BEP 11) is used.
 
 import { describe, expect, test } from "bun:test";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client, type Torrent } from "../src/index.ts";
 import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { expectFixtureOnDisk } from "./helpers/files.ts";
 import { finished, useClients } from "./helpers/torrents.ts";
 
 const { client } = useClients();
 
-
-async function expectSame(fixture: TorrentFixture, outDir: string): Promise<void> {
-  for (const file of fixture.files) {
-    expect(Bun.hash(await readFile(join(outDir, fixture.meta.name, ...file.path)))).toBe(Bun.hash(file.data));
-  }
-}
 
 function fixture(): TorrentFixture {
   return makeTorrentFixture({
@@ -51,7 +45,7 @@ describe("magnet links", () => {
     expect(t.meta.files.map((x) => x.path.join("/"))).toEqual(["one.bin", "sub/two.bin"]);
     expect(Math.max(...progress)).toBeGreaterThan(0);
     await finished(t);
-    await expectSame(f, join(work.path, "out"));
+    await expectFixtureOnDisk(f, join(work.path, "out"));
   });
 
   test("a peer learned only through PEX is used", async () => {
@@ -76,7 +70,7 @@ describe("magnet links", () => {
     const met = Promise.race([dialed(t, first.port), dialed(firstTorrent, second.port)]);
     await finished(t);
     await met;
-    await expectSame(f, join(work.path, "second"));
+    await expectFixtureOnDisk(f, join(work.path, "second"));
   }, 30_000);
 
   test("the client closing during the metadata phase rejects the torrent promise", async () => {

@@ -11,6 +11,7 @@ import type { AddTorrentOptions } from "../src/client.ts";
 import { startFakeSeeder, type FakeSeeder } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { expectFixtureOnDisk } from "./helpers/files.ts";
 import { finished } from "./helpers/torrents.ts";
 
 const BLOCK = 16384;
@@ -57,18 +58,12 @@ function threeFiles(): TorrentFixture {
   });
 }
 
-async function expectFile(outDir: string, fixture: TorrentFixture, index: number): Promise<void> {
-  const file = fixture.files[index]!;
-  const onDisk = new Uint8Array(await readFile(join(outDir, fixture.meta.name, ...file.path)));
-  expect(Bun.hash(onDisk)).toBe(Bun.hash(file.data));
-}
-
 describe("resume file", () => {
   test("after a clean stop, a restart trusts it: nothing hashed, nothing fetched again", async () => {
     await using out = await tempDir();
     const fixture = threeFiles();
-    // Slow enough to stop the first run half way.
-    const slow = seeder(fixture, { rateBytesPerSec: 400 * 1024 });
+    // It serves 12 of the 25 pieces, then chokes: the first run cannot finish, however the stop is timed.
+    const slow = seeder(fixture, { chokeAfterBlocks: 24 });
     const first = start(fixture, out.path, slow);
     await new Promise<void>((resolve) => first.torrent.on("piece", () => first.torrent.stats().piecesDone >= 6 && resolve()));
     await first.client.close();
@@ -82,7 +77,7 @@ describe("resume file", () => {
     expect(ready.piecesDone).toBe(had);
     expect(second.hashed()).toBe(0);
     await finished(second.torrent);
-    for (const i of [0, 2]) await expectFile(out.path, fixture, i);
+    await expectFixtureOnDisk(fixture, out.path, { only: [0, 2] });
     // Each piece the first run verified was never asked for again.
     const requested = counted.stats.requests;
     expect(sum(requested)).toBe(2 * (fixture.meta.pieceCount - had));
@@ -107,7 +102,7 @@ describe("resume file", () => {
     // Pieces touching c.bin: 5 (shared with a.bin) to 23.
     expect(second.hashed()).toBe(fixture.meta.pieceCount - 5);
     expect(s.stats.requests.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0)).toEqual([15]);
-    await expectFile(out.path, fixture, 2);
+    await expectFixtureOnDisk(fixture, out.path, { only: [2] });
   });
 
   test("a corrupt resume file or a torn temp file: everything on disk is hashed, nothing lost", async () => {
@@ -132,7 +127,7 @@ describe("file selection", () => {
     const first = start(fixture, out.path, s, { files: { select: [0] } });
     const stats = await finished(first.torrent);
     await first.client.close();
-    await expectFile(out.path, fixture, 0);
+    await expectFixtureOnDisk(fixture, out.path, { only: [0] });
     // a.bin is 5.5 pieces: pieces 0-5, piece 5 shared with c.bin.
     expect(stats.totalBytes).toBe(6 * 2 * BLOCK);
     expect(s.stats.requests.map((n) => (n > 0 ? 1 : 0)).join("")).toBe("111111" + "0".repeat(18));
@@ -142,7 +137,7 @@ describe("file selection", () => {
 
     const second = start(fixture, out.path, s);
     await finished(second.torrent);
-    for (const i of [0, 1, 2]) await expectFile(out.path, fixture, i);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(existsSync(join(out.path, "three.ripple-parts"))).toBe(false);
     // Piece 5 came from the parts store, not from the seeder again.
     expect(s.stats.requests[5]).toBe(2);

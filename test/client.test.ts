@@ -3,12 +3,13 @@
 // sending corrupt data (banned, download still completes), and resuming from data already on disk.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "../src/index.ts";
 import { dialFakeSeeder, startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { expectFixtureOnDisk } from "./helpers/files.ts";
 import { finished } from "./helpers/torrents.ts";
 
 const BLOCK = 16384;
@@ -33,20 +34,6 @@ function client(): Client {
 }
 
 /** Resolves with the final stats, or rejects with the torrent's error. */
-
-async function expectFilesMatch(fixture: TorrentFixture, outDir: string): Promise<void> {
-  const root = fixture.meta.multiFile ? join(outDir, fixture.meta.name) : outDir;
-  for (const file of fixture.files) {
-    const path = fixture.meta.multiFile ? join(root, ...file.path) : join(root, fixture.meta.name);
-    if (file.pad) {
-      expect(await Bun.file(path).exists()).toBe(false);
-      continue;
-    }
-    const onDisk = new Uint8Array(await readFile(path));
-    expect(onDisk.length).toBe(file.data.length);
-    expect(Bun.hash(onDisk)).toBe(Bun.hash(file.data));
-  }
-}
 
 const peerAt = (s: FakeSeeder) => ({ host: "127.0.0.1", port: s.port });
 
@@ -80,7 +67,7 @@ describe("Client downloads over loopback", () => {
     const stats = await finished(torrent);
     expect(stats.piecesDone).toBe(fixture.meta.pieceCount);
     expect(stats.verifiedBytes).toBe(fixture.meta.totalLength);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(seeder.stats.errors).toEqual([]);
   });
 
@@ -90,7 +77,7 @@ describe("Client downloads over loopback", () => {
     const seeders = [seed(fixture, 1), seed(fixture, 2), seed(fixture, 3)];
     const torrent = client().addTorrent(fixture.meta, { outDir: out.path, peers: seeders.map(peerAt), noTrackers: true });
     await finished(torrent);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect((await stat(join(out.path, "multi", "dir", "empty"))).size).toBe(0);
     expect(seeders.reduce((n, s) => n + s.stats.blocksServed, 0)).toBeGreaterThanOrEqual(fixture.meta.pieceCount);
   });
@@ -98,9 +85,11 @@ describe("Client downloads over loopback", () => {
   test("a larger torrent comes from every seeder, not just one", async () => {
     await using out = await tempDir();
     const fixture = makeTorrentFixture({ name: "big.bin", pieceLength: 4 * BLOCK, data: patternBytes(64 * 4 * BLOCK + 5, 9) });
-    const seeders = [seed(fixture, 1), seed(fixture, 2), seed(fixture, 3)];
+    // Each seeder serves at most 120 of the 256 blocks and then chokes for good, so no two can supply the
+    // torrent: every one of them must be used, whichever connects first or runs fastest.
+    const seeders = [1, 2, 3].map((id) => seed(fixture, id, { chokeAfterBlocks: 120 }));
     await finished(client().addTorrent(fixture.meta, { outDir: out.path, peers: seeders.map(peerAt), noTrackers: true }));
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     for (const s of seeders) expect(s.stats.blocksServed).toBeGreaterThan(0);
   });
 
@@ -109,12 +98,18 @@ describe("Client downloads over loopback", () => {
     const fixture = makeTorrentFixture({ name: "drop.bin", pieceLength: 4 * BLOCK, data: patternBytes(8 * 4 * BLOCK, 5) });
     const dropper = seed(fixture, 1, { dropAfterBlocks: 3 });
     const good = seed(fixture, 2);
-    const torrent = client().addTorrent(fixture.meta, { outDir: out.path, peers: [peerAt(dropper), peerAt(good)], noTrackers: true });
+    const torrent = client().addTorrent(fixture.meta, { outDir: out.path, peers: [peerAt(dropper)], noTrackers: true });
+    // The good peer is named only once the dropper has gone, so the dropper is sure to serve (and drop)
+    // first, however the two connections would have raced.
     const disconnected = new Promise<string | undefined>((resolve) =>
-      torrent.on("peer", (p) => p.event === "disconnected" && p.address.endsWith(`:${dropper.port}`) && resolve(p.reason)),
+      torrent.on("peer", (p) => {
+        if (p.event !== "disconnected" || !p.address.endsWith(`:${dropper.port}`)) return;
+        torrent.addPeers([peerAt(good)]);
+        resolve(p.reason);
+      }),
     );
     await finished(torrent);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(dropper.stats.blocksServed).toBeGreaterThanOrEqual(3);
     expect(await disconnected).toBeString();
   });
@@ -129,7 +124,7 @@ describe("Client downloads over loopback", () => {
     const warnings: string[] = [];
     torrent.on("warning", ({ message }) => warnings.push(message));
     await finished(torrent);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(await banned).toBe(`127.0.0.1:${liar.port}`);
     expect(warnings.some((w) => /hash check/.test(w))).toBe(true);
     expect(liar.stats.connections).toBe(1); // never dialed again after the ban
@@ -145,7 +140,7 @@ describe("Client downloads over loopback", () => {
     const seeder = seed(fixture, 1);
     const torrent = client().addTorrent(fixture.meta, { outDir: out.path, peers: [peerAt(seeder)], noTrackers: true });
     await finished(torrent);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(seeder.stats.requests.slice(0, 3)).toEqual([0, 0, 0]);
     expect(seeder.stats.requests.slice(3)).toEqual([2, 2, 2]);
   });
@@ -172,7 +167,7 @@ describe("Client downloads over loopback", () => {
     });
     const seeder = seed(fixture, 1);
     await finished(client().addTorrent(fixture.meta, { outDir: out.path, peers: [peerAt(seeder)], noTrackers: true }));
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect((await readdir(join(out.path, "padded"))).sort()).toEqual(["a.bin", "b.bin"]);
   });
 
@@ -204,7 +199,7 @@ describe("Client accepts incoming peers", () => {
     );
     open.push({ close: () => dialer.stop() });
     await finished(torrent);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(dialer.remotePeerIds.map((id) => Buffer.from(id).toString("hex"))).toEqual([Buffer.from(c.peerId).toString("hex")]);
   });
 
@@ -224,10 +219,10 @@ describe("Client accepts incoming peers", () => {
     torrent.on("peer", (e) => {
       if (e.event === "disconnected") dropped.push(e.reason ?? "");
     });
-    while (torrent.stats().downloadedBytes === 0) await Bun.sleep(5);
+    await torrent.once("piece"); // the first connection has carried data
     torrent.addPeers([peerAt(listener)]);
     await finished(torrent);
-    await expectFilesMatch(fixture, out.path);
+    await expectFixtureOnDisk(fixture, out.path);
     expect(listener.stats.connections).toBe(1); // dialed, then turned away at the handshake
     expect(listener.stats.blocksServed).toBe(0);
     expect(dialer.stats.blocksServed).toBe(48);

@@ -1,7 +1,7 @@
 // ripple command line: parses arguments with citty, runs a command, maps errors to one line + exit code.
 // Commands load on demand (main.ts's start-up budget): `ripple verify` never evaluates the swarm.
 
-import { defineCommand, runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
+import { defineCommand, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { VERSION } from "../version.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { checkArguments } from "./unknown-options.ts";
@@ -23,12 +23,20 @@ const main = defineCommand({
   subCommands,
 });
 
+const ANSI_SGR = /\x1b\[[0-9;]*m/g;
+
+/** citty colours usage unless NO_COLOR is exactly "1", even into a pipe: colour only a terminal, and honour any NO_COLOR (no-color.org). */
+function useColour(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
 export async function run(rawArgs: string[]): Promise<number> {
   const verbose = rawArgs.includes("--verbose") || rawArgs.includes("-V");
   const load = rawArgs[0] !== undefined && Object.hasOwn(subCommands, rawArgs[0]) ? subCommands[rawArgs[0]] : undefined;
   const sub = await load?.();
   if (rawArgs.includes("--help") || rawArgs.includes("-h") || rawArgs.length === 0) {
-    await (sub ? showUsage(sub, main) : showUsage(main));
+    const usage = await (sub ? renderUsage(sub, main) : renderUsage(main));
+    writeOut(`${useColour() ? usage : usage.replace(ANSI_SGR, "")}\n\n`);
     return rawArgs.length === 0 ? 2 : 0;
   }
   // Only `ripple --version` (or `ripple <command> --version`): a -v elsewhere is a value or a typo.
@@ -42,7 +50,7 @@ export async function run(rawArgs: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     const code = exitCodeFor(err);
-    const message = (err instanceof Error ? err.message : String(err)).replace(/\x1b\[[0-9;]*m/g, "");
+    const message = (err instanceof Error ? err.message : String(err)).replace(ANSI_SGR, "");
     // A script reading --json events sees the end too: one `error` event, besides the line on stderr.
     if (rawArgs.includes("--json")) emitJson("error", { message, exitCode: code, ...(err instanceof RippleError && { code: err.code }) });
     writeErr(`ripple: ${message}\n`);

@@ -2,8 +2,7 @@
 // and exit codes for success, a missing file, a corrupt torrent, bad options and an interrupted download.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeBencode } from "../../src/bencode/index.ts";
 import { startTrackerServer } from "../../src/tracker/index.ts";
@@ -12,6 +11,8 @@ import { VERSION } from "../../src/version.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder, type FakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes, type TorrentFixture } from "../helpers/torrent-fixture.ts";
+import { expectFixtureOnDisk } from "../helpers/files.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let work: string;
 let binary: string;
@@ -19,7 +20,7 @@ let single: TorrentFixture;
 let multi: TorrentFixture;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-cli-"));
+  work = await makeTempDir("ripple-cli-");
   binary = await rippleBinary();
   single = makeTorrentFixture({ name: "hello.txt", pieceLength: 16384, data: patternBytes(40_000, 11), announce: "http://127.0.0.1:1/announce" });
   multi = makeTorrentFixture({
@@ -164,10 +165,7 @@ describe("ripple (compiled)", () => {
       expect(events[0]).toMatchObject({ event: "metadata", name: "album", infoHash: multi.meta.infoHashHex, totalBytes: multi.meta.totalLength });
       expect(events.at(-1)).toMatchObject({ event: "done", verifiedBytes: multi.meta.totalLength });
       expect(events.some((e) => e.event === "peer")).toBe(true);
-      for (const file of multi.files) {
-        const onDisk = new Uint8Array(await readFile(join(work, "out-json", "album", ...file.path)));
-        expect(Bun.hash(onDisk)).toBe(Bun.hash(file.data));
-      }
+      await expectFixtureOnDisk(multi, join(work, "out-json"));
     });
 
     test("every --peer is used: two seeders holding half the pieces each", async () => {

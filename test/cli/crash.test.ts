@@ -3,17 +3,17 @@
 // was verified on disk before a kill is requested again (the seeder counts requests per piece).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let work: string;
 let binary: string;
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-crash-"));
+  work = await makeTempDir("ripple-crash-");
   binary = await rippleBinary();
 }, 120_000);
 afterAll(() => rm(work, { recursive: true, force: true }));

@@ -3,20 +3,20 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type Metainfo, parseMetainfo } from "../../src/metainfo/index.ts";
 import { VERSION } from "../../src/version.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { hasBinary, missingBinaries, requireBinary } from "../helpers/process.ts";
 import { patternBytes } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 let work: string;
 let binary: string;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-create-"));
+  work = await makeTempDir("ripple-create-");
   // World-readable, so the unreadable-file test can run ripple as `nobody` when the tests run as root.
   await chmod(work, 0o755);
   binary = await rippleBinary();

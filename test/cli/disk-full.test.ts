@@ -3,13 +3,13 @@
 // Needs root for mount(8); skipped without it on a developer machine, required under CI=true.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { IS_CI } from "../helpers/process.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let work: string;
 let mountPoint: string;
@@ -27,7 +27,7 @@ function sh(cmd: string[]): boolean {
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-full-"));
+  work = await makeTempDir("ripple-full-");
   mountPoint = join(work, "small");
   sh(["mkdir", "-p", mountPoint]);
   mounted = sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]);

@@ -3,12 +3,12 @@
 // when the only seeder vanishes mid-download.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startDhtNode } from "../../src/dht/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { patternBytes } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 type Event = Record<string, unknown> & { event: string };
 
@@ -62,7 +62,7 @@ function start(args: string[]): Json {
 
 beforeAll(async () => {
   binary = await rippleBinary();
-  work = await mkdtemp(join(tmpdir(), "ripple-e2e-"));
+  work = await makeTempDir("ripple-e2e-");
   await mkdir(join(work, "seed", "payload", "nested"), { recursive: true });
   await writeFile(join(work, "seed", "payload", "big.bin"), patternBytes(3_000_000, 61));
   await writeFile(join(work, "seed", "payload", "nested", "small.txt"), "hello from the seeder\n");

@@ -2,13 +2,13 @@
 // process downloads from them; exit codes for incomplete data, ratio and time limits, and SIGINT.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client, type TorrentStats } from "../../src/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let work: string;
 let binary: string;
@@ -16,7 +16,7 @@ let fixture: TorrentFixture;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-seed-cli-"));
+  work = await makeTempDir("ripple-seed-cli-");
   binary = await rippleBinary();
   fixture = makeTorrentFixture({
     name: "shared",
@@ -123,6 +123,8 @@ describe("ripple seed", () => {
     await writeFixtureFiles(fixture, dir);
     const seeder = start(["seed", "shared.torrent", "-o", dir, "--seed-ratio", "1"]);
     const metadata = await seeder.event("metadata");
+    // Not before: while it checks its data it refuses peers, and a refused leecher redials 15 s later.
+    await seeder.event("seeding");
     await leechFrom(Number(metadata.port), join(work, "leech-2"));
     const { code } = await seeder.result;
     expect(code).toBe(0);
@@ -133,12 +135,16 @@ describe("ripple seed", () => {
 describe("ripple download --seed", () => {
   test("downloads, then seeds for --seed-time, then exits 0", async () => {
     using source = startFakeSeeder({ infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data });
-    const run = start(["download", "shared.torrent", "-o", join(work, "dl-seed"), "--peer", `127.0.0.1:${source.port}`, "--no-trackers", "--seed-time", "2s"]);
+    const run = start(["download", "shared.torrent", "-o", join(work, "dl-seed"), "--peer", `127.0.0.1:${source.port}`, "--no-trackers", "--seed-time", "5s"]);
     const metadata = await run.event("metadata");
+    // Another leecher, knowing only this ripple, joins while ripple downloads (the source connected, so
+    // ripple accepts peers: a checking torrent refuses them), not once it seeds: on a loaded machine the
+    // seed time could run out before a late joiner had everything. All it gets comes from ripple.
+    await run.event("peer");
+    const leeched = leechFrom(Number(metadata.port), join(work, "leech-3"));
     await run.event("done");
     await run.event("seeding");
-    // While it seeds, another leecher gets the data from it.
-    await leechFrom(Number(metadata.port), join(work, "leech-3"));
+    await leeched;
     const { code } = await run.result;
     expect(code).toBe(0);
     const names = run.events.map((e) => e.event);

@@ -2,11 +2,11 @@
 // missing file, in plain and --json output, with the documented exit codes.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { rippleBinary } from "../helpers/binary.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "../helpers/torrent-fixture.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let work: string;
 let binary: string;
@@ -21,7 +21,7 @@ const fixture = makeTorrentFixture({
 });
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "ripple-verify-"));
+  work = await makeTempDir("ripple-verify-");
   binary = await rippleBinary();
   await writeFile(join(work, "set.torrent"), fixture.torrentBytes);
   await writeFixtureFiles(fixture, join(work, "data"));

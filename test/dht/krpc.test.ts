@@ -14,7 +14,7 @@ import {
   type KrpcMessage,
 } from "../../src/dht/index.ts";
 import { DhtError, utf8 } from "../../src/util/index.ts";
-import { seededBytes } from "./seeded.ts";
+import { seededBytes } from "../helpers/random.ts";
 
 const text = (b: Uint8Array) => new TextDecoder("latin1").decode(b);
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

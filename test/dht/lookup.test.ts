@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { Lookup, RoutingTable, compareDistance, type KrpcResponseBody, type NodeContact } from "../../src/dht/index.ts";
 import { toHex } from "../../src/util/index.ts";
-import { seededBytes, seededRandom } from "./seeded.ts";
+import { seededBytes, seededRandom } from "../helpers/random.ts";
 
 interface SimNode extends NodeContact {
   readonly table: RoutingTable;

@@ -3,12 +3,12 @@
 // packets neither crash it nor grow its memory. Every address here is 127.0.0.x; bootstrap lists are explicit.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import DHT from "bittorrent-dht";
 import { decodeKrpc, encodeQuery, startDhtNode, type DhtNode, type DhtNodeOptions, type KrpcMessage } from "../../src/dht/index.ts";
 import { randomBytes, type PeerAddress } from "../../src/util/index.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 const LOOPBACK = "127.0.0.1";
 /** Every node here shares one IP, so the per-IP reply limit is lifted for the swarm. */
@@ -51,7 +51,7 @@ async function rawSocket(host = LOOPBACK) {
         // The kernel buffer is full (flood test): keep trying; loopback drains it at once.
       }
     },
-    next(what: string, timeoutMs = 5_000): Promise<KrpcMessage> {
+    next(what: string, timeoutMs = 20_000): Promise<KrpcMessage> {
       const ready = inbox.shift();
       if (ready) return Promise.resolve(decodeKrpc(ready));
       const { promise, resolve } = Promise.withResolvers<Uint8Array>();
@@ -100,7 +100,7 @@ describe("a loopback DHT of ripple nodes and bittorrent-dht", () => {
   let stateDir = "";
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "ripple-dht-"));
+    stateDir = await makeTempDir("ripple-dht-");
     seed = await start([]);
     const boot = [{ host: LOOPBACK, port: seed.port }];
     nodes.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => start(boot, i === 0 ? { statePath: join(stateDir, "dht.json") } : {})))));
@@ -189,10 +189,11 @@ describe("a loopback DHT of ripple nodes and bittorrent-dht", () => {
     await Bun.write(statePath, JSON.stringify({ version: 1, table: { id: Buffer.from(randomBytes(20)).toString("hex"), nodes: nodesJson } }));
     const infoHash = randomBytes(20);
     await nodes[2]!.announce(infoHash, 6100);
-    const stale = await start([{ host: LOOPBACK, port: seed.port }], { statePath, queryTimeoutMs: 300 });
+    // Short, so the dead nodes are given up quickly, but real time that live loopback nodes must meet too.
+    const stale = await start([{ host: LOOPBACK, port: seed.port }], { statePath, queryTimeoutMs: 1000 });
     try {
       expect(stale.stats().nodes).toBe(10);
-      await withTimeout(stale.ready, 10_000, "stale node joined");
+      await withTimeout(stale.ready, 20_000, "stale node joined");
       expect(stale.stats().goodNodes).toBeGreaterThan(0);
       expect(hasPeer(await stale.getPeers(infoHash), 6100)).toBe(true);
     } finally {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { BUCKET_SIZE, GOOD_WINDOW_MS, RoutingTable, compareDistance, sharedPrefixBits } from "../../src/dht/index.ts";
 import { fromHex, toHex } from "../../src/util/index.ts";
-import { seededBytes } from "./seeded.ts";
+import { seededBytes } from "../helpers/random.ts";
 
 const SELF = new Uint8Array(20);
 const id = (hex: string) => fromHex(hex.padEnd(40, "0"))!;

@@ -14,7 +14,7 @@ import {
   type KrpcMessage,
   type ServerState,
 } from "../../src/dht/index.ts";
-import { seededBytes } from "./seeded.ts";
+import { seededBytes } from "../helpers/random.ts";
 
 const FROM = { host: "127.0.0.1", port: 4000 };
 const T = new Uint8Array([1, 2]);

@@ -1,11 +1,11 @@
 // DHT state file: round trip, atomic replacement (no temp files left), a corrupt file is ignored with a warning.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadDhtState, saveDhtState } from "../../src/dht/index.ts";
 import { silentLogger, type Logger } from "../../src/util/index.ts";
+import { makeTempDir } from "../helpers/temp-dir.ts";
 
 let dir = "";
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -16,7 +16,7 @@ function recordingLog(warnings: string[]): Logger {
 
 describe("dht state file", () => {
   test("save then load; saving again replaces the file and leaves no temp file", async () => {
-    dir = await mkdtemp(join(tmpdir(), "ripple-dht-state-"));
+    dir = await makeTempDir("ripple-dht-state-");
     const path = join(dir, "dht.json");
     expect(await loadDhtState(path, silentLogger)).toBeUndefined();
     const table = { id: "ab".repeat(20), nodes: [{ id: "cd".repeat(20), host: "127.0.0.1", port: 6881 }] };
@@ -27,7 +27,7 @@ describe("dht state file", () => {
   });
 
   test("a corrupt or foreign file is ignored with a warning", async () => {
-    dir = await mkdtemp(join(tmpdir(), "ripple-dht-state-"));
+    dir = await makeTempDir("ripple-dht-state-");
     const path = join(dir, "dht.json");
     const warnings: string[] = [];
     await writeFile(path, "{ not json");

@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { TOKEN_BYTES, TOKEN_ROTATE_MS, TokenSecrets } from "../../src/dht/index.ts";
-import { seededBytes } from "./seeded.ts";
+import { seededBytes } from "../helpers/random.ts";
 
 describe("announce tokens", () => {
   test("a token is valid for the IP it was given to, and only that IP", () => {

@@ -33,7 +33,11 @@ export async function tracker(reply?: FakeTracker["reply"]): Promise<FakeTracker
   return t;
 }
 
-/** An announcer on fake time with a fixed tier order, no jitter, short timeouts; stopped by closeAll(). */
+/**
+ * An announcer on fake time with a fixed tier order and no jitter; stopped by closeAll(). Request timeouts
+ * run on real timers (they bound real I/O), so the default is generous: a loaded CI box must never time
+ * out a loopback tracker that answers. Tests of the timeout itself pass a short one.
+ */
 export function announcer(tiers: string[][], opts: Partial<TrackerAnnouncerOptions> = {}) {
   const time = new FakeTime();
   const warnings = new Recorder<string>();
@@ -49,8 +53,8 @@ export function announcer(tiers: string[][], opts: Partial<TrackerAnnouncerOptio
     timers: time,
     shuffle: (items) => items,
     random: () => 0,
-    timeoutMs: 2000,
-    stopTimeoutMs: 300,
+    timeoutMs: 10_000,
+    stopTimeoutMs: 5000,
     ...opts,
   });
   cleanups.push(() => a.stop());

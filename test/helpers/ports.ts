@@ -1,7 +1,7 @@
 // Test helper: free loopback ports for real peers, and waiting until a port accepts TCP connections.
 // Everything binds and connects to literal 127.0.0.1 only.
 
-import { waitFor } from "./process.ts";
+import { DEFAULT_WAIT_MS, waitFor } from "./process.ts";
 
 const handedOut = new Set<number>();
 
@@ -57,6 +57,6 @@ export async function waitForPort(
       options.check?.();
       return isPortOpen(port);
     },
-    { what: options.what ?? `127.0.0.1:${port} to accept connections`, timeoutMs: options.timeoutMs ?? 10_000 },
+    { what: options.what ?? `127.0.0.1:${port} to accept connections`, timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS },
   );
 }

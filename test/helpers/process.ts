@@ -3,8 +3,8 @@
 // Test-only shell code; nothing in src/ imports it.
 
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
+import { makeTempDir } from "./temp-dir.ts";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -46,23 +46,8 @@ export function requireBinary(name: string): string {
   throw new Error(`required program not found on PATH: ${name} (apt-get install ${pkg}; ${where})`);
 }
 
-/** A temp directory under the OS temp dir (removed by the owner's `stop()`). */
-export async function makeTempDir(prefix = "ripple-peer-"): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** A temp directory removed on `await using` disposal (or `remove()`). */
-export interface TempDir extends AsyncDisposable {
-  readonly path: string;
-  remove(): Promise<void>;
-}
-
-/** `await using work = await tempDir()`: a fresh directory, removed when the scope ends. */
-export async function tempDir(prefix = "ripple-test-"): Promise<TempDir> {
-  const path = await makeTempDir(prefix);
-  const remove = () => rm(path, { recursive: true, force: true });
-  return { path, remove, [Symbol.asyncDispose]: remove };
-}
+// Temp directories live in temp-dir.ts; re-exported here, where the real-peer helpers and many tests import them.
+export { makeTempDir, tempDir, type TempDir } from "./temp-dir.ts";
 
 const live = new Set<ManagedProcess>();
 
@@ -217,11 +202,18 @@ export function liveLogTails(lines = 20): string {
     .join("\n");
 }
 
+/**
+ * Default bound of {@link waitFor}: generous, because CI runs the suite on a busy 2-core box where a
+ * program that is fine can take many seconds to start; a bound is only there to turn a hang into an
+ * error that names what was awaited. Prefer awaiting an event (a JSON line, a torrent event) to polling.
+ */
+export const DEFAULT_WAIT_MS = 30_000;
+
 /** Options for {@link waitFor}. */
 export interface WaitForOptions {
   /** What is awaited, for the error: `timed out waiting for <what>`. */
   what: string;
-  /** Default 10000 ms. */
+  /** Default {@link DEFAULT_WAIT_MS}. */
   timeoutMs?: number;
   /** Poll interval; default 50 ms. */
   intervalMs?: number;
@@ -234,7 +226,7 @@ export interface WaitForOptions {
  * process log tails. An exception thrown by `cond` propagates at once (fail fast, e.g. "seeder exited").
  */
 export async function waitFor(cond: () => boolean | Promise<boolean>, options: WaitForOptions): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const intervalMs = options.intervalMs ?? 50;
   const deadline = performance.now() + timeoutMs;
   for (;;) {

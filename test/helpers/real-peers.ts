@@ -3,13 +3,15 @@
 // multi-file payload and a byte-for-byte tree comparison. Test-only; must never reach beyond loopback.
 
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { type BValue, bdecode, dictGet, getBytes, getNumber, getString, isDict } from "./mini-bencode.ts";
 import { freePort, isPortOpen, waitForPort } from "./ports.ts";
+import { seededBytes } from "./random.ts";
 import { liveLogTails, type ManagedProcess, makeTempDir, requireBinary, spawnManaged, waitFor } from "./process.ts";
 
 export { freePort, isPortOpen, waitForPort } from "./ports.ts";
+export { compareTrees } from "./files.ts";
 export {
   hasBinary,
   IS_CI,
@@ -103,20 +105,6 @@ export interface PayloadTree {
   totalBytes: number;
 }
 
-/** xorshift32: deterministic bytes, so every run (and every machine) builds the same payload and infoHash. */
-function pseudoRandomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /**
  * Writes a deterministic multi-file payload under `dir/name` (default name "payload"), 118000 bytes.
@@ -131,15 +119,15 @@ function pseudoRandomBytes(length: number, seed: number): Uint8Array {
 export async function makePayloadTree(dir: string, options: { name?: string } = {}): Promise<PayloadTree> {
   const name = options.name ?? "payload";
   const root = join(dir, name);
-  const first = pseudoRandomBytes(40_000, 1);
+  const first = seededBytes(1)(40_000);
   first.fill(0, 10_000, 11_000);
   const text = new TextEncoder().encode("ripple\0payload\n".repeat(200)).subarray(0, 3000);
   const contents: [string, Uint8Array][] = [
     ["a-first.bin", first],
     ["b-empty.txt", new Uint8Array(0)],
-    ["c-dir/d-nested/mid.dat", pseudoRandomBytes(5000, 2)],
+    ["c-dir/d-nested/mid.dat", seededBytes(2)(5000)],
     ["c-dir/small file.txt", text],
-    ["z-last.bin", pseudoRandomBytes(70_000, 3)],
+    ["z-last.bin", seededBytes(3)(70_000)],
   ];
   for (const [path, data] of contents) {
     const full = join(root, ...path.split("/"));
@@ -230,57 +218,6 @@ export async function createTorrentWithMktorrent(options: MktorrentOptions): Pro
   // mktorrent 1.1 exits 1 with only its banner for an out-of-range -l; say so plainly.
   if (code !== 0) throw new Error(`mktorrent failed (exit ${code}, -l ${log2}): ${args.join(" ")}\n${out}${err}`);
   return readTorrentInfo(options.outPath);
-}
-
-async function listFiles(root: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else out.set(relative(root, full).split(sep).join("/"), (await stat(full)).size);
-    }
-  };
-  await walk(root);
-  return out;
-}
-
-/**
- * Compares two directory trees file by file (bytes, not timestamps); returns the differences, empty when
- * identical. `ignoreEmptyFiles` skips 0-byte files on either side (Transmission does not create them).
- * Empty directories are not compared.
- */
-export async function compareTrees(expectedRoot: string, actualRoot: string, options: { ignoreEmptyFiles?: boolean } = {}): Promise<string[]> {
-  const diffs: string[] = [];
-  let expected: Map<string, number>;
-  let actual: Map<string, number>;
-  try {
-    [expected, actual] = await Promise.all([listFiles(expectedRoot), listFiles(actualRoot)]);
-  } catch (error) {
-    return [`cannot list trees: ${error instanceof Error ? error.message : String(error)}`];
-  }
-  const skip = (size: number | undefined) => options.ignoreEmptyFiles === true && size === 0;
-  for (const [path, size] of expected) {
-    const other = actual.get(path);
-    if (other === undefined) {
-      if (!skip(size)) diffs.push(`missing: ${path} (${size} bytes)`);
-      continue;
-    }
-    if (other !== size) {
-      diffs.push(`size differs: ${path}: expected ${size}, got ${other}`);
-      continue;
-    }
-    const [a, b] = await Promise.all([readFile(join(expectedRoot, path)), readFile(join(actualRoot, path))]);
-    if (!a.equals(b)) {
-      let i = 0;
-      while (i < a.length && a[i] === b[i]) i++;
-      diffs.push(`content differs: ${path}: first difference at byte ${i}`);
-    }
-  }
-  for (const [path, size] of actual) {
-    if (!expected.has(path) && !skip(size)) diffs.push(`unexpected: ${path} (${size} bytes)`);
-  }
-  return diffs;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -374,7 +311,7 @@ export async function startOpentracker(options: OpentrackerOptions = {}): Promis
       for (const h of hashes) whitelist.add(h.toLowerCase());
       await writeWhitelist();
       process.kill(p.pid, "SIGHUP");
-      for (const h of hashes) await waitFor(() => isAllowed(h), { what: `opentracker to whitelist ${h}`, timeoutMs: 5000 });
+      for (const h of hashes) await waitFor(() => isAllowed(h), { what: `opentracker to whitelist ${h}`, timeoutMs: 20_000 });
     },
     async peersOf(hex) {
       const reply = await announce(hex, "&left=1&numwant=200&event=started");
@@ -411,7 +348,7 @@ export async function startOpentracker(options: OpentrackerOptions = {}): Promis
   return startWith(p, async () => {
     await waitForPort(port, { what: `opentracker on 127.0.0.1:${port}`, check: () => assertRunning(p) });
     // The whitelist is loaded by a helper thread; wait until it is in effect.
-    for (const h of whitelist) await waitFor(() => isAllowed(h), { what: `opentracker to load its whitelist (${h})`, timeoutMs: 5000 });
+    for (const h of whitelist) await waitFor(() => isAllowed(h), { what: `opentracker to load its whitelist (${h})`, timeoutMs: 20_000 });
     return { ...handle(p, {}), ...tracker };
   });
 }
@@ -491,7 +428,7 @@ export async function startAria2Seeder(options: Aria2Options): Promise<RealPeer>
           }
           return log.includes("Verification finished successfully");
         },
-        { what: `${p.name} to report its verification`, timeoutMs: 5000 },
+        { what: `${p.name} to report its verification`, timeoutMs: 20_000 },
       );
     }
     return handle(p, { port });
@@ -696,7 +633,7 @@ async function startTransmission(o: TransmissionOptions, role: "seeder" | "leech
  * transmission-daemon 3.00 seeding existing data in `dataDir`. Resolves once it has verified the data and
  * is in the seeding state with its peer port listening.
  *
- * Findings on 3.00 over loopback (see also ARCHITECTURE.md "Real peers in tests"):
+ * Findings on 3.00 over loopback (see also docs/architecture.md, "Pitfalls already met"):
  * - It announces 127.0.0.1 peers from trackers as unreachable and never dials them; it does accept
  *   incoming loopback connections. So a leecher must dial it (aria2c does, from the tracker's list).
  * - A new peer is unchoked only at the next rechoke pass (every 10 s), so the first block arrives up to

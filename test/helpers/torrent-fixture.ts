@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { type EncodableValue, encodeBencode } from "../../src/bencode/index.ts";
 import { type Metainfo, parseMetainfo } from "../../src/metainfo/index.ts";
 import { concatBytes, sha1 } from "../../src/util/index.ts";
+import { mulberry32 } from "./random.ts";
 
 export interface FixtureFile {
   path: string[];
@@ -91,13 +92,9 @@ export function pieceHashes(data: Uint8Array, pieceLength: number): Uint8Array {
  */
 export function patternBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
-  let state = (seed ^ 0x9e3779b9) >>> 0;
+  const next = mulberry32(seed ^ 0x9e3779b9);
   for (let i = 0; i < length; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    t = (t ^ (t >>> 14)) >>> 0;
+    const t = next() * 4294967296;
     out[i] = (t & 7) === 0 ? 0 : t >>> 24;
   }
   return out;

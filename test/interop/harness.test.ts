@@ -59,7 +59,7 @@ describe("harness basics", () => {
     expect(processAlive(child)).toBe(true);
     await p.stop();
     expect(p.hasExited).toBe(true);
-    await waitFor(() => !processAlive(child), { what: "the grandchild to die with its group", timeoutMs: 2000 });
+    await waitFor(() => !processAlive(child), { what: "the grandchild to die with its group", timeoutMs: 20_000 });
     expect(await readdir(work.path)).toEqual([]);
     await p.stop(); // idempotent
   });

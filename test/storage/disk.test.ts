@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Metainfo, TorrentFile } from "../../src/metainfo/index.ts";
 import { DiskStorage, filePaths } from "../../src/storage/index.ts";
+import { makeTempDirSync } from "../helpers/temp-dir.ts";
 
 /** A multi-file Metainfo (no hashes needed here): pieces of 8 bytes over files a, b (empty), c, pad, d. */
 function layout(files: { path: string[]; length: number; pad?: boolean }[], pieceLength = 8, multiFile = true): Metainfo {
@@ -33,7 +33,7 @@ function layout(files: { path: string[]; length: number; pad?: boolean }[], piec
 
 const dirs: string[] = [];
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "ripple-disk-"));
+  const d = makeTempDirSync("ripple-disk-");
   dirs.push(d);
   return d;
 }

@@ -6,7 +6,7 @@ import { listenForPeers, type PeerConnection, type PeerListener } from "../../sr
 import { Connections } from "../../src/swarm/connections.ts";
 import { makeReserved } from "../../src/wire/index.ts";
 import { dialFakeSeeder } from "../helpers/fake-peer.ts";
-import { waitFor } from "../helpers/process.ts";
+import { Recorder } from "../helpers/fake-time.ts";
 
 const torrent = { infoHash: new Uint8Array(20).fill(4), pieceLength: 16384, totalLength: 16384, data: new Uint8Array(16384) };
 const ourId = new TextEncoder().encode("-RP0001-connections1");
@@ -19,6 +19,10 @@ afterEach(() => {
 function setup() {
   let now = 0;
   const closed: string[] = [];
+  // Admissions and closes as they happen, awaited by count (no polling).
+  const admissions = new Recorder<PeerConnection>();
+  const closes = new Recorder<string>();
+  const messages = new Recorder<string>();
   const conns = new Connections<{ conn: PeerConnection }>({
     identity: { infoHash: torrent.infoHash, peerId: ourId, reserved: makeReserved({ fast: true }) },
     maxPeers: 10,
@@ -26,9 +30,12 @@ function setup() {
     clock: { now: () => now },
     isOpen: () => true,
     admit: (conn) => ({ conn }),
-    admitted: () => {},
-    message: () => {},
-    closed: (_conn, reason, peer) => void (peer && closed.push(reason)),
+    admitted: (peer) => admissions.push(peer.conn),
+    message: (_peer, msg) => messages.push(msg.type),
+    closed: (_conn, reason, peer) => {
+      if (peer) closed.push(reason);
+      closes.push(reason);
+    },
   });
   const listener: PeerListener = listenForPeers("127.0.0.1", 0, () => conns.acceptIncoming());
   cleanup.push(() => listener.stop());
@@ -37,7 +44,7 @@ function setup() {
     cleanup.push(() => d.stop());
     return d;
   };
-  return { conns, closed, dial, advance: (ms: number) => void (now += ms) };
+  return { conns, closed, admissions, closes, messages, dial, advance: (ms: number) => void (now += ms) };
 }
 
 describe("Connections", () => {
@@ -49,9 +56,10 @@ describe("Connections", () => {
   });
 
   test("a second connection from a peer already connected for a while is refused; the first stays", async () => {
-    const { conns, closed, dial, advance } = setup();
+    const { conns, closed, admissions, dial, advance } = setup();
     const first = await dial(theirId);
-    await waitFor(() => conns.peers.size === 1, { what: "the first connection admitted" });
+    await admissions.waitFor(1);
+    expect(conns.peers.size).toBe(1);
     advance(10_000);
     const second = await dial(theirId);
     await second.closed;
@@ -61,13 +69,16 @@ describe("Connections", () => {
   });
 
   test("after a minute of silence the old connection gives way to the redial", async () => {
-    const { conns, closed, dial, advance } = setup();
+    const { conns, closed, admissions, closes, messages, dial, advance } = setup();
     const first = await dial(theirId);
-    await waitFor(() => conns.peers.size === 1, { what: "the first connection admitted" });
+    // Its bitfield is the last it says: arriving after the clock moves, it would count as fresh.
+    expect((await messages.waitFor(1))[0]).toBe("bitfield");
     advance(61_000);
     await dial(theirId);
     await first.closed;
-    await waitFor(() => conns.peers.size === 1 && closed.length === 1, { what: "the old connection closed, the new one admitted" });
+    await admissions.waitFor(2); // the new one admitted
+    await closes.waitFor(1); // and the old one reported closed
+    expect(conns.peers.size).toBe(1);
     expect(closed).toEqual(["duplicate connection (the old one was silent)"]);
   });
 });

@@ -45,7 +45,7 @@ describe("announcer", () => {
   /** Each way a tracker can fail; a FakeTracker is returned when there is one to count announces on. */
   const failures: [string, (closedPort: number) => Promise<FakeTracker | string>, RegExp][] = [
     ["http 500", () => tracker({ kind: "status", status: 500 }), /http status 500/],
-    ["a hang", () => tracker({ kind: "hang" }), /timed out after 300 ms/],
+    ["a hang", () => tracker({ kind: "hang" }), /timed out after 1000 ms/],
     ["a closed port", async (port) => `http://127.0.0.1:${port}/announce`, /request failed/],
     ["garbage", () => tracker({ kind: "body", body: "<html>" }), /not valid bencode/],
     ["failure reason", () => tracker({ kind: "failure", reason: "go away" }), /tracker failure: go away/],
@@ -54,7 +54,8 @@ describe("announcer", () => {
     const bad = await makeBad(await freePort());
     const badUrl = typeof bad === "string" ? bad : bad.url;
     const good = await tracker();
-    const { a, time, warnings, peers } = announcer([[badUrl, good.url]], { timeoutMs: 300 });
+    // Short enough for the hang case to fail over quickly, long enough for a loopback answer under load.
+    const { a, time, warnings, peers } = announcer([[badUrl, good.url]], { timeoutMs: 1000 });
     const scheduled = time.nextTimer();
     a.start();
     expect((await peers.waitFor(1))[0]!.source).toBe(good.url);

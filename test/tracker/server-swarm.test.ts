@@ -2,6 +2,7 @@
 // caps and the allow-list. Pure; no sockets.
 
 import { describe, expect, test } from "bun:test";
+import { xorshift32 } from "../helpers/random.ts";
 import { toHex } from "../../src/util/index.ts";
 import {
   MAX_NUMWANT,
@@ -21,15 +22,10 @@ const INTERVAL_SEC = 100;
 /** 2 x interval + default grace (60 s). */
 const EXPIRE_MS = (2 * INTERVAL_SEC + 60) * 1000;
 
-/** xorshift32, so peer picks are reproducible. */
+/** Reproducible peer picks: xorshift32's states as floats in [0, 1). */
 function seeded(seed = 7): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 2 ** 32;
 }
 
 function swarm(options: Partial<TrackerSwarmOptions> = {}): TrackerSwarm {

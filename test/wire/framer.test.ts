@@ -10,18 +10,7 @@ import {
   type FrameHandlers,
   type PeerMessage,
 } from "../../src/wire/index.ts";
-
-/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../helpers/random.ts";
 
 /** Records every frame as text: "hs:<hex>", "ka", "<id>:<hex payload>". */
 function recorder(): { events: string[]; handlers: FrameHandlers } {
@@ -87,7 +76,7 @@ describe("Framer", () => {
 
   test("split at random positions (seeded)", () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const rand = prng(seed);
+      const rand = mulberry32(seed); // random splits, reproducible
       const cutCount = 1 + Math.floor(rand() * 40);
       const cuts = Array.from({ length: cutCount }, () => Math.floor(rand() * stream.length));
       expect(feed(splitAt(stream, cuts))).toEqual(expected);
