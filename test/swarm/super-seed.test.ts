@@ -2,13 +2,13 @@
 // a real super-seeding Client on 127.0.0.1 facing a scripted peer and two ripple leechers.
 
 import { describe, expect, test } from "bun:test";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "../../src/index.ts";
 import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
 import type { PeerConnection } from "../../src/peer/index.ts";
 import { PeerState, SuperSeeder, OFFERS_PER_PEER } from "../../src/swarm/index.ts";
 import { decodeMessage, encodeMessage, encodeRequest, makeReserved } from "../../src/wire/index.ts";
+import { expectFixtureOnDisk } from "../helpers/files.ts";
 import { tempDir } from "../helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "../helpers/torrent-fixture.ts";
 import { finished, useClients } from "../helpers/torrents.ts";
@@ -108,11 +108,6 @@ describe("SuperSeeder", () => {
   });
 });
 
-async function expectSameFiles(fixture: ReturnType<typeof makeTorrentFixture>, outDir: string): Promise<void> {
-  const onDisk = new Uint8Array(await readFile(join(outDir, fixture.meta.name)));
-  expect(Bun.hash(onDisk)).toBe(Bun.hash(fixture.data));
-}
-
 describe("a super-seeding Client", () => {
   const { client } = useClients();
   const fixture = makeTorrentFixture({ name: "origin.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(PIECES * 2 * BLOCK_SIZE - 100, 7) });
@@ -156,7 +151,7 @@ describe("a super-seeding Client", () => {
     const ta = a.addTorrent(fixture.meta, { outDir: join(work.path, "a"), peers: [...peers, { host: "127.0.0.1", port: b.port }], noTrackers: true });
     const tb = b.addTorrent(fixture.meta, { outDir: join(work.path, "b"), peers, noTrackers: true });
     await Promise.all([finished(ta), finished(tb)]);
-    await expectSameFiles(fixture, join(work.path, "a"));
-    await expectSameFiles(fixture, join(work.path, "b"));
+    await expectFixtureOnDisk(fixture, join(work.path, "a"));
+    await expectFixtureOnDisk(fixture, join(work.path, "b"));
   });
 });
