@@ -14,3 +14,4 @@ export * from "./announcers.ts";
 export * from "./extensions.ts";
 export * from "./metadata-fetch.ts";
 export * from "./torrent.ts";
+export * from "./dial-encryption.ts";

@@ -25,6 +25,7 @@ import { Extensions } from "./extensions.ts";
 import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
 import { Connections } from "./connections.ts";
+import type { DialOptions } from "./dial-encryption.ts";
 import { onPeerMessage, type MessageContext } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
 import { RateMeter } from "./rate.ts";
@@ -54,8 +55,8 @@ export interface TorrentOptions {
   seedOnly?: boolean;
   /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
   listenPort?: () => number;
-  /** How long a peer we dial has to complete its handshake (default HANDSHAKE_TIMEOUT_MS, 20 s). */
-  handshakeTimeoutMs?: number;
+  /** Dialing: the handshake deadline (default HANDSHAKE_TIMEOUT_MS, 20 s) and encryption (default plaintext). */
+  dial?: DialOptions;
   version?: string;
   log?: Logger;
   clock?: Clock;
@@ -176,7 +177,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       identity: this.#identity,
       maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
       maxMessageLength: maxMessageLengthFor(opts.meta.pieceCount),
-      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      dial: opts.dial,
       clock: this.#clock,
       isOpen: () => this.#state === "running" || this.#state === "seeding",
       admit: (conn, hs) => this.#admit(conn, hs),
