@@ -15,7 +15,7 @@ import {
   type PeerAddress,
 } from "../util/index.ts";
 import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { RESERVED_EXTENDED, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
+import { RESERVED_EXTENDED, RESERVED_FAST, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
@@ -24,8 +24,8 @@ import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
 import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
+import { greetPeer } from "./allowed-fast.ts";
 import { Connections } from "./connections.ts";
-import type { DialOptions } from "./dial-encryption.ts";
 import { onPeerMessage, type MessageContext } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
 import { RateMeter } from "./rate.ts";
@@ -56,7 +56,7 @@ export interface TorrentOptions {
   /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
   listenPort?: () => number;
   /** Dialing: the handshake deadline (default HANDSHAKE_TIMEOUT_MS, 20 s) and encryption (default plaintext). */
-  dial?: DialOptions;
+  dial?: import("./dial-encryption.ts").DialOptions;
   version?: string;
   log?: Logger;
   clock?: Clock;
@@ -83,8 +83,8 @@ export interface TorrentEvents extends Record<string, unknown> {
   /** The data on disk is checked (piecesDone says how much was there); peers come next. */
   ready: TorrentStats;
   piece: { index: number };
-  /** `disconnected` also reports a dialed peer dropped before its handshake completed (wrong infoHash, timeout). */
-  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
+  /** `disconnected` also reports a peer dropped before its handshake completed (wrong infoHash, timeout, encryption). */
+  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string; encryption?: "rc4" | "plaintext" };
   warning: { message: string };
   /** A tracker answered an announce (`url` without its query string) with this many peers. */
   tracker: { url: string; peers: number };
@@ -349,13 +349,10 @@ export class Torrent extends Emitter<TorrentEvents> {
   /** The new peer is counted: what we have, our extension handshake, and the `connected` event. */
   #greet(peer: PeerState, hs: Handshake): void {
     const { conn } = peer;
-    const have = this.picker.have;
-    if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
-    else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
-    else if (!have.isEmpty()) conn.send(encodeMessage({ type: "bitfield", bytes: have.toBytes() }));
+    greetPeer(peer, this.picker.have, this.meta.infoHash);
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
-    this.emit("peer", { event: "connected", address: conn.name });
+    this.emit("peer", { event: "connected", address: conn.name, encryption: conn.encryption });
   }
 
   #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {
@@ -369,9 +366,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
     if (wasPending) this.#log.debug(`could not connect to ${conn.name}: ${reason}`);
-    // A peer that accepted our connection but was dropped before its handshake completed (wrong infoHash,
-    // handshake timeout) is reported too, so a hostile peer's fate is visible; refused dials are not.
-    if (wasPending && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
+    // A peer dropped before its handshake completed (wrong infoHash, timeout, plaintext refused, failed
+    // encryption) is reported too, so a hostile peer's fate is visible; refused TCP dials are not.
+    if (!peer && (wasPending || !conn.outgoing) && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
     if (this.#state === "running" || this.#state === "seeding") {
       this.#conns.connectMore();
       this.#downloader.fillAll();
