@@ -136,6 +136,21 @@ describe("IPv6", () => {
     expect(events.find((e) => e.event === "connected")).toMatchObject({ address: `[::1]:${port}`, encryption: "rc4" });
   });
 
+  test("BEP 7: the IPv6 address we are given goes to HTTP trackers as ipv6=", async () => {
+    const { promise, resolve } = Promise.withResolvers<string>();
+    const tracker = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) => (resolve(new URL(req.url).searchParams.get("ipv6") ?? ""), new Response("d8:intervali60e5:peers0:e")),
+    });
+    defer(() => tracker.stop(true));
+    const meta = makeTorrentFixture({ name: "t.bin", pieceLength: BLOCK_SIZE, data: patternBytes(100, 1), announce: `http://127.0.0.1:${tracker.port}/announce` }).meta;
+    const out = await tempDir();
+    defer(() => out[Symbol.asyncDispose]());
+    client({ host: undefined, announceIpv6: "::1" }).addTorrent(meta, { outDir: out.path });
+    expect(await promise).toBe("::1");
+  });
+
   test("by default a seeder listens on both families: an IPv4 and an IPv6 leecher both complete", async () => {
     const port = await seeder(client({ host: undefined }));
     const v4 = await download(client(), [{ host: "127.0.0.1", port }]);
