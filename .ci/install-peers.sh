@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent) from Debian/Ubuntu
+# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent, python3-libtorrent) from Debian/Ubuntu
 # packages when any is missing. Needs root (or passwordless sudo). Services are NOT started: the packages'
 # init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on, so a policy-rc.d that
 # denies service starts is in place while apt runs (unless the machine already has one).
 set -euo pipefail
 
-# binary:package
+# binary:package; "py/MODULE" stands for a Python module, checked with /usr/bin/python3 -c 'import MODULE'
 NEEDED=(aria2c:aria2 transmission-daemon:transmission-daemon transmission-remote:transmission-cli
-  opentracker:opentracker mktorrent:mktorrent)
+  opentracker:opentracker mktorrent:mktorrent py/libtorrent:python3-libtorrent)
+
+present() {
+  case "$1" in
+    py/*) /usr/bin/python3 -c "import ${1#py/}" >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
 
 missing=()
 for pair in "${NEEDED[@]}"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  present "${pair%%:*}" || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "real-peer programs present: aria2c transmission-daemon transmission-remote opentracker mktorrent"
+  echo "real-peer programs present: ${NEEDED[*]%%:*}"
   exit 0
 fi
 
@@ -43,6 +50,6 @@ export DEBIAN_FRONTEND=noninteractive
   -o Dpkg::Use-Pty=0 "${missing[@]}" </dev/null >/dev/null
 
 for pair in "${NEEDED[@]}"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || { echo "install-peers: ${pair%%:*} still missing after install" >&2; exit 1; }
+  present "${pair%%:*}" || { echo "install-peers: ${pair%%:*} still missing after install" >&2; exit 1; }
 done
 echo "installed: ${missing[*]}"
