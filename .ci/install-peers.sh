@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent, python3-libtorrent,
-# qbittorrent-nox) from Debian/Ubuntu packages when any is missing. Needs root (or passwordless sudo). Services are NOT started: the packages'
-# init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on, so a policy-rc.d that
-# denies service starts is in place while apt runs (unless the machine already has one).
+# qbittorrent-nox) from Debian/Ubuntu packages when any is missing. Needs root (or passwordless sudo).
+# Services are NOT started: the packages' init scripts would run a system transmission-daemon on 0.0.0.0
+# with DHT on, so a policy-rc.d that denies service starts is in place while apt runs (unless the machine
+# already has one).
 set -euo pipefail
 
 # binary:package; "py/MODULE" stands for a Python module, checked with /usr/bin/python3 -c 'import MODULE'

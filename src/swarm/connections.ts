@@ -134,6 +134,7 @@ export class Connections<P> {
         const wasted = this.#opts.wasted?.(conn, wasPending) ?? (wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0));
         this.pool.markClosed(conn.name, wasted, this.#opts.clock.now());
         if (conn.encryptionFailed && encryption?.policy === "require") reason = `${reason}; encryption is required, so no plaintext retry`;
+        else if (wasPending && conn.opened && !conn.viaMse) encryption?.plaintextFailed(conn.name);
       }
       this.#opts.closed(conn, reason, peer, wasPending);
     },

@@ -36,6 +36,14 @@ export class DialEncryption {
     return true;
   }
 
+  /**
+   * A plaintext dial to `key` got no handshake: forget that plaintext worked there, so the next dial is
+   * encrypted again (the encrypted one may have failed only because the peer was not ready yet).
+   */
+  plaintextFailed(key: string): void {
+    if (this.policy === "prefer" && this.#plaintext.get(key) === true) this.#plaintext.delete(key);
+  }
+
   #remember(key: string, plaintext: boolean): void {
     this.#plaintext.delete(key);
     if (this.#plaintext.size >= MAX_REMEMBERED) this.#plaintext.delete(this.#plaintext.keys().next().value!);

@@ -22,6 +22,14 @@ describe("DialEncryption", () => {
     expect(d.provideFor("10.0.0.1:1")).toBe(CRYPTO_RC4 | CRYPTO_PLAINTEXT);
   });
 
+  test("prefer: a plaintext redial that fails too sends the next dial back to encryption", () => {
+    const d = new DialEncryption("prefer");
+    d.failed("10.0.0.1:1");
+    d.plaintextFailed("10.0.0.1:1");
+    expect(d.provideFor("10.0.0.1:1")).toBe(CRYPTO_RC4 | CRYPTO_PLAINTEXT);
+    expect(d.failed("10.0.0.1:1")).toBe(true); // and may fall back again
+  });
+
   test("require offers RC4 only and never falls back; plain never encrypts", () => {
     const r = new DialEncryption("require");
     expect(r.provideFor("a:1")).toBe(CRYPTO_RC4);
