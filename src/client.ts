@@ -91,16 +91,16 @@ export class Client {
     this.#downloadBucket = opts.maxDownloadRate ? new TokenBucket(opts.maxDownloadRate, now) : undefined;
     this.peerId = generatePeerId(VERSION);
     const encryption = opts.encryption ?? "prefer";
-    this.#dial = { ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }), encryption: new DialEncryption(encryption) };
-    this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, (infoHash) =>
+    const timeout = opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {};
+    this.#dial = { ...timeout, encryption: new DialEncryption(encryption) };
+    const route = (infoHash: Uint8Array) =>
       this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
-      this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming(), {
-      ...(opts.handshakeTimeoutMs !== undefined && { handshakeTimeoutMs: opts.handshakeTimeoutMs }),
-      infoHashes: () => [...this.#torrents.map((t) => t.meta.infoHash), ...this.#fetchers.map((f) => f.infoHash)],
-      encryption,
-    });
-    const onIpv6 = opts.host === undefined || opts.host === "::" || opts.host.includes(":");
-    this.#announceIpv6 = opts.announceIpv6 ?? (onIpv6 ? (opts.host?.includes(":") && opts.host !== "::" ? opts.host : globalIpv6Address()) : undefined);
+      this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming();
+    const infoHashes = () => [...this.#torrents.map((t) => t.meta.infoHash), ...this.#fetchers.map((f) => f.infoHash)];
+    this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, route, { ...timeout, infoHashes, encryption });
+    // BEP 7: the IPv6 address we listen on, or a global one of this machine when we listen on all of IPv6.
+    const host = opts.host;
+    this.#announceIpv6 = opts.announceIpv6 ?? (host === undefined || host === "::" ? globalIpv6Address() : host.includes(":") ? host : undefined);
   }
 
   /** The TCP port peers can reach us on. */
@@ -243,7 +243,7 @@ export class Client {
     this.#udp ??= createUdpTrackerClient({
       log: this.#log.withTag("udp-tracker"),
       retryBaseMs: UDP_ANNOUNCE_RETRY_BASE_MS,
-      ...(host !== undefined && host !== "0.0.0.0" && host !== "::" && { bindHost: host }),
+      ...(host !== undefined && host !== "0.0.0.0" && !host.includes(":") && { bindHost: host }),
     });
     return this.#udp;
   }

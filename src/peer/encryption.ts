@@ -53,7 +53,7 @@ export class IncomingStream implements PeerStream {
 
   /** A plain (unencrypted, no MSE) handshake arrived while encryption is required: refuse the peer. */
   get refused(): boolean {
-    return this.#requireEncryption && this.#mode === "open" && this.#responder === undefined && this.infoHash === undefined;
+    return this.#requireEncryption && this.#mode === "open" && this.infoHash === undefined;
   }
 
   /** True once bytes pass straight through (a plain connection, or MSE that chose plaintext). */
