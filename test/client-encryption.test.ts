@@ -151,6 +151,23 @@ describe("IPv6", () => {
     expect(await promise).toBe("::1");
   });
 
+  test("an IPv6 peer from a tracker's peers6 (BEP 7) is dialed", async () => {
+    const port = await seeder(client({ host: "::1" }));
+    const entry = new Uint8Array(18);
+    entry[15] = 1; // ::1
+    new DataView(entry.buffer).setUint16(16, port);
+    const body = new Uint8Array([...new TextEncoder().encode("d8:intervali60e5:peers0:6:peers618:"), ...entry, 0x65]);
+    const tracker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body) });
+    defer(() => tracker.stop(true));
+    const out = await tempDir();
+    defer(() => out[Symbol.asyncDispose]());
+    const t = client({ host: "::1" }).addTorrent({ ...fixture.meta, announceTiers: [[`http://127.0.0.1:${tracker.port}/announce`]] }, { outDir: out.path });
+    const events: PeerEvent[] = [];
+    t.on("peer", (e) => void events.push(e));
+    await finished(t);
+    expect(events.find((e) => e.event === "connected")?.address).toBe(`[::1]:${port}`);
+  });
+
   test("by default a seeder listens on both families: an IPv4 and an IPv6 leecher both complete", async () => {
     const port = await seeder(client({ host: undefined }));
     const v4 = await download(client(), [{ host: "127.0.0.1", port }]);
