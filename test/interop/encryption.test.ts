@@ -49,7 +49,7 @@ describe("libtorrent with encryption forced (RC4 only)", () => {
     await ripple.waitEvent(isDone, "the download to finish", 45_000);
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 
   test.skipIf(missingBinaries("mktorrent") || missingLibtorrent())("leeching from ripple seed: RC4, byte-identical", async () => {
     await using work = await tempDir();
@@ -62,7 +62,7 @@ describe("libtorrent with encryption forced (RC4 only)", () => {
     await lt.waitFor("exited", 45_000);
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe("Transmission with encryption required (encryption: 2)", () => {
@@ -75,7 +75,7 @@ describe("Transmission with encryption required (encryption: 2)", () => {
     await ripple.waitEvent(isDone, "the download to finish", 50_000);
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 
   test.skipIf(missingBinaries("mktorrent", "transmission-daemon"))("leeching from ripple seed: ripple dials it encrypted", async () => {
     await using work = await tempDir();
@@ -88,7 +88,7 @@ describe("Transmission with encryption required (encryption: 2)", () => {
     expect(connectedEncryption(ripple)).toContain("rc4");
     // Transmission does not create 0-byte files.
     expect(await compareTrees(payload.root, join(out, torrent.name), { ignoreEmptyFiles: true })).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe("aria2c with --bt-require-crypto against ripple --encryption require", () => {
@@ -106,7 +106,7 @@ describe("aria2c with --bt-require-crypto against ripple --encryption require", 
     await ripple.waitEvent(isDone, "the download to finish", 45_000);
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 
   test.skipIf(missingBinaries("mktorrent", "aria2c", "opentracker"))("aria2c leeching from ripple seed (via opentracker)", async () => {
     await using work = await tempDir();
@@ -120,7 +120,7 @@ describe("aria2c with --bt-require-crypto against ripple --encryption require", 
     await leecher.waitDone({ timeoutMs: 40_000 });
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe("IPv6 on ::1", () => {
@@ -141,7 +141,7 @@ describe("IPv6 on ::1", () => {
     await using lt = await startLibtorrent({ mode: "leech", torrentPath: torrent.path, dataDir: ltOut, ip: "::1", port: await freePort(), encryption: "enabled", peers: [`[::1]:${port}`] });
     await lt.waitFor("exited", 45_000);
     expect(await compareTrees(payload.root, join(ltOut, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe("a peer that speaks only plaintext", () => {
@@ -157,5 +157,5 @@ describe("a peer that speaks only plaintext", () => {
     expect(e.reason).toMatch(/^encryption handshake failed: .*encryption is required, so no plaintext retry$/);
     expect(fake.stats.connections).toBe(1);
     expect(fake.stats.errors.join("\n")).toMatch(/protocol string length/); // it saw our MSE key, not a handshake
-  });
+  }, 120_000);
 });

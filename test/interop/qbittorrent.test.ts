@@ -27,7 +27,7 @@ describe("qBittorrent with encryption required", () => {
     await ripple.waitEvent((e) => e.event === "done", "the download to finish", 45_000);
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 
   test.skipIf(missingBinaries("mktorrent", "qbittorrent-nox"))("leeching from ripple seed: RC4, byte-identical", async () => {
     await using work = await tempDir();
@@ -39,5 +39,5 @@ describe("qBittorrent with encryption required", () => {
     await qbt.stop(); // flushes its files
     expect(connectedEncryption(ripple)).toContain("rc4");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
-  });
+  }, 120_000);
 });
