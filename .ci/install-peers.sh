@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent, lighttpd) and the
-# network lab's tools (iproute2, iptables) from Debian/Ubuntu
+# Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent, lighttpd,
+# python3-libtorrent, qbittorrent-nox) and the network lab's tools (iproute2, iptables) from Debian/Ubuntu
 # packages when any is missing. Needs root (or passwordless sudo). Services are NOT started: the packages'
 # init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on (and lighttpd on port 80), so a
 # policy-rc.d that denies service starts is in place while apt runs (unless the machine already has one).
 set -euo pipefail
 
-# binary:package
+# binary:package; "py/MODULE" stands for a Python module, checked with /usr/bin/python3 -c 'import MODULE'
 NEEDED=(aria2c:aria2 transmission-daemon:transmission-daemon transmission-remote:transmission-cli
   opentracker:opentracker mktorrent:mktorrent lighttpd:lighttpd
+  py/libtorrent:python3-libtorrent qbittorrent-nox:qbittorrent-nox
   ip:iproute2 tc:iproute2 iptables-legacy:iptables)   # the network lab (test/scripts/fleet.test.ts)
+
+present() {
+  case "$1" in
+    py/*) /usr/bin/python3 -c "import ${1#py/}" >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
 
 missing=()
 for pair in "${NEEDED[@]}"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  present "${pair%%:*}" || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "real-peer programs present: ${NEEDED[*]%%:*}"
@@ -45,6 +53,6 @@ export DEBIAN_FRONTEND=noninteractive
   -o Dpkg::Use-Pty=0 "${missing[@]}" </dev/null >/dev/null
 
 for pair in "${NEEDED[@]}"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || { echo "install-peers: ${pair%%:*} still missing after install" >&2; exit 1; }
+  present "${pair%%:*}" || { echo "install-peers: ${pair%%:*} still missing after install" >&2; exit 1; }
 done
 echo "installed: ${missing[*]}"

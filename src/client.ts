@@ -4,8 +4,8 @@
 import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
 import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
-import { listenForPeers, type PeerListener } from "./peer/index.ts";
-import { MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer } from "./swarm/index.ts";
+import { globalIpv6Address, listenDualStack, listenForPeers, type EncryptionPolicy, type PeerListener } from "./peer/index.ts";
+import { DialEncryption, MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer, type DialOptions } from "./swarm/index.ts";
 import { createDhtAnnouncer, startDhtNode, type DhtNode } from "./dht/index.ts";
 import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type Announcer, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
 import { isUsableWebSeed } from "./webseed/index.ts";
@@ -14,8 +14,18 @@ import { VERSION } from "./version.ts";
 export interface ClientOptions {
   /** TCP port for incoming peers; 0 picks a free one. Default 6881 (then 6882..6889 if taken). */
   port?: number;
-  /** Address to listen on. Default all interfaces. */
+  /** Address to listen on. Default all interfaces, IPv6 and IPv4 ("[::]", dual stack). */
   host?: string;
+  /**
+   * MSE/PE (default "prefer"): "prefer" dials encrypted and falls back to plaintext per peer; "require"
+   * uses RC4 only, both ways, and refuses plaintext peers; "plain" dials plaintext (and still answers MSE).
+   */
+  encryption?: EncryptionPolicy;
+  /**
+   * BEP 7: our IPv6 address to tell HTTP trackers (`ipv6=`). Default: the first global unicast IPv6
+   * address of this machine when we listen on IPv6; none when there is none (nothing is probed).
+   */
+  announceIpv6?: string;
   /**
    * The mainline DHT (BEP 5): a UDP node on `port` that finds peers for every public torrent and magnet.
    * Off unless given. `bootstrap` is where a node with no saved routing table starts (DEFAULT_DHT_BOOTSTRAP
@@ -71,6 +81,9 @@ export class Client {
   readonly #uploadBucket: TokenBucket | undefined;
   readonly #downloadBucket: TokenBucket | undefined;
   readonly #closed = Promise.withResolvers<void>();
+  /** How peers are dialed (handshake deadline, encryption and its per-address memory), shared by all torrents. */
+  readonly #dial: DialOptions;
+  readonly #announceIpv6: string | undefined;
   #dht: Promise<DhtNode> | undefined;
   /** One UDP tracker client for all torrents: connection ids belong to our address, not a torrent. */
   #udp: UdpTrackerClient | undefined;
@@ -82,16 +95,17 @@ export class Client {
     this.#uploadBucket = opts.maxUploadRate ? new TokenBucket(opts.maxUploadRate, now) : undefined;
     this.#downloadBucket = opts.maxDownloadRate ? new TokenBucket(opts.maxDownloadRate, now) : undefined;
     this.peerId = generatePeerId(VERSION);
-    this.#listener = listenOnFirstFree(
-      opts.host ?? "0.0.0.0",
-      opts.port ?? DEFAULT_PORT,
-      opts.port === undefined,
-      (infoHash) =>
-        this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
-        this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming(),
-      opts.handshakeTimeoutMs,
-      () => [...this.#torrents.map((t) => t.meta.infoHash), ...this.#fetchers.map((f) => f.infoHash)],
-    );
+    const encryption = opts.encryption ?? "prefer";
+    const timeout = opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {};
+    this.#dial = { ...timeout, encryption: new DialEncryption(encryption) };
+    const route = (infoHash: Uint8Array) =>
+      this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
+      this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming();
+    const infoHashes = () => [...this.#torrents.map((t) => t.meta.infoHash), ...this.#fetchers.map((f) => f.infoHash)];
+    this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, route, { ...timeout, infoHashes, encryption });
+    // BEP 7: the IPv6 address we listen on, or a global one of this machine when we listen on all of IPv6.
+    const host = opts.host;
+    this.#announceIpv6 = opts.announceIpv6 ?? (host === undefined || host === "::" ? globalIpv6Address() : host.includes(":") ? host : undefined);
   }
 
   /** The TCP port peers can reach us on. */
@@ -121,7 +135,7 @@ export class Client {
       listenPort: () => this.port,
       version: VERSION,
       peerId: this.peerId,
-      handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
+      dial: this.#dial,
       maxPeers: this.#opts.maxPeers,
       uploadSlots: this.#opts.uploadSlots,
       uploadBucket: this.#uploadBucket,
@@ -152,6 +166,7 @@ export class Client {
       peerId: this.peerId,
       version: VERSION,
       ...(this.#opts.maxPeers !== undefined && { maxPeers: this.#opts.maxPeers }),
+      dial: this.#dial,
       log,
       // A magnet does not say whether its torrent is private: the DHT is asked until the metadata tells.
       createAnnouncer: (hooks: AnnouncerHooks) =>
@@ -200,6 +215,7 @@ export class Client {
             meta: { infoHash, announceTiers: tiers },
             peerId: this.peerId,
             port: this.port,
+            ...(this.#announceIpv6 !== undefined && { ipv6: this.#announceIpv6 }),
             hooks,
             log,
             udpClient: this.#udpClient(),
@@ -234,7 +250,7 @@ export class Client {
     this.#udp ??= createUdpTrackerClient({
       log: this.#log.withTag("udp-tracker"),
       retryBaseMs: UDP_ANNOUNCE_RETRY_BASE_MS,
-      ...(host !== undefined && host !== "0.0.0.0" && { bindHost: host }),
+      ...(host !== undefined && host !== "0.0.0.0" && !host.includes(":") && { bindHost: host }),
     });
     return this.#udp;
   }
@@ -244,17 +260,17 @@ export class Client {
   }
 }
 
+/** Listens on `host` (default both families, see listenDualStack) at `port`, or the next free of PORT_ATTEMPTS. */
 function listenOnFirstFree(
-  host: string,
+  host: string | undefined,
   port: number,
   tryNext: boolean,
   route: Parameters<typeof listenForPeers>[2],
-  handshakeTimeoutMs: number | undefined,
-  infoHashes: () => Iterable<Uint8Array>,
+  opts: Parameters<typeof listenForPeers>[3],
 ): PeerListener {
   for (let i = 0; ; i++) {
     try {
-      return listenForPeers(host, port + i, route, { handshakeTimeoutMs, infoHashes });
+      return host === undefined ? listenDualStack(port + i, route, opts) : listenForPeers(host, port + i, route, opts);
     } catch (err) {
       if (!tryNext || port === 0 || i + 1 >= PORT_ATTEMPTS) throw err;
     }

@@ -28,7 +28,7 @@ function seed(fixture: TorrentFixture, id: number, options: FakeSeederOptions = 
 }
 
 function client(): Client {
-  const c = new Client({ port: 0, host: "127.0.0.1" });
+  const c = new Client({ port: 0, host: "127.0.0.1", encryption: "plain" }); // the fake peers speak plaintext only
   open.push(c);
   return c;
 }

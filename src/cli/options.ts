@@ -2,7 +2,8 @@
 
 import type { ArgsDef } from "citty";
 import { parseArgs } from "node:util";
-import { RippleError, parsePeerAddress, type PeerAddress } from "../util/index.ts";
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from "../peer/index.ts";
+import { RippleError, parseIpv4, parseIpv6, parsePeerAddress, type PeerAddress } from "../util/index.ts";
 
 export function intOption(name: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -22,6 +23,22 @@ export function peerOptions(values: readonly string[], option = "--peer"): PeerA
       throw new RippleError("USAGE", `${option}: ${(err as Error).message}`);
     }
   });
+}
+
+/** An IP address literal (`family` 6: IPv6 only), e.g. for --host. */
+export function ipOption(name: string, value: unknown, family?: 6): string {
+  const text = String(value).trim();
+  const ok = parseIpv6(text) !== undefined || (family === undefined && parseIpv4(text) !== undefined);
+  if (!ok) throw new RippleError("USAGE", `--${name}: expected an ${family === 6 ? "IPv6" : "IP"} address such as ${family === 6 ? "" : "127.0.0.1 or "}::1, got "${text}"`);
+  return text;
+}
+
+/** --encryption: prefer, require or plain. */
+export function encryptionOption(value: unknown): EncryptionPolicy {
+  const text = String(value).trim().toLowerCase();
+  const policy = ENCRYPTION_POLICIES.find((p) => p === text);
+  if (policy === undefined) throw new RippleError("USAGE", `--encryption: expected prefer, require or plain, got "${String(value)}"`);
+  return policy;
 }
 
 const RATE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { ClientOptions } from "../client.ts";
 import { DEFAULT_DHT_BOOTSTRAP } from "../dht/index.ts";
 import type { PeerAddress } from "../util/index.ts";
-import { durationOption, intOption, numberOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
+import { durationOption, encryptionOption, intOption, ipOption, numberOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
 import { outputArgs, outputMode, type OutputMode } from "./progress.ts";
 
 export const torrentArgs = {
@@ -15,7 +15,10 @@ export const torrentArgs = {
   output: { type: "string", alias: "o", description: "Directory the data is in or goes to (DIR/<name>)", default: "." },
   port: { type: "string", alias: "p", description: "TCP port for incoming peers (0 = any free port; default 6881-6889)" },
   "max-peers": { type: "string", description: "Most peer connections at once (default 50)" },
+  host: { type: "string", description: "Address to listen on for peers (default :: and 0.0.0.0, IPv6 and IPv4)" },
   peer: { type: "string", description: "Connect to this peer too: HOST:PORT or [IPV6]:PORT (repeatable)" },
+  encryption: { type: "string", description: "MSE/PE: prefer (default; dial encrypted, fall back to plaintext), require (RC4 only, both ways), plain" },
+  "announce-ipv6": { type: "string", description: "IPv6 address to tell HTTP trackers (BEP 7 ipv6=; default a global one of this machine)" },
   "no-trackers": { type: "boolean", description: "Do not contact the torrent's trackers" },
   "no-web-seeds": { type: "boolean", description: "Do not download from the torrent's web seeds (url-list, a magnet's ws)" },
   "max-upload-rate": { type: "string", description: "Upload limit in bytes/s, e.g. 500K or 2M (default unlimited)" },
@@ -68,6 +71,9 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
     client: {
       ...(dhtOptions(args, rawArgs) ?? {}),
       port: intOption("port", args.port, 0, 65535),
+      ...(args.host !== undefined && { host: ipOption("host", args.host) }),
+      ...(args.encryption !== undefined && { encryption: encryptionOption(args.encryption) }),
+      ...(args["announce-ipv6"] !== undefined && { announceIpv6: ipOption("announce-ipv6", args["announce-ipv6"], 6) }),
       maxPeers: intOption("max-peers", args["max-peers"], 1, 10000),
       maxUploadRate: rateOption("max-upload-rate", args["max-upload-rate"]),
       maxDownloadRate: rateOption("max-download-rate", args["max-download-rate"]),

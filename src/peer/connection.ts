@@ -12,7 +12,7 @@ import {
   type Handshake,
   type PeerMessage,
 } from "../wire/index.ts";
-import { IncomingStream, type MseLookup } from "./encryption.ts";
+import { IncomingStream, OutgoingStream, type EncryptionPolicy, type MseLookup, type PeerStream } from "./encryption.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 /** What the swarm implements to drive a connection. Payload views are valid only during the call. */
@@ -58,8 +58,10 @@ export class PeerConnection {
   #handler: PeerHandler | undefined;
   #identity: LocalIdentity | undefined;
   #route: RouteIncoming | undefined;
-  /** Incoming connections that may open with an MSE/PE handshake: what it decided (see encryption.ts). */
-  #stream: IncomingStream | undefined;
+  /** MSE/PE before the peer handshake (incoming: when the peer opens with it; dialed: when we offer it). */
+  #stream: PeerStream | undefined;
+  /** Closed during our MSE/PE handshake on a dial (the peer may speak only plaintext). */
+  encryptionFailed = false;
   readonly #framer: Framer;
   readonly #queue: WriteQueue;
   #closed = false;
@@ -75,16 +77,21 @@ export class PeerConnection {
     this.#queue = new WriteQueue((data, offset, length) => this.#socket?.write(data, offset, length) ?? 0);
   }
 
-  /** Dials a peer; events go to `handler`. Failures to connect arrive as onClose. */
+  /**
+   * Dials a peer; events go to `handler`. Failures to connect arrive as onClose. `mseProvide` (MSE/PE
+   * crypto_provide bits) opens with an encryption handshake carrying ours; without it, plaintext.
+   */
   static connect(
     address: PeerAddress,
     identity: LocalIdentity,
     handler: PeerHandler,
     maxMessageLength: number,
     handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
+    mseProvide?: number,
   ): PeerConnection {
     const conn = new PeerConnection(address, true, handshakeTimeoutMs);
     conn.#identity = identity;
+    if (mseProvide !== undefined) conn.#stream = new OutgoingStream(identity.infoHash, mseProvide, encodeHandshake(identity));
     conn.#handler = handler;
     conn.#framer.setMaxMessageLength(maxMessageLength);
     Bun.connect<PeerConnection>({
@@ -96,11 +103,20 @@ export class PeerConnection {
     return conn;
   }
 
-  /** Wraps an accepted socket; the torrent is chosen by `route` once the remote handshake names it. */
-  static accept(socket: Socket<unknown>, route: RouteIncoming, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS, mse?: MseLookup): PeerConnection {
-    const conn = new PeerConnection({ host: socket.remoteAddress, port: socket.remotePort ?? 0 }, false, handshakeTimeoutMs);
+  /**
+   * Wraps an accepted socket; the torrent is chosen by `route` once the remote handshake names it. With
+   * `mse`, the peer may open with MSE/PE; `encryption` "require" then refuses plain handshakes.
+   */
+  static accept(
+    socket: Socket<unknown>,
+    route: RouteIncoming,
+    handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
+    mse?: MseLookup,
+    encryption: EncryptionPolicy = "prefer",
+  ): PeerConnection {
+    const conn = new PeerConnection({ host: unmapIpv4(socket.remoteAddress), port: socket.remotePort ?? 0 }, false, handshakeTimeoutMs);
     conn.#route = route;
-    if (mse) conn.#stream = new IncomingStream(mse);
+    if (mse) conn.#stream = new IncomingStream(mse, encryption === "require");
     conn.#attach(socket);
     return conn;
   }
@@ -116,6 +132,17 @@ export class PeerConnection {
   /** The TCP connection was established (a close before the handshake is then the peer's doing, not the network's). */
   get opened(): boolean {
     return this.#socket !== undefined;
+  }
+
+  /** How the stream is carried once the handshake is through: "rc4", or "plaintext" (with or without MSE). */
+  get encryption(): "rc4" | "plaintext" {
+    return this.#stream?.method ?? "plaintext";
+  }
+
+  /** The connection went through an MSE/PE handshake (whatever method it then chose). */
+  get viaMse(): boolean {
+    const s = this.#stream;
+    return s instanceof OutgoingStream ? s.done : s instanceof IncomingStream && s.infoHash !== undefined;
   }
 
   /** Bytes waiting for the socket to drain. */
@@ -160,7 +187,9 @@ export class PeerConnection {
       socket.end();
       return;
     }
-    if (this.outgoing) this.send(encodeHandshake(this.#identity!));
+    if (!this.outgoing) return;
+    if (this.#stream instanceof OutgoingStream) this.#queue.push(this.#stream.hello());
+    else this.send(encodeHandshake(this.#identity!));
   }
 
   _onData(chunk: Uint8Array): void {
@@ -205,7 +234,8 @@ export class PeerConnection {
     if (bytes.length !== HANDSHAKE_LENGTH) throw new WireError(`bad handshake length ${bytes.length}`);
     const hs = decodeHandshake(bytes);
     if (!this.outgoing) {
-      this.#stream?.checkInfoHash(hs.infoHash);
+      const incoming = this.#stream instanceof IncomingStream ? this.#stream : undefined;
+      incoming?.checkInfoHash(hs.infoHash);
       const routed = this.#route!(hs.infoHash);
       // drop: an incoming handshake for a torrent we do not serve (or one that is full).
       if (!routed) {
@@ -214,6 +244,11 @@ export class PeerConnection {
       }
       this.#identity = routed.identity;
       this.#handler = routed.handler;
+      // drop: a plain handshake while encryption is required (the torrent hears why).
+      if (incoming?.refused) {
+        this.close(`plaintext handshake refused: encryption is required (peer ${this.name})`);
+        return;
+      }
       this.send(encodeHandshake(routed.identity));
     } else if (!bytesEqual(hs.infoHash, this.#identity!.infoHash)) {
       // drop: the peer we dialed answered for another torrent.
@@ -231,11 +266,20 @@ export class PeerConnection {
   #onClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#stream instanceof OutgoingStream && !this.#stream.done && this.#socket !== undefined) {
+      this.encryptionFailed = true;
+      if (!reason.startsWith("encryption handshake")) reason = `encryption handshake failed: ${reason} (peer ${this.name})`;
+    }
     clearTimeout(this.#handshakeTimer);
     this.#queue.clear();
     // Only peers that reached a handler hear about the close; unrouted incoming sockets just vanish.
     this.#handler?.onClose(this, reason);
   }
+}
+
+/** "::ffff:a.b.c.d" (an IPv4 peer on a dual-stack socket) as the plain dotted quad. */
+export function unmapIpv4(host: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(host) ? host.slice(7) : host;
 }
 
 /** Shared socket callbacks; per-connection state rides in socket.data. */

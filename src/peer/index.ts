@@ -2,3 +2,4 @@
 export * from "./connection.ts";
 export * from "./listener.ts";
 export * from "./write-queue.ts";
+export * from "./encryption.ts";

@@ -6,6 +6,7 @@
 import { LIMITS, WireError, bytesEqual, formatPeerAddress, toHex, type Clock, type PeerAddress } from "../util/index.ts";
 import type { Handshake, PeerMessage } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
+import type { DialOptions } from "./dial-encryption.ts";
 import { PeerPool } from "./peer-pool.ts";
 
 const MAX_HALF_OPEN = LIMITS.halfOpenConnections;
@@ -19,7 +20,8 @@ export interface ConnectionsOptions<P> {
   readonly maxPeers: number;
   /** Frame cap for the connections we dial (incoming ones get theirs from the listener). */
   readonly maxMessageLength: number;
-  readonly handshakeTimeoutMs?: number;
+  /** Handshake deadline and encryption (MSE/PE) for the connections we dial. */
+  readonly dial?: DialOptions;
   readonly clock: Clock;
   /** Whether connections are wanted now (the owner is running). */
   isOpen(): boolean;
@@ -71,8 +73,10 @@ export class Connections<P> {
     const room = Math.min(this.#opts.maxPeers - this.peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
     if (room <= 0) return;
     for (const address of this.pool.candidates(room, this.#opts.clock.now())) {
-      this.pool.markConnecting(formatPeerAddress(address));
-      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, this.#opts.handshakeTimeoutMs));
+      const key = formatPeerAddress(address);
+      this.pool.markConnecting(key);
+      const { handshakeTimeoutMs, encryption } = this.#opts.dial ?? {};
+      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, encryption?.provideFor(key)));
     }
   }
 
@@ -120,9 +124,17 @@ export class Connections<P> {
       this.peers.delete(conn);
       this.#admittedAt.delete(conn);
       this.#heardAt.delete(conn);
-      if (conn.outgoing) {
+      const encryption = this.#opts.dial?.encryption;
+      if (conn.outgoing && conn.encryptionFailed && encryption?.failed(conn.name)) {
+        // Encrypted dial refused (prefer): redial in plaintext at once, without counting a failure.
+        this.pool.markClosed(conn.name, false, this.#opts.clock.now());
+        this.pool.retryNow(conn.name);
+        reason = `${reason}; redialing in plaintext`;
+      } else if (conn.outgoing) {
         const wasted = this.#opts.wasted?.(conn, wasPending) ?? (wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0));
         this.pool.markClosed(conn.name, wasted, this.#opts.clock.now());
+        if (conn.encryptionFailed && encryption?.policy === "require") reason = `${reason}; encryption is required, so no plaintext retry`;
+        else if (wasPending && conn.opened && !conn.viaMse) encryption?.plaintextFailed(conn.name);
       }
       this.#opts.closed(conn, reason, peer, wasPending);
     },
@@ -130,6 +142,7 @@ export class Connections<P> {
 
   #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
     this.#pending.delete(conn);
+    if (conn.outgoing) this.#opts.dial?.encryption?.succeeded(conn.name, conn.viaMse);
     if (bytesEqual(hs.peerId, this.#opts.identity.peerId)) {
       this.pool.forget(conn.name); // ourselves, e.g. our own address handed back by a tracker
       return false;

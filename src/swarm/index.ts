@@ -16,3 +16,4 @@ export * from "./extensions.ts";
 export * from "./metadata-fetch.ts";
 export * from "./web-seeds.ts";
 export * from "./torrent.ts";
+export * from "./dial-encryption.ts";

@@ -34,6 +34,7 @@ import {
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import { Connections } from "./connections.ts";
+import type { DialOptions } from "./dial-encryption.ts";
 import { CLIENT_NAME } from "./extensions.ts";
 
 /** A metadata request unanswered this long is given to another peer. */
@@ -65,6 +66,8 @@ export interface MetadataFetchOptions {
   peerId: Uint8Array;
   version: string;
   maxPeers?: number;
+  /** Dialing: handshake deadline and encryption (MSE/PE), as for a torrent. */
+  dial?: DialOptions;
   createAnnouncer?: (hooks: AnnouncerHooks) => Announcer | undefined;
   log?: Logger;
   clock?: Clock;
@@ -109,6 +112,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       identity: this.#identity,
       maxPeers: opts.maxPeers ?? LIMITS.peersPerTorrent,
       maxMessageLength: MAX_FRAME,
+      ...(opts.dial && { dial: opts.dial }),
       clock: this.#clock,
       isOpen: () => this.#state === "running",
       admit: (conn, hs) => this.#admit(conn, hs),

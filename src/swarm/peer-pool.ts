@@ -75,6 +75,12 @@ export class PeerPool {
     k.retryAt = now + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, k.failures - 1));
   }
 
+  /** The address may be dialed again at once (e.g. in plaintext after an encrypted dial failed). */
+  retryNow(key: string): void {
+    const k = this.#known.get(key);
+    if (k && !k.connected) k.retryAt = 0;
+  }
+
   ban(key: string): void {
     const k = this.#known.get(key);
     if (k) k.banned = true;

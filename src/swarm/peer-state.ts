@@ -52,6 +52,8 @@ export class PeerState {
   fast = false;
   /** BEP 6 allowed_fast pieces the peer lets us request while it chokes us. */
   readonly allowedFast = new Set<number>();
+  /** BEP 6 allowed_fast pieces we gave the peer: its requests for them are served while we choke it. */
+  readonly allowedFastGiven = new Set<number>();
   /** The peer's requests waiting to be served, in arrival order. */
   readonly uploadQueue: UploadRequest[] = [];
   /** A serve of uploadQueue is scheduled for the end of the socket chunk being read (Uploader). */

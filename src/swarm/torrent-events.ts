@@ -24,8 +24,8 @@ export interface TorrentEvents extends Record<string, unknown> {
   /** The data on disk is checked (piecesDone says how much was there); peers come next. */
   ready: TorrentStats;
   piece: { index: number };
-  /** `disconnected` also reports a dialed peer dropped before its handshake completed (wrong infoHash, timeout). */
-  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string };
+  /** `disconnected` also reports a peer dropped before its handshake completed (wrong infoHash, timeout, encryption). */
+  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string; encryption?: "rc4" | "plaintext" };
   warning: { message: string };
   /** A tracker answered an announce (`url` without its query string) with this many peers. */
   tracker: { url: string; peers: number };

@@ -15,7 +15,7 @@ import {
   type PeerAddress,
 } from "../util/index.ts";
 import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { RESERVED_EXTENDED, RESERVED_FAST, encodeMessage, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
+import { RESERVED_EXTENDED, RESERVED_FAST, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
 import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
@@ -24,6 +24,7 @@ import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
 import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
+import { greetPeer } from "./allowed-fast.ts";
 import { Connections } from "./connections.ts";
 import { onPeerMessage, type MessageContext } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
@@ -63,8 +64,8 @@ export interface TorrentOptions {
   superSeed?: boolean;
   /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
   listenPort?: () => number;
-  /** How long a peer we dial has to complete its handshake (default HANDSHAKE_TIMEOUT_MS, 20 s). */
-  handshakeTimeoutMs?: number;
+  /** Dialing: the handshake deadline (default HANDSHAKE_TIMEOUT_MS, 20 s) and encryption (default plaintext). */
+  dial?: import("./dial-encryption.ts").DialOptions;
   version?: string;
   log?: Logger;
   clock?: Clock;
@@ -166,7 +167,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       identity: this.#identity,
       maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
       maxMessageLength: maxMessageLengthFor(opts.meta.pieceCount),
-      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      dial: opts.dial,
       clock: this.#clock,
       isOpen: () => this.#state === "running" || this.#state === "seeding",
       admit: (conn, hs) => this.#admit(conn, hs),
@@ -346,14 +347,11 @@ export class Torrent extends Emitter<TorrentEvents> {
   /** The new peer is counted: what we have, our extension handshake, and the `connected` event. */
   #greet(peer: PeerState, hs: Handshake): void {
     const { conn } = peer;
-    const have = this.picker.have;
     if (this.#messages.superSeed) this.#messages.superSeed.greet(peer);
-    else if (peer.fast && have.isFull()) conn.send(encodeMessage({ type: "have_all" }));
-    else if (peer.fast && have.isEmpty()) conn.send(encodeMessage({ type: "have_none" }));
-    else if (!have.isEmpty()) conn.send(encodeMessage({ type: "bitfield", bytes: have.toBytes() }));
+    else greetPeer(peer, this.picker.have, this.meta.infoHash);
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
-    this.emit("peer", { event: "connected", address: conn.name });
+    this.emit("peer", { event: "connected", address: conn.name, encryption: conn.encryption });
   }
 
   #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {
@@ -368,9 +366,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
     if (wasPending) this.#log.debug(`could not connect to ${conn.name}: ${reason}`);
-    // A peer that accepted our connection but was dropped before its handshake completed (wrong infoHash,
-    // handshake timeout) is reported too, so a hostile peer's fate is visible; refused dials are not.
-    if (wasPending && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
+    // A peer dropped before its handshake completed (wrong infoHash, timeout, plaintext refused, failed
+    // encryption) is reported too, so a hostile peer's fate is visible; refused TCP dials are not.
+    if (!peer && (wasPending || !conn.outgoing) && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
     if (this.#state === "running" || this.#state === "seeding") {
       this.#conns.connectMore();
       this.#downloader.fillAll();

@@ -53,9 +53,9 @@ export class Uploader {
     if (length === 0 || length > BLOCK_SIZE) throw new WireError(`request length ${length} out of range (1..${BLOCK_SIZE})`);
     const pieceLength = pieceLengthAt(meta, index);
     if (begin + length > pieceLength) throw new WireError(`request ${index}:${begin}+${length} runs past the piece end (${pieceLength})`);
-    if (peer.amChoking || !this.#ctx.have.has(index) || this.#ctx.allows?.(peer, index) === false) {
-      // ignore (BEP 3): requests while choked or for pieces we lack (or do not show: BEP 16); BEP 6
-      // peers get a reject each.
+    if ((peer.amChoking && !peer.allowedFastGiven.has(index)) || !this.#ctx.have.has(index) || this.#ctx.allows?.(peer, index) === false) {
+      // ignore (BEP 3): requests while choked (but for its allowed fast set, BEP 6) or for pieces we
+      // lack (or do not show: BEP 16); BEP 6 peers get a reject each.
       // drop: a peer that floods such requests without reading our rejects (they would pile up unsent).
       if (!peer.fast) return;
       if (peer.conn.queuedBytes > MAX_UNREAD_BYTES) throw new WireError(`request flood: ${peer.conn.queuedBytes} bytes of replies left unread`);
@@ -92,13 +92,17 @@ export class Uploader {
     if (at >= 0) q.splice(at, 1);
   }
 
-  /** Sends `choke` and drops the peer's queue (BEP 6 peers get a `reject` for each dropped request). */
+  /**
+   * Sends `choke` and drops the peer's queue (BEP 6 peers get a `reject` for each dropped request),
+   * but for requests in its allowed fast set, which stay.
+   */
   choke(peer: PeerState): void {
     if (peer.amChoking) return;
     peer.amChoking = true;
     peer.conn.send(encodeMessage({ type: "choke" }));
-    if (peer.fast) for (const r of peer.uploadQueue) peer.conn.send(encodeMessage({ type: "reject", ...r }));
-    peer.uploadQueue.length = 0;
+    const kept = peer.uploadQueue.filter((r) => peer.allowedFastGiven.has(r.index));
+    if (peer.fast) for (const r of peer.uploadQueue) if (!peer.allowedFastGiven.has(r.index)) peer.conn.send(encodeMessage({ type: "reject", ...r }));
+    peer.uploadQueue.splice(0, peer.uploadQueue.length, ...kept);
   }
 
   unchoke(peer: PeerState): void {

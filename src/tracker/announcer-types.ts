@@ -38,6 +38,8 @@ export interface TrackerAnnouncerOptions {
   readonly peerId: Uint8Array;
   /** Our peer listener's port. */
   readonly port: number;
+  /** BEP 7: an IPv6 address we listen on, sent to HTTP trackers as `ipv6=` (UDP trackers are not told). */
+  readonly ipv6?: string;
   readonly hooks: AnnouncerHooks;
   readonly log?: Logger;
   /** One-line messages for the user: tracker warnings, failures, skipped trackers. Default: log.warn. */

@@ -203,6 +203,7 @@ class TrackerAnnouncer implements Announcer {
       numWant: event === "stopped" ? 0 : (this.#opts.numWant ?? DEFAULT_NUM_WANT),
       key: this.#key,
       ...(trackerId && { trackerId }),
+      ...(this.#opts.ipv6 !== undefined && { ipv6: this.#opts.ipv6 }),
       compact: true,
     };
     const request = {

@@ -30,6 +30,8 @@ export interface AnnounceParams {
   readonly key?: string;
   /** The `tracker id` this tracker gave us before, echoed back as `trackerid` (BEP 3). */
   readonly trackerId?: Uint8Array;
+  /** BEP 7: our IPv6 address, for a tracker we reach over IPv4 (the port is `port`). */
+  readonly ipv6?: string;
   readonly compact: true;
 }
 
@@ -86,6 +88,7 @@ export function buildAnnounceUrl(announceUrl: string, params: AnnounceParams): s
   if (params.numWant !== undefined) parts.push(`numwant=${count("numwant", params.numWant)}`);
   if (params.key !== undefined) parts.push(`key=${encodeURIComponent(params.key)}`);
   if (params.trackerId !== undefined) parts.push(`trackerid=${percentEncodeBytes(params.trackerId)}`);
+  if (params.ipv6 !== undefined) parts.push(`ipv6=${encodeURIComponent(params.ipv6)}`);
   const sep = !base.includes("?") ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
   return base + sep + parts.join("&");
 }

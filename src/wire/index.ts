@@ -10,3 +10,4 @@ export * from "./metadata-assembler.ts";
 export * from "./ut-pex.ts";
 export * from "./rc4.ts";
 export * from "./mse.ts";
+export * from "./mse-initiator.ts";

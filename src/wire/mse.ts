@@ -5,6 +5,7 @@
 // loses a second to it), so answering it matters even for plaintext. Pure: randomness is passed in.
 
 import { WireError, bytesEqual, concatBytes, indexOfBytes, sha1, utf8 } from "../util/index.ts";
+import { ByteQueue } from "./byte-queue.ts";
 import { Rc4 } from "./rc4.ts";
 
 /** The group's prime (768 bits) and generator. */
@@ -81,6 +82,8 @@ export interface MseResponderOptions {
   findInfoHash(req2: Uint8Array): Uint8Array | undefined;
   /** Random bytes (the private key, the padding). */
   random(length: number): Uint8Array;
+  /** Methods we agree to (default both): without CRYPTO_PLAINTEXT, an initiator offering only plaintext is dropped. */
+  accept?: number;
 }
 
 type Stage = "key" | "sync" | "skey" | "provide" | "pad" | "ia";
@@ -91,10 +94,7 @@ type Stage = "key" | "sync" | "skey" | "provide" | "pad" | "ia";
  */
 export class MseResponder {
   readonly #opts: MseResponderOptions;
-  /** Received bytes not consumed yet: #store[#start, #end), grown by doubling (no copy per chunk). */
-  #store = new Uint8Array(1024);
-  #start = 0;
-  #end = 0;
+  readonly #in = new ByteQueue();
   #stage: Stage = "key";
   #secret: Uint8Array | undefined;
   #req1: Uint8Array | undefined;
@@ -110,7 +110,7 @@ export class MseResponder {
   }
 
   push(chunk: Uint8Array): { send: Uint8Array[]; done?: MseOutcome } {
-    this.#append(chunk);
+    this.#in.append(chunk);
     const send: Uint8Array[] = [];
     for (;;) {
       const step = this.#step(send);
@@ -119,39 +119,13 @@ export class MseResponder {
     }
   }
 
-  #append(chunk: Uint8Array): void {
-    if (this.#end + chunk.length > this.#store.length) {
-      const live = this.#end - this.#start;
-      const needed = live + chunk.length;
-      const store = 2 * needed <= this.#store.length ? this.#store : new Uint8Array(Math.max(1024, 2 * needed));
-      store.set(this.#store.subarray(this.#start, this.#end), 0); // overlap-safe within one buffer
-      this.#store = store;
-      this.#start = 0;
-      this.#end = live;
-    }
-    this.#store.set(chunk, this.#end);
-    this.#end += chunk.length;
-  }
-
-  /** The buffered bytes, as a view (valid until the next push). */
-  get #buffer(): Uint8Array {
-    return this.#store.subarray(this.#start, this.#end);
-  }
-
-  /** Consumes `n` buffered bytes; the view is valid until the next push. */
-  #take(n: number): Uint8Array {
-    const out = this.#store.subarray(this.#start, this.#start + n);
-    this.#start += n;
-    return out;
-  }
-
   #step(send: Uint8Array[]): "wait" | "next" | MseOutcome {
-    const have = this.#buffer.length;
+    const have = this.#in.length;
     switch (this.#stage) {
       case "key": {
         if (have < MSE_KEY_LENGTH) return "wait";
         const keys = mseKeyPair(this.#opts.random(20));
-        this.#secret = mseSharedSecret(this.#take(MSE_KEY_LENGTH), keys.secret);
+        this.#secret = mseSharedSecret(this.#in.take(MSE_KEY_LENGTH), keys.secret);
         this.#req1 = sha1(utf8("req1"), this.#secret);
         const pad = this.#opts.random(1)[0]! % 64;
         send.push(concatBytes([keys.publicKey, this.#opts.random(pad)]));
@@ -160,18 +134,18 @@ export class MseResponder {
       }
       case "sync": {
         // PadA (0-512 bytes) comes before HASH('req1', S): find it.
-        const at = indexOfBytes(this.#buffer, this.#req1!);
+        const at = indexOfBytes(this.#in.view(), this.#req1!);
         if (at < 0) {
           if (have >= MSE_MAX_PAD + 20) throw new WireError("encryption handshake: no request hash within 512 bytes");
           return "wait";
         }
-        this.#take(at + 20);
+        this.#in.take(at + 20);
         this.#stage = "skey";
         return "next";
       }
       case "skey": {
         if (have < 20) return "wait";
-        const mixed = this.#take(20);
+        const mixed = this.#in.take(20);
         const req3 = sha1(utf8("req3"), this.#secret!);
         const req2 = mixed.map((b, i) => b ^ req3[i]!);
         const infoHash = this.#opts.findInfoHash(req2);
@@ -186,7 +160,7 @@ export class MseResponder {
       }
       case "provide": {
         if (have < 14) return "wait";
-        const head = this.#decrypt!.apply(this.#take(14).slice());
+        const head = this.#decrypt!.apply(this.#in.take(14).slice());
         if (!bytesEqual(head.subarray(0, 8), VC)) throw new WireError("encryption handshake: bad verification constant");
         const view = new DataView(head.buffer, head.byteOffset, head.length);
         this.#provide = view.getUint32(8);
@@ -197,7 +171,7 @@ export class MseResponder {
       }
       case "pad": {
         if (have < this.#padLength + 2) return "wait";
-        const padAndLength = this.#decrypt!.apply(this.#take(this.#padLength + 2).slice());
+        const padAndLength = this.#decrypt!.apply(this.#in.take(this.#padLength + 2).slice());
         this.#iaLength = (padAndLength[this.#padLength]! << 8) | padAndLength[this.#padLength + 1]!;
         this.#stage = "ia";
         return "next";
@@ -205,13 +179,14 @@ export class MseResponder {
       case "ia": {
         const iaLength = this.#iaLength;
         if (have < iaLength) return "wait";
-        const selected = this.#provide & CRYPTO_PLAINTEXT ? CRYPTO_PLAINTEXT : this.#provide & CRYPTO_RC4 ? CRYPTO_RC4 : 0;
-        if (selected === 0) throw new WireError(`encryption handshake: no method we know offered (${this.#provide})`);
-        const ia = this.#decrypt!.apply(this.#take(iaLength).slice());
+        const offered = this.#provide & (this.#opts.accept ?? CRYPTO_PLAINTEXT | CRYPTO_RC4);
+        const selected = offered & CRYPTO_PLAINTEXT ? CRYPTO_PLAINTEXT : offered & CRYPTO_RC4 ? CRYPTO_RC4 : 0;
+        if (selected === 0) throw new WireError(`encryption handshake: no method we accept offered (crypto_provide ${this.#provide})`);
+        const ia = this.#decrypt!.apply(this.#in.take(iaLength).slice());
         const reply = new Uint8Array(14);
         new DataView(reply.buffer).setUint32(8, selected); // VC, crypto_select, no PadD
         send.push(this.#encrypt!.apply(reply));
-        const rest = this.#take(this.#buffer.length).slice();
+        const rest = this.#in.take(this.#in.view().length).slice();
         const rc4 = selected === CRYPTO_RC4;
         if (rc4) this.#decrypt!.apply(rest);
         return {

@@ -53,3 +53,20 @@ describe("--no-web-seeds", () => {
     expect(parseTorrentArgs({ torrent: "t.torrent" }, []).noWebSeeds).toBe(false);
   });
 });
+
+describe("listening and encryption options", () => {
+  const parse = (args: Record<string, unknown>) => parseTorrentArgs({ torrent: "t.torrent", ...args }, []).client;
+
+  test("--host, --encryption and --announce-ipv6 reach the Client; absent, the Client's defaults hold", () => {
+    expect(parse({ host: "::1", encryption: "require", "announce-ipv6": "2001:db8::1" })).toMatchObject({ host: "::1", encryption: "require", announceIpv6: "2001:db8::1" });
+    const none = parse({});
+    expect(none.host).toBeUndefined();
+    expect(none.encryption).toBeUndefined();
+  });
+
+  test("bad values are one-line usage errors naming the option", () => {
+    expect(() => parse({ encryption: "always" })).toThrow('--encryption: expected prefer, require or plain, got "always"');
+    expect(() => parse({ host: "example.com" })).toThrow(/--host: expected an IP address/);
+    expect(() => parse({ "announce-ipv6": "127.0.0.1" })).toThrow(/--announce-ipv6: expected an IPv6 address/);
+  });
+});

@@ -23,6 +23,7 @@ import {
   encodeMetadataMessage,
   encodePex,
   maxMessageLengthFor,
+  MseInitiator as WireMseInitiator,
   MseResponder,
   mseKeyPair,
   mseTorrentHash,
@@ -115,6 +116,15 @@ const mseTranscript = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ m
   return concatBytes([a.hello(pad), a.request(receiverKey, ia, { provide })]);
 });
 
+/** A receiver's whole answer to ripple's initiator (both sides' randomness fixed, so it replays exactly). */
+const mseAnswer = (() => {
+  const init = new WireMseInitiator({ infoHash: MSE_INFO_HASH, provide: 3, ia: new Uint8Array(68).fill(1), random: mseFixedRandom });
+  const resp = new MseResponder({ findInfoHash: () => MSE_INFO_HASH, random: mseFixedRandom });
+  const answer = resp.push(init.hello()).send;
+  const request = init.push(concatBytes(answer)).send;
+  return concatBytes([...answer, ...resp.push(concatBytes(request)).send, new Uint8Array(20).fill(9)]);
+})();
+
 const pexInput = fc.record({
   added: fc.uniqueArray(pexPeer, { maxLength: 50, selector: (p) => `${p.host}|${p.port}` }),
   dropped: fc.uniqueArray(pexPeer, { maxLength: 50, selector: (p) => `${p.host}|${p.port}` }),
@@ -184,6 +194,14 @@ export const wireTargets = [
     const got = decodePex(encodePex(p));
     expectEqual(got.added, order(p.added), "added");
     expectEqual(got.dropped, order(p.dropped.map(({ host, port }) => ({ host, port }))), "dropped");
+  }),
+
+  target("MseInitiator: any answer in any chunk split throws only WireError", fc.tuple(hostileBytes(fc.constant(mseAnswer), 900), chunkCuts), ([bytes, cuts]) => {
+    const init = new WireMseInitiator({ infoHash: MSE_INFO_HASH, provide: 3, ia: new Uint8Array(68).fill(1), random: mseFixedRandom });
+    init.hello();
+    expectOnly([WireError], () => {
+      for (const chunk of splitAt(bytes, cuts)) if (init.push(chunk).done) break;
+    });
   }),
 
   target("MseResponder: any bytes in any chunk split throw only WireError", fc.tuple(hostileBytes(mseTranscript, 900), chunkCuts), ([bytes, cuts]) => {

@@ -507,7 +507,7 @@ const TR_STATUS_SEED = 6;
 
 /**
  * transmission-daemon 3.00 settings that keep it on loopback with discovery off. `encryption: 0` prefers
- * plaintext (ripple has no MSE/PE); `rename-partial-files: false` so a leecher's files keep their names.
+ * plaintext (tests of MSE/PE set 2, required); `rename-partial-files: false` so a leecher's files keep their names.
  */
 function transmissionSettings(o: TransmissionOptions, port: number, rpcPort: number): Record<string, unknown> {
   return {

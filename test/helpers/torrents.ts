@@ -24,7 +24,8 @@ export function useClients(): { client: (options?: ClientOptions) => Client; def
   });
   return {
     client(options = {}) {
-      const c = new Client({ port: 0, host: "127.0.0.1", ...options });
+      // The scripted fake peers speak plaintext only: dial them so (MSE tests ask for their policy).
+      const c = new Client({ port: 0, host: "127.0.0.1", encryption: "plain", ...options });
       cleanups.push(() => c.close());
       return c;
     },

@@ -47,6 +47,10 @@ describe("buildAnnounceUrl", () => {
     expect(buildAnnounceUrl("http://t.example/a?x=1&", base)).toBe(`http://t.example/a?x=1&${TAIL}`);
   });
 
+  test("BEP 7: ipv6= carries our IPv6 address, percent-encoded", () => {
+    expect(buildAnnounceUrl("http://t.example/a", { ...base, ipv6: "2001:db8::5" })).toBe(`http://t.example/a?${TAIL}&ipv6=2001%3Adb8%3A%3A5`);
+  });
+
   test("drops a fragment", () => {
     expect(buildAnnounceUrl("http://t.example/a#frag", base)).toBe(`http://t.example/a?${TAIL}`);
   });
