@@ -3,7 +3,7 @@
 // Root only (network namespaces). Nothing leaves the machine: the lab's hosts live in 198.18.0.0/15.
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fleetSummary, runFleet } from "./netlab/fleet.ts";
@@ -71,6 +71,7 @@ try {
   if (s.meanCapShare !== undefined) console.log(`| mean share of cap | ${(s.meanCapShare * 100).toFixed(0)}% | >= 80% ${s.meanCapShare >= 0.8 ? "met" : "not met"} |`);
   console.log(`| origin upload | ${s.originCopies.toFixed(2)} copies | <= 1.5 ${s.originCopies <= 1.5 ? "met" : "not met"} |`);
   console.log(`| every host's bytes equal the origin's | ${s.allMatch ? "yes" : "NO"} | |`);
+  console.log(`| machine CPU busy during the downloads | ${(r.cpuBusy * 100).toFixed(0)}% of ${cpus().length} cores | |`);
   if (!s.allMatch) process.exitCode = 1;
 } finally {
   if (values.keep) console.error(`kept ${workDir}`);

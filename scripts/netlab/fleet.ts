@@ -3,6 +3,7 @@
 // link's cap, and how many copies of the payload the origin had to upload. Used by scripts/fleet.ts and
 // by test/scripts/fleet.test.ts.
 
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NetLab, type HostSpec } from "./lab.ts";
@@ -43,6 +44,8 @@ export interface FleetHostResult {
 
 export interface FleetResult {
   hosts: FleetHostResult[];
+  /** Share of the machine's CPU time busy (not idle or iowait) from the start of the downloads to the last done. */
+  cpuBusy: number;
   originUploadedBytes: number;
   payloadBytes: number;
   options: FleetOptions;
@@ -102,6 +105,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     await origin.waitEvent(o.origin === "http" ? "listening" : "tracker", 120_000);
     say(`origin ${o.origin === "http" ? "serving over HTTP" : "seeding"}; starting ${o.hosts} downloads at once`);
 
+    const cpuAtStart = cpuTimes();
     const t0 = performance.now();
     const hosts: LabProcess[] = [];
     for (let i = 1; i <= o.hosts; i++) {
@@ -117,6 +121,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
         say(`${h.name} done in ${((h.firstSeen.get("done")! - t0) / 1000).toFixed(2)} s (${finished}/${o.hosts})`);
       }),
     );
+    const cpuAtEnd = cpuTimes();
+    const cpuBusy = 1 - (cpuAtEnd.idle - cpuAtStart.idle) / Math.max(1, cpuAtEnd.total - cpuAtStart.total);
     // Graceful stops: each ripple prints its final stats (uploaded bytes) in an `interrupted` event.
     await Promise.all([...hosts, origin].map((p) => p.stop()));
     const results: FleetHostResult[] = [];
@@ -132,10 +138,16 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
       });
     }
     const originFinal = origin.last("interrupted") ?? origin.last("progress");
-    return { hosts: results, originUploadedBytes: Number(originFinal?.uploadedBytes ?? 0), payloadBytes: o.payloadBytes, options: o };
+    return { hosts: results, cpuBusy, originUploadedBytes: Number(originFinal?.uploadedBytes ?? 0), payloadBytes: o.payloadBytes, options: o };
   } finally {
     await Promise.all(procs.map((p) => (p.proc.exitCode === null ? p.stop() : undefined)));
   }
+}
+
+/** The machine's CPU time so far (all cores, in USER_HZ ticks): idle (with iowait) and total. */
+function cpuTimes(): { idle: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: (fields[3] ?? 0) + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
 }
 
 /** Waits until something in `host` accepts TCP connections on `port` (for programs without JSON events). */
