@@ -6,8 +6,16 @@
 import { encodeMessage } from "../wire/index.ts";
 import type { PeerState } from "./peer-state.ts";
 
-/** Pieces offered to one peer at once: two keep its pipeline busy while the next `have` is in flight. */
+/** Pieces offered to one peer at once, at least: two keep its pipeline busy while the next `have` is in flight. */
 export const OFFERS_PER_PEER = 2;
+/** Bytes offered to one peer at once: small pieces get more offers, so a connection is not starved by round trips. */
+const OFFERED_BYTES_PER_PEER = 1024 * 1024;
+const MAX_OFFERS_PER_PEER = 16;
+
+/** Offers per peer for pieces of `pieceLength` bytes: about OFFERED_BYTES_PER_PEER, 2 to 16 pieces. */
+export function offersPerPeer(pieceLength: number): number {
+  return Math.min(MAX_OFFERS_PER_PEER, Math.max(OFFERS_PER_PEER, Math.ceil(OFFERED_BYTES_PER_PEER / pieceLength)));
+}
 /** Pieces compared per offer (from a random start): bounded work per `have` on torrents of any size. */
 const SCAN_WINDOW = 4096;
 
@@ -19,12 +27,14 @@ export class SuperSeeder {
   readonly #offered: Uint16Array;
   readonly #offers = new Map<PeerState, Set<number>>();
   readonly #random: () => number;
+  readonly #perPeer: number;
 
-  constructor(pieceCount: number, availability: Uint16Array, random: () => number = Math.random) {
+  constructor(pieceCount: number, availability: Uint16Array, opts: { perPeer?: number; random?: () => number } = {}) {
     this.#pieceCount = pieceCount;
     this.#availability = availability;
     this.#offered = new Uint16Array(pieceCount);
-    this.#random = random;
+    this.#random = opts.random ?? Math.random;
+    this.#perPeer = opts.perPeer ?? OFFERS_PER_PEER;
   }
 
   /** Greets a new peer: BEP 16 seeders show no pieces (have_none to BEP 6 peers, nothing to others), then offer. */
@@ -73,7 +83,7 @@ export class SuperSeeder {
   #offer(peer: PeerState): void {
     let offers = this.#offers.get(peer);
     if (!offers) this.#offers.set(peer, (offers = new Set()));
-    while (offers.size < OFFERS_PER_PEER) {
+    while (offers.size < this.#perPeer) {
       const index = this.#leastSpread(peer, offers);
       if (index < 0) return;
       offers.add(index);

@@ -31,7 +31,7 @@ import { PeerState } from "./peer-state.ts";
 import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";
-import { SuperSeeder } from "./super-seed.ts";
+import { SuperSeeder, offersPerPeer } from "./super-seed.ts";
 import { Uploader } from "./uploader.ts";
 import { WebSeeds } from "./web-seeds.ts";
 import type { TorrentEvents, TorrentStats } from "./torrent-events.ts";
@@ -191,7 +191,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       onWarning: (message) => this.emit("warning", { message }),
     });
     this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
-    const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability) : undefined;
+    const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
     this.#uploader = new Uploader({
       meta: this.meta,
       have: this.#downloader.picker.have,

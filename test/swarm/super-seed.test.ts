@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Client } from "../../src/index.ts";
 import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
 import type { PeerConnection } from "../../src/peer/index.ts";
-import { PeerState, SuperSeeder, OFFERS_PER_PEER } from "../../src/swarm/index.ts";
+import { PeerState, SuperSeeder, OFFERS_PER_PEER, offersPerPeer } from "../../src/swarm/index.ts";
 import { decodeMessage, encodeMessage, encodeRequest, makeReserved } from "../../src/wire/index.ts";
 import { expectFixtureOnDisk } from "../helpers/files.ts";
 import { tempDir } from "../helpers/process.ts";
@@ -39,7 +39,7 @@ function sequence(...xs: number[]): () => number {
 
 describe("SuperSeeder", () => {
   test("a new peer sees no pieces, then OFFERS_PER_PEER pieces; two peers are offered different pieces", () => {
-    const s = new SuperSeeder(PIECES, new Uint16Array(PIECES), sequence(0, 0.5));
+    const s = new SuperSeeder(PIECES, new Uint16Array(PIECES), { random: sequence(0, 0.5) });
     const a = fakePeer();
     const b = fakePeer(false);
     s.greet(a.peer);
@@ -52,7 +52,7 @@ describe("SuperSeeder", () => {
   });
 
   test("only offered pieces may be requested; the peer's have settles an offer and brings a new one", () => {
-    const s = new SuperSeeder(PIECES, new Uint16Array(PIECES), sequence(0.25));
+    const s = new SuperSeeder(PIECES, new Uint16Array(PIECES), { random: sequence(0.25) });
     const a = fakePeer();
     s.greet(a.peer);
     const [first, second] = a.offered();
@@ -71,7 +71,7 @@ describe("SuperSeeder", () => {
     const availability = new Uint16Array(PIECES).fill(1);
     availability[5] = 0;
     availability[6] = 0;
-    const s = new SuperSeeder(PIECES, availability, sequence(0));
+    const s = new SuperSeeder(PIECES, availability, { random: sequence(0) });
     const a = fakePeer();
     s.greet(a.peer);
     expect(a.offered().sort()).toEqual([5, 6]);
@@ -86,7 +86,7 @@ describe("SuperSeeder", () => {
 
   test("a piece announced by another peer settles its offer elsewhere (a peer that keeps its haves to itself)", () => {
     const availability = new Uint16Array(PIECES);
-    const s = new SuperSeeder(PIECES, availability, sequence(0, 0.5));
+    const s = new SuperSeeder(PIECES, availability, { random: sequence(0, 0.5) });
     const a = fakePeer();
     const b = fakePeer();
     s.greet(a.peer);
@@ -97,6 +97,14 @@ describe("SuperSeeder", () => {
     s.onPeerHas(b.peer, x);
     expect(s.allows(a.peer, x!)).toBe(false);
     expect(a.offered().length).toBe(OFFERS_PER_PEER + 1);
+  });
+
+  test("offers per peer cover about 1 MiB: more for small pieces, at least 2, at most 16", () => {
+    expect([16 * 1024, 32 * 1024, 128 * 1024, 1024 * 1024, 4 * 1024 * 1024].map(offersPerPeer)).toEqual([16, 16, 8, 2, 2]);
+    const s = new SuperSeeder(PIECES, new Uint16Array(PIECES), { perPeer: 5 });
+    const a = fakePeer();
+    s.greet(a.peer);
+    expect(a.offered().length).toBe(5);
   });
 
   test("a peer that has everything but what it was offered gets no more offers", () => {
@@ -110,7 +118,8 @@ describe("SuperSeeder", () => {
 
 describe("a super-seeding Client", () => {
   const { client } = useClients();
-  const fixture = makeTorrentFixture({ name: "origin.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(PIECES * 2 * BLOCK_SIZE - 100, 7) });
+  const CLIENT_PIECES = 40;
+  const fixture = makeTorrentFixture({ name: "origin.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(CLIENT_PIECES * 2 * BLOCK_SIZE - 100, 7) });
 
   async function origin(dir: string) {
     await writeFixtureFiles(fixture, dir);
@@ -120,17 +129,19 @@ describe("a super-seeding Client", () => {
     return { client: c, torrent };
   }
 
-  test("shows a new peer have_none and two pieces, and rejects requests for the others", async () => {
+  test("shows a new peer have_none and about 1 MiB of pieces, and rejects requests for the others", async () => {
     await using work = await tempDir();
     const o = await origin(join(work.path, "seed"));
     const w = await connectWireClient(o.client.port, fixture.meta.infoHash, { reserved: makeReserved({ fast: true }) });
     try {
       expect((await w.next())?.type).toBe("handshake");
       expect((await w.next())?.type).toBe("have_none");
-      const offered = [(await w.nextOf("have"))!.index, (await w.nextOf("have"))!.index];
+      const offered: number[] = [];
+      while (offered.length < offersPerPeer(fixture.meta.pieceLength)) offered.push((await w.nextOf("have"))!.index);
+      expect(offered.length).toBe(16);
       w.send(encodeMessage({ type: "interested" }));
       await w.nextOf("unchoke");
-      const hidden = [...Array(PIECES).keys()].find((i) => !offered.includes(i))!;
+      const hidden = [...Array(CLIENT_PIECES).keys()].find((i) => !offered.includes(i))!;
       w.send(encodeRequest(hidden, 0, BLOCK_SIZE));
       w.send(encodeRequest(offered[0]!, 0, BLOCK_SIZE));
       const reject = await w.nextOf("reject");
