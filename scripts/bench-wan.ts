@@ -23,12 +23,13 @@ const { values } = parseArgs({
     loss: { type: "string", default: "0.1%" },
     runs: { type: "string", default: "1" },
     clients: { type: "string", default: "ripple,libtorrent,aria2c" },
+    "ripple-args": { type: "string", default: "" },
     keep: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: bun run bench:wan [--size 128M] [--rate 100mbit] [--delay 50] [--loss 0.1%] [--runs 1] [--clients ripple,libtorrent,aria2c] [--keep]
+  console.log(`usage: bun run bench:wan [--size 128M] [--rate 100mbit] [--delay 50] [--loss 0.1%] [--runs 1] [--clients ripple,libtorrent,aria2c] [--ripple-args="--encryption plain"] [--keep]
   the downloader's link: --rate cap each way, --delay round trip (ms), --loss per packet each way`);
   process.exit(0);
 }
@@ -72,8 +73,10 @@ const start = (host: LabHost, name: string, argv: string[], env?: Record<string,
 /** Seeders the tracker lists as complete (its scrape, fetched from inside the tracker's host). */
 function completeSeeders(tracker: LabHost, infoHashHex: string): number {
   const escaped = infoHashHex.replace(/../g, "%$&");
-  const r = Bun.spawnSync(lab.argv(tracker, ["curl", "-s", "--max-time", "5", `http://${tracker.ip}:${TRACKER_PORT}/scrape?info_hash=${escaped}`]), { stdout: "pipe" });
-  return Number(/8:completei(\d+)e/.exec(r.stdout.toString("latin1"))?.[1] ?? 0);
+  const url = `http://${tracker.ip}:${TRACKER_PORT}/scrape?info_hash=${escaped}`;
+  const fetcher = `const r = await fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(5000) }); process.stdout.write(Buffer.from(await r.arrayBuffer()).toString("latin1"));`;
+  const r = Bun.spawnSync(lab.argv(tracker, [process.execPath, "-e", fetcher]), { stdout: "pipe", stderr: "ignore" });
+  return Number(/8:completei(\d+)e/.exec(r.stdout.toString())?.[1] ?? 0);
 }
 
 interface Row {
@@ -122,7 +125,8 @@ try {
       await mkdir(outDir, { recursive: true });
       const t0 = performance.now();
       // ripple's JSON events (in the kept log) show where its time went; they cost nothing measurable.
-      const argv = leecherArgv(client, ripple, torrent, outDir, PORT + 1 + r, dl.ip).map((a) => (a === "--quiet" ? "--json" : a));
+      const extra = client === "ripple" && values["ripple-args"] ? values["ripple-args"].split(" ") : [];
+      const argv = [...leecherArgv(client, ripple, torrent, outDir, PORT + 1 + r, dl.ip).map((a) => (a === "--quiet" ? "--json" : a)), ...extra];
       const p = start(dl, `leech-${client}-${r}`, argv);
       const code = await p.exited;
       const seconds = (performance.now() - t0) / 1000;
