@@ -1,0 +1,452 @@
+// `ripple daemon`'s core: many torrents on one Client (one listen port, one DHT, one UDP tracker client),
+// kept in a state dir across restarts, with categories, tags, a download queue and seeding limits.
+// Shell: owns the Client, timers and files. The HTTP API (http-api.ts) is a thin layer over it.
+
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Client, type ClientOptions } from "../client.ts";
+import { formatMagnet, isMagnetUri, magnetMetainfo, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
+import { partsPath, resumePath } from "../storage/index.ts";
+import type { MetadataFetcher, Torrent, TorrentStats } from "../swarm/index.ts";
+import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
+import type { Phase, TorrentView } from "./qbt-map.ts";
+import { SavePaths } from "./save-paths.ts";
+import { StateStore, type DaemonState, type TorrentRecord } from "./state-store.ts";
+
+export interface DaemonOptions {
+  stateDir: string;
+  /** Default save path, and the first allowed root. */
+  downloadDir: string;
+  /** More directories save paths may be under (--allow-save-path). */
+  allowedSaveRoots?: readonly string[];
+  client: ClientOptions;
+  /** Downloads running at once; the others wait as queuedDL. Default 3 (qBittorrent's); -1 = no limit. */
+  maxActiveDownloads?: number;
+  log?: Logger;
+}
+
+export interface AddRequest {
+  source: { magnet: string } | { torrent: Uint8Array };
+  savePath?: string;
+  category?: string;
+  tags?: readonly string[];
+  stopped?: boolean;
+  ratioLimit?: number;
+  seedingTimeLimit?: number;
+}
+
+interface Entry {
+  rec: TorrentRecord;
+  meta?: Metainfo;
+  select?: number[];
+  magnet?: Magnet;
+  torrent?: Torrent;
+  fetcher?: MetadataFetcher;
+  phase: Phase;
+  error?: string;
+  /** performance.now() when seeding began in this session. */
+  seedingSince?: number;
+}
+
+const SAVE_INTERVAL_MS = 30_000;
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+export class Daemon {
+  readonly client: Client;
+  readonly savePaths: SavePaths;
+  readonly #store: StateStore;
+  readonly #state: DaemonState;
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxActive: number;
+  readonly #log: Logger;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  private constructor(o: DaemonOptions, store: StateStore, state: DaemonState) {
+    this.#store = store;
+    this.#state = state;
+    this.#log = o.log ?? silentLogger;
+    this.#maxActive = o.maxActiveDownloads ?? 3;
+    this.savePaths = new SavePaths(o.downloadDir, o.allowedSaveRoots);
+    this.client = new Client({ ...o.client, log: this.#log });
+    this.#timer = setInterval(() => void this.save().catch((err) => this.#log.warn(errorMessage(err))), SAVE_INTERVAL_MS);
+  }
+
+  /** Loads the state dir (creating it on first start), opens the Client and starts the torrents. */
+  static open(o: DaemonOptions): Daemon {
+    const store = new StateStore(o.stateDir);
+    const daemon = new Daemon(o, store, store.load());
+    for (const rec of daemon.#state.torrents) daemon.#restore(rec);
+    daemon.#schedule();
+    return daemon;
+  }
+
+  get state(): DaemonState {
+    return this.#state;
+  }
+
+  #restore(rec: TorrentRecord): void {
+    const entry: Entry = { rec, phase: rec.stopped ? "stopped" : "queued" };
+    try {
+      if (rec.magnet !== undefined) entry.magnet = parseMagnet(rec.magnet);
+      if (rec.hasTorrentFile) {
+        const meta = parseMetainfo(this.#store.readTorrent(rec.hash));
+        if (entry.magnet) Object.assign(entry, magnetMetainfo(entry.magnet, meta.infoBytes));
+        else entry.meta = meta;
+      }
+      if (!entry.meta && !entry.magnet) throw new RippleError("STORAGE", "neither a .torrent nor a magnet is saved");
+    } catch (err) {
+      entry.phase = "error";
+      entry.error = `cannot restore the torrent: ${errorMessage(err)}`;
+    }
+    this.#entries.set(rec.hash, entry);
+  }
+
+  /** Adds a torrent or magnet; throws RippleError (BAD_REQUEST, METAINFO, CONFLICT) when it cannot. */
+  async add(req: AddRequest): Promise<string> {
+    if (this.#entries.size >= LIMITS.daemonTorrents) throw new RippleError("CONFLICT", `the daemon already has ${LIMITS.daemonTorrents} torrents`);
+    const category = req.category ?? "";
+    if (category !== "" && !Object.hasOwn(this.#state.categories, category)) this.#state.categories[category] = { savePath: "" };
+    const savePath = this.savePaths.resolve(req.savePath || this.#state.categories[category]?.savePath || undefined);
+    let meta: Metainfo | undefined;
+    let magnet: Magnet | undefined;
+    if ("magnet" in req.source) {
+      if (!isMagnetUri(req.source.magnet)) throw new RippleError("BAD_REQUEST", `not a magnet link: ${req.source.magnet.slice(0, 80)}`);
+      magnet = parseMagnet(req.source.magnet);
+    } else {
+      meta = parseMetainfo(req.source.torrent);
+    }
+    const hash = meta?.infoHashHex ?? magnet!.infoHashHex;
+    if (this.#entries.has(hash)) throw new RippleError("CONFLICT", `torrent ${hash} is already added`);
+    if (meta && "torrent" in req.source) await this.#store.writeTorrent(hash, req.source.torrent);
+    const tags = [...new Set((req.tags ?? []).map((t) => t.trim()).filter(Boolean))];
+    this.#addTags(tags);
+    const rec: TorrentRecord = {
+      hash,
+      ...("magnet" in req.source && { magnet: req.source.magnet }),
+      hasTorrentFile: meta !== undefined,
+      name: meta?.name ?? magnet?.name ?? hash,
+      savePath,
+      category,
+      tags,
+      stopped: req.stopped === true,
+      complete: false,
+      addedOn: nowSec(),
+      completionOn: -1,
+      ratioLimit: req.ratioLimit ?? -2,
+      seedingTimeLimit: req.seedingTimeLimit ?? -2,
+      uploaded: 0,
+      downloaded: 0,
+      seedingTimeSec: 0,
+      verifiedBytes: 0,
+      sizeBytes: meta ? wantedBytes(meta) : 0,
+      queuePos: Math.max(0, ...this.#state.torrents.map((r) => r.queuePos + 1)),
+    };
+    this.#state.torrents.push(rec);
+    this.#entries.set(hash, { rec, ...(meta && { meta }), ...(magnet && { magnet }), phase: rec.stopped ? "stopped" : "queued" });
+    this.#log.info(`added ${rec.name} (${hash}) in ${savePath}`);
+    this.#schedule();
+    await this.save();
+    return hash;
+  }
+
+  /** Entries in queue order. */
+  #ordered(): Entry[] {
+    return [...this.#entries.values()].sort((a, b) => a.rec.queuePos - b.rec.queuePos);
+  }
+
+  /** Runs what may run: every complete torrent not stopped, and the first maxActive incomplete ones. */
+  #schedule(): void {
+    if (this.#closed) return;
+    let active = 0;
+    for (const e of this.#ordered()) {
+      if (e.rec.stopped || e.phase === "error" || e.phase === "missingFiles") continue;
+      if (e.rec.complete || this.#maxActive < 0 || active < this.#maxActive) {
+        if (!e.rec.complete) active++;
+        this.#run(e);
+      } else if (e.torrent || e.fetcher) {
+        this.#halt(e, "queued");
+      } else {
+        e.phase = "queued";
+      }
+    }
+  }
+
+  #run(e: Entry): void {
+    if (e.torrent || e.fetcher) return;
+    if (e.rec.complete && e.meta && !existsSync(contentPath(e))) {
+      e.phase = "missingFiles";
+      e.error = `the data is missing: ${contentPath(e)}`;
+      return;
+    }
+    if (e.meta) return this.#attach(e, this.client.addTorrent(e.meta, { outDir: e.rec.savePath, ...(e.select && { files: { select: e.select } }) }));
+    const { fetcher, torrent } = this.client.addMagnet(e.magnet!, { outDir: e.rec.savePath });
+    e.fetcher = fetcher;
+    e.phase = "metaDL";
+    torrent.then(
+      async (t) => {
+        if (e.fetcher !== fetcher) return void (await this.client.removeTorrent(t));
+        e.fetcher = undefined;
+        e.meta = t.meta;
+        e.rec.name = t.meta.name;
+        e.rec.sizeBytes = wantedBytes(t.meta);
+        this.#attach(e, t);
+        await this.#store.writeTorrent(e.rec.hash, torrentFileFromInfo(t.meta.infoBytes, { trackerTiers: t.meta.announceTiers, webSeeds: t.meta.urlList }));
+        e.rec.hasTorrentFile = true;
+        await this.save();
+      },
+      (err: unknown) => {
+        if (e.fetcher !== fetcher) return; // cancelled: stopped or deleted meanwhile
+        e.fetcher = undefined;
+        this.#fail(e, err);
+      },
+    );
+  }
+
+  #attach(e: Entry, t: Torrent): void {
+    e.torrent = t;
+    e.phase = "checking";
+    e.error = undefined;
+    t.on("ready", () => {
+      if (e.torrent === t) e.phase = "running";
+    });
+    t.on("done", () => {
+      if (e.torrent !== t) return;
+      e.rec.complete = true;
+      if (e.rec.completionOn < 0) e.rec.completionOn = nowSec();
+      e.seedingSince = performance.now();
+      this.#log.info(`completed ${e.rec.name}`);
+      this.#schedule();
+      void this.save().catch((err) => this.#log.warn(errorMessage(err)));
+    });
+    t.on("progress", () => {
+      if (e.torrent === t && e.rec.complete) this.#checkShareLimits(e);
+    });
+    t.on("error", ({ error }) => {
+      if (e.torrent === t) this.#fail(e, error);
+    });
+  }
+
+  #fail(e: Entry, err: unknown): void {
+    this.#log.warn(`${e.rec.name}: ${errorMessage(err)}`);
+    this.#halt(e, "error");
+    e.error = errorMessage(err);
+    this.#schedule();
+  }
+
+  /** Seeding limits (qBittorrent's: -2 = global, none here; -1 = none): reaching one stops the torrent. */
+  #checkShareLimits(e: Entry): void {
+    const v = this.#view(e);
+    const ratioHit = e.rec.ratioLimit >= 0 && v.uploadedBytes >= e.rec.ratioLimit * Math.max(1, v.downloadedBytes || v.sizeBytes);
+    const timeHit = e.rec.seedingTimeLimit >= 0 && v.seedingTimeSec >= e.rec.seedingTimeLimit * 60;
+    if (!ratioHit && !timeHit) return;
+    this.#log.info(`${e.rec.name}: seeding ${ratioHit ? "ratio" : "time"} limit reached; stopping`);
+    e.rec.stopped = true;
+    this.#halt(e, "stopped");
+    void this.save().catch((err) => this.#log.warn(errorMessage(err)));
+  }
+
+  /** Stops what runs for the entry, folding this session's counters into the record. */
+  #halt(e: Entry, phase: Phase): Promise<void> {
+    e.phase = phase;
+    const { torrent, fetcher } = e;
+    if (torrent) Object.assign(e.rec, this.#totals(e));
+    e.torrent = undefined;
+    e.fetcher = undefined;
+    e.seedingSince = undefined;
+    return Promise.all([torrent && this.client.removeTorrent(torrent), fetcher && this.client.cancelMagnet(fetcher)]).then(() => undefined);
+  }
+
+  /** The record's totals with the running session added. */
+  #totals(e: Entry): Pick<TorrentRecord, "uploaded" | "downloaded" | "seedingTimeSec" | "verifiedBytes"> {
+    const s: TorrentStats | undefined = e.torrent?.stats();
+    return {
+      uploaded: e.rec.uploaded + (s?.uploadedBytes ?? 0),
+      downloaded: e.rec.downloaded + (s?.downloadedBytes ?? 0),
+      seedingTimeSec: e.rec.seedingTimeSec + (e.seedingSince === undefined ? 0 : (performance.now() - e.seedingSince) / 1000),
+      verifiedBytes: s?.verifiedBytes ?? e.rec.verifiedBytes,
+    };
+  }
+
+  #pick(hashes: readonly string[] | "all"): Entry[] {
+    if (hashes === "all") return [...this.#entries.values()];
+    return hashes.flatMap((h) => this.#entries.get(h.toLowerCase()) ?? []);
+  }
+
+  async stop(hashes: readonly string[] | "all"): Promise<void> {
+    const halts = this.#pick(hashes).map((e) => {
+      e.rec.stopped = true;
+      return this.#halt(e, "stopped");
+    });
+    this.#schedule();
+    await Promise.all([...halts, this.save()]);
+  }
+
+  async start(hashes: readonly string[] | "all"): Promise<void> {
+    for (const e of this.#pick(hashes)) {
+      if (!e.rec.stopped && e.phase !== "error" && e.phase !== "missingFiles") continue;
+      e.rec.stopped = false;
+      if (e.meta || e.magnet) e.phase = "queued";
+    }
+    this.#schedule();
+    await this.save();
+  }
+
+  async remove(hashes: readonly string[] | "all", deleteFiles: boolean): Promise<void> {
+    await Promise.all(
+      this.#pick(hashes).map(async (e) => {
+        this.#entries.delete(e.rec.hash);
+        this.#state.torrents = this.#state.torrents.filter((r) => r !== e.rec);
+        await this.#halt(e, "stopped");
+        this.#store.removeTorrent(e.rec.hash);
+        if (deleteFiles && e.meta) {
+          for (const path of [contentPath(e), resumePath(e.meta, e.rec.savePath), partsPath(e.meta, e.rec.savePath)]) await rm(path, { recursive: true, force: true });
+        }
+        this.#log.info(`removed ${e.rec.name}${deleteFiles ? " and its data" : ""}`);
+      }),
+    );
+    this.#schedule();
+    await this.save();
+  }
+
+  async setCategory(hashes: readonly string[] | "all", category: string): Promise<void> {
+    if (category !== "" && !Object.hasOwn(this.#state.categories, category)) throw new RippleError("CONFLICT", `category "${category}" does not exist`);
+    for (const e of this.#pick(hashes)) e.rec.category = category;
+    await this.save();
+  }
+
+  async createCategory(name: string, savePath: string): Promise<void> {
+    if (name.trim() === "" || name.includes("\\") || name.startsWith("/") || name.endsWith("/") || name.includes("//")) {
+      throw new RippleError("CONFLICT", `invalid category name "${name}"`);
+    }
+    if (Object.hasOwn(this.#state.categories, name)) throw new RippleError("CONFLICT", `category "${name}" already exists`);
+    this.#state.categories[name] = { savePath: savePath === "" ? "" : this.savePaths.resolve(savePath) };
+    await this.save();
+  }
+
+  async removeCategories(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      delete this.#state.categories[name];
+      for (const e of this.#entries.values()) if (e.rec.category === name) e.rec.category = "";
+    }
+    await this.save();
+  }
+
+  #addTags(tags: readonly string[]): void {
+    for (const t of tags) if (!this.#state.tags.includes(t)) this.#state.tags.push(t);
+  }
+
+  async addTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
+    const clean = tags.map((t) => t.trim()).filter(Boolean);
+    this.#addTags(clean);
+    for (const e of this.#pick(hashes)) e.rec.tags = [...new Set([...e.rec.tags, ...clean])];
+    await this.save();
+  }
+
+  async removeTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
+    for (const e of this.#pick(hashes)) e.rec.tags = tags.length === 0 ? [] : e.rec.tags.filter((t) => !tags.includes(t));
+    await this.save();
+  }
+
+  async setShareLimits(hashes: readonly string[] | "all", ratioLimit: number, seedingTimeLimit: number): Promise<void> {
+    for (const e of this.#pick(hashes)) {
+      e.rec.ratioLimit = ratioLimit;
+      e.rec.seedingTimeLimit = seedingTimeLimit;
+      if (e.torrent && e.rec.complete) this.#checkShareLimits(e);
+    }
+    await this.save();
+  }
+
+  /** Moves the torrents to the top of the queue, keeping their order. */
+  async topPrio(hashes: readonly string[] | "all"): Promise<void> {
+    const picked = this.#ordered().filter((e) => this.#pick(hashes).includes(e));
+    const first = Math.min(0, ...this.#state.torrents.map((r) => r.queuePos));
+    picked.forEach((e, i) => (e.rec.queuePos = first - picked.length + i));
+    this.#schedule();
+    await this.save();
+  }
+
+  has(hash: string): boolean {
+    return this.#entries.has(hash.toLowerCase());
+  }
+
+  meta(hash: string): { meta?: Metainfo; torrent?: Torrent } {
+    const e = this.#entries.get(hash.toLowerCase());
+    return { ...(e?.meta && { meta: e.meta }), ...(e?.torrent && { torrent: e.torrent }) };
+  }
+
+  views(): TorrentView[] {
+    return this.#ordered().map((e) => this.#view(e));
+  }
+
+  #view(e: Entry): TorrentView {
+    const s = e.torrent?.stats();
+    const totals = this.#totals(e);
+    const meta = e.meta;
+    const incomplete = this.#ordered().filter((x) => !x.rec.complete);
+    const trackers = meta?.announceTiers.flat() ?? e.magnet?.trackers ?? [];
+    return {
+      hash: e.rec.hash,
+      name: e.rec.name,
+      phase: e.phase,
+      complete: e.rec.complete,
+      ...(e.error !== undefined && { error: e.error }),
+      sizeBytes: s?.totalBytes ?? e.rec.sizeBytes,
+      totalSizeBytes: meta ? wantedBytes(meta) : 0,
+      verifiedBytes: totals.verifiedBytes,
+      downloadedBytes: totals.downloaded,
+      uploadedBytes: totals.uploaded,
+      downloadedSessionBytes: s?.downloadedBytes ?? 0,
+      uploadedSessionBytes: s?.uploadedBytes ?? 0,
+      downloadRate: s?.downloadRate ?? 0,
+      uploadRate: s?.uploadRate ?? 0,
+      peers: s?.peers ?? e.fetcher?.progress().peers ?? 0,
+      knownPeers: s?.knownPeers ?? 0,
+      savePath: e.rec.savePath,
+      contentPath: contentPath(e),
+      category: e.rec.category,
+      tags: e.rec.tags,
+      addedOn: e.rec.addedOn,
+      completionOn: e.rec.completionOn,
+      seedingTimeSec: totals.seedingTimeSec,
+      ratioLimit: e.rec.ratioLimit,
+      seedingTimeLimit: e.rec.seedingTimeLimit,
+      priority: e.rec.complete ? 0 : incomplete.indexOf(e) + 1,
+      magnetUri: e.rec.magnet ?? formatMagnet({ infoHash: meta!.infoHash, name: meta!.name, trackers }),
+      tracker: trackers[0] ?? "",
+      trackersCount: trackers.length,
+      pieceLength: meta?.pieceLength ?? 0,
+      pieceCount: meta?.pieceCount ?? 0,
+      piecesDone: e.torrent?.picker.have.count ?? 0,
+      isPrivate: meta?.private ?? false,
+      comment: meta?.comment ?? "",
+      createdBy: meta?.createdBy ?? "",
+      creationDate: meta?.creationDate ?? -1,
+    };
+  }
+
+  /** Writes daemon.json with the running sessions' counters folded in. */
+  save(): Promise<void> {
+    const torrents = this.#ordered().map((e) => ({ ...e.rec, ...this.#totals(e) }));
+    return this.#store.save({ ...this.#state, torrents });
+  }
+
+  /** Saves the state and stops every torrent (announcing `stopped`, writing resume files). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.client.close();
+    await this.save().catch((err) => this.#log.warn(errorMessage(err)));
+  }
+}
+
+/** The torrent's data: <save path>/<name> (a file, or the directory of a multi-file torrent). */
+function contentPath(e: Entry): string {
+  return join(e.rec.savePath, e.meta?.name ?? e.rec.name);
+}
+
+function wantedBytes(meta: Metainfo): number {
+  return meta.files.reduce((n, f) => n + (f.isPad ? 0 : f.lengthBytes), 0);
+}
