@@ -109,7 +109,7 @@ describe("daemon Web API", () => {
     await startSeeder(fixture);
     const s = await startDaemon();
     expect(await s.qbt.getApiVersion()).toBe("2.11.2");
-    await s.qbt.addTorrent(fixture.torrentBytes, { category: "tv", tags: "a,b" } as never);
+    await s.qbt.addTorrent(fixture.torrentBytes as Uint8Array<ArrayBuffer>, { category: "tv", tags: "a,b" } as never);
     const hash = fixture.meta.infoHashHex;
     await finished(s.daemon.meta(hash).torrent!);
 
@@ -137,7 +137,7 @@ describe("daemon Web API", () => {
 
     // Stopped and started again: stoppedUP, then seeding with the data checked from the resume file.
     await s.qbt.stopTorrent(hash);
-    expect((await s.qbt.listTorrents({ hashes: hash }))[0]!.state).toBe("stoppedUP");
+    expect(String((await s.qbt.listTorrents({ hashes: hash }))[0]!.state)).toBe("stoppedUP");
     await s.qbt.startTorrent(hash);
     await waitForRow(s, hash, (r) => r.state === "stalledUP" || r.state === "uploading", "seeding again");
 
@@ -166,8 +166,8 @@ describe("daemon Web API", () => {
     const one = makeTorrentFixture({ name: "one", pieceLength: 16384, data: patternBytes(40_000, 1) });
     const two = makeTorrentFixture({ name: "two", pieceLength: 16384, data: patternBytes(40_000, 2) });
     await s.qbt.createCategory("movies", join(dir, "downloads", "movies"));
-    await s.qbt.addTorrent(one.torrentBytes, { category: "movies" } as never);
-    await s.qbt.addTorrent(two.torrentBytes);
+    await s.qbt.addTorrent(one.torrentBytes as Uint8Array<ArrayBuffer>, { category: "movies" } as never);
+    await s.qbt.addTorrent(two.torrentBytes as Uint8Array<ArrayBuffer>);
     const [h1, h2] = [one.meta.infoHashHex, two.meta.infoHashHex];
     await waitForRow(s, h1, (r) => r.state === "stalledDL", "running");
     expect((await s.qbt.listTorrents({ hashes: h2 }))[0]).toMatchObject({ state: "queuedDL", priority: 2 });
@@ -175,7 +175,7 @@ describe("daemon Web API", () => {
 
     await s.qbt.topPriority(h2);
     await waitForRow(s, h2, (r) => r.state === "stalledDL", "running after topPrio");
-    expect((await s.qbt.listTorrents({ hashes: h1 }))[0]!.state).toBe("queuedDL");
+    expect(String((await s.qbt.listTorrents({ hashes: h1 }))[0]!.state)).toBe("queuedDL");
 
     await s.qbt.setTorrentCategory(h2, "movies");
     await s.qbt.addTorrentTags(h2, "x,y");
@@ -224,7 +224,7 @@ describe("daemon Web API", () => {
   test("bad input: clear errors, and nothing already added is lost", async () => {
     const s = await startDaemon();
     const kept = makeTorrentFixture({ name: "kept", pieceLength: 16384, data: patternBytes(20_000, 5) });
-    await s.qbt.addTorrent(kept.torrentBytes, { paused: "true" } as never);
+    await s.qbt.addTorrent(kept.torrentBytes as Uint8Array<ArrayBuffer>, { paused: "true" } as never);
     const hashes = async () => (await s.qbt.listTorrents()).map((t) => t.hash);
     expect(await hashes()).toEqual([kept.meta.infoHashHex]);
 
@@ -244,7 +244,7 @@ describe("daemon Web API", () => {
     const other = makeTorrentFixture({ name: "other", pieceLength: 16384, data: patternBytes(20_000, 6) });
     for (const savepath of ["../../etc", "/etc", join(s.dir, "downloads", "..", "state")]) {
       const form = new FormData();
-      form.append("torrents", new File([other.torrentBytes], "other.torrent"));
+      form.append("torrents", new File([other.torrentBytes as Uint8Array<ArrayBuffer>], "other.torrent"));
       form.append("savepath", savepath);
       const [status, message] = await post(form);
       expect(status).toBe(400);
@@ -258,7 +258,7 @@ describe("daemon Web API", () => {
     expect(garbageText).toStartWith("added 0 of 1:");
     expect(await post(new FormData())).toEqual([400, "nothing to add: give urls (magnet links) or torrents (.torrent files)"]);
     const dup = new FormData();
-    dup.append("torrents", new File([kept.torrentBytes], "kept.torrent"));
+    dup.append("torrents", new File([kept.torrentBytes as Uint8Array<ArrayBuffer>], "kept.torrent"));
     expect(await post(dup)).toEqual([200, "Fails."]);
 
     const unknown = await s.api("/torrents/frobnicate");
