@@ -4,12 +4,12 @@
 
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { Client, type ClientOptions } from "../client.ts";
-import { formatMagnet, isMagnetUri, magnetMetainfo, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
+import { isMagnetUri, magnetMetainfo, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
 import { partsPath, resumePath } from "../storage/index.ts";
-import type { MetadataFetcher, Torrent, TorrentStats } from "../swarm/index.ts";
+import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
+import { contentPath, viewOf, wantedBytes, type Entry } from "./entry.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
 import { SavePaths } from "./save-paths.ts";
 import { StateStore, type DaemonState, type TorrentRecord } from "./state-store.ts";
@@ -36,18 +36,6 @@ export interface AddRequest {
   seedingTimeLimit?: number;
 }
 
-interface Entry {
-  rec: TorrentRecord;
-  meta?: Metainfo;
-  select?: number[];
-  magnet?: Magnet;
-  torrent?: Torrent;
-  fetcher?: MetadataFetcher;
-  phase: Phase;
-  error?: string;
-  /** performance.now() when seeding began in this session. */
-  seedingSince?: number;
-}
 
 const SAVE_INTERVAL_MS = 30_000;
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -201,7 +189,7 @@ export class Daemon {
         e.fetcher = undefined;
         this.#fail(e, err);
       },
-    );
+    ).catch((err: unknown) => this.#log.warn(`${e.rec.name}: cannot save the fetched metadata: ${errorMessage(err)}`));
   }
 
   #attach(e: Entry, t: Torrent): void {
@@ -381,49 +369,8 @@ export class Daemon {
   }
 
   #view(e: Entry): TorrentView {
-    const s = e.torrent?.stats();
-    const totals = this.#totals(e);
-    const meta = e.meta;
     const incomplete = this.#ordered().filter((x) => !x.rec.complete);
-    const trackers = meta?.announceTiers.flat() ?? e.magnet?.trackers ?? [];
-    return {
-      hash: e.rec.hash,
-      name: e.rec.name,
-      phase: e.phase,
-      complete: e.rec.complete,
-      ...(e.error !== undefined && { error: e.error }),
-      sizeBytes: s?.totalBytes ?? e.rec.sizeBytes,
-      totalSizeBytes: meta ? wantedBytes(meta) : 0,
-      verifiedBytes: totals.verifiedBytes,
-      downloadedBytes: totals.downloaded,
-      uploadedBytes: totals.uploaded,
-      downloadedSessionBytes: s?.downloadedBytes ?? 0,
-      uploadedSessionBytes: s?.uploadedBytes ?? 0,
-      downloadRate: s?.downloadRate ?? 0,
-      uploadRate: s?.uploadRate ?? 0,
-      peers: s?.peers ?? e.fetcher?.progress().peers ?? 0,
-      knownPeers: s?.knownPeers ?? 0,
-      savePath: e.rec.savePath,
-      contentPath: contentPath(e),
-      category: e.rec.category,
-      tags: e.rec.tags,
-      addedOn: e.rec.addedOn,
-      completionOn: e.rec.completionOn,
-      seedingTimeSec: totals.seedingTimeSec,
-      ratioLimit: e.rec.ratioLimit,
-      seedingTimeLimit: e.rec.seedingTimeLimit,
-      priority: e.rec.complete ? 0 : incomplete.indexOf(e) + 1,
-      magnetUri: e.rec.magnet ?? formatMagnet({ infoHash: meta!.infoHash, name: meta!.name, trackers }),
-      tracker: trackers[0] ?? "",
-      trackersCount: trackers.length,
-      pieceLength: meta?.pieceLength ?? 0,
-      pieceCount: meta?.pieceCount ?? 0,
-      piecesDone: e.torrent?.picker.have.count ?? 0,
-      isPrivate: meta?.private ?? false,
-      comment: meta?.comment ?? "",
-      createdBy: meta?.createdBy ?? "",
-      creationDate: meta?.creationDate ?? -1,
-    };
+    return viewOf(e, this.#totals(e), e.rec.complete ? 0 : incomplete.indexOf(e) + 1);
   }
 
   /** Writes daemon.json with the running sessions' counters folded in. */
@@ -440,13 +387,4 @@ export class Daemon {
     await this.client.close();
     await this.save().catch((err) => this.#log.warn(errorMessage(err)));
   }
-}
-
-/** The torrent's data: <save path>/<name> (a file, or the directory of a multi-file torrent). */
-function contentPath(e: Entry): string {
-  return join(e.rec.savePath, e.meta?.name ?? e.rec.name);
-}
-
-function wantedBytes(meta: Metainfo): number {
-  return meta.files.reduce((n, f) => n + (f.isPad ? 0 : f.lengthBytes), 0);
 }
