@@ -1,12 +1,13 @@
 // The qBittorrent Web API v2 over Bun.serve, for *arr apps, autobrr, cross-seed and `ripple remote`:
 // request parsing, auth, and the routes that call the Daemon. Shell: HTTP in and out; the JSON shapes
-// come from qbt-map.ts. Binds 127.0.0.1 unless told otherwise.
+// come from qbt-map.ts; `/` serves the web page (web-page.ts). Binds 127.0.0.1 unless told otherwise.
 
 import type { Server } from "bun";
 import { LIMITS, RippleError, errorMessage, type Logger } from "../util/index.ts";
 import { VERSION } from "../version.ts";
 import { Auth, type AuthOptions } from "./auth.ts";
 import type { AddRequest, Daemon } from "./daemon.ts";
+import { WEB_PAGE, WEB_PAGE_CSP } from "./web-page.ts";
 import { FILTERS, listInfo, torrentFiles, torrentInfo, torrentProperties } from "./qbt-map.ts";
 
 /** What we answer /app/version and /app/webapiVersion with: the qBittorrent release whose API this follows. */
@@ -21,8 +22,6 @@ export interface HttpApiOptions {
   /** Shown in /app/preferences. */
   prefs: { listenPort: number; dht: boolean; encryption: "prefer" | "require" | "plain"; maxActiveDownloads: number };
   log: Logger;
-  /** Served at `/` when given (the web page). */
-  page?: string;
 }
 
 type Params = { get(name: string): string | undefined; files: File[] };
@@ -253,7 +252,9 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
       const url = new URL(req.url);
       const path = url.pathname.replace(/\/+$/, "") || "/";
       try {
-        if (path === "/" && o.page !== undefined) return new Response(o.page, { headers: { "content-type": "text/html; charset=utf-8" } });
+        if (path === "/" && req.method === "GET") {
+          return new Response(WEB_PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": WEB_PAGE_CSP, "x-frame-options": "DENY" } });
+        }
         if (path === "/api/v2/auth/login") {
           const p = await readParams(req);
           const sid = await auth.login(p.get("username") ?? "", p.get("password") ?? "");

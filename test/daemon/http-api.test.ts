@@ -2,106 +2,17 @@
 // fetch: a loopback swarm (ripple's tracker + an in-process ripple seeder), magnets, the queue, seeding
 // limits, categories and tags, auth, and bad input. Everything on 127.0.0.1, DHT off.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { QBittorrent } from "@ctrl/qbittorrent";
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Daemon, startHttpApi, type AuthOptions } from "../../src/daemon/index.ts";
 import { formatMagnet } from "../../src/metainfo/index.ts";
-import { startTrackerServer, type TrackerServer } from "../../src/tracker/index.ts";
-import { silentLogger } from "../../src/util/index.ts";
+import { useDaemons, waitForRow } from "../helpers/daemon.ts";
 import { expectFixtureOnDisk } from "../helpers/files.ts";
-import { waitFor } from "../helpers/process.ts";
-import { makeTempDir } from "../helpers/temp-dir.ts";
-import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
-import { finished, useClients } from "../helpers/torrents.ts";
+import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { finished } from "../helpers/torrents.ts";
 
-const API_KEY = "test-api-key-0123456789";
-const { client, defer } = useClients();
-
-/** A temp dir removed after the test (after the daemons and clients using it are closed). */
-async function tempDirForTest(prefix: string): Promise<string> {
-  const dir = await makeTempDir(prefix);
-  defer(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-interface Setup {
-  daemon: Daemon;
-  url: string;
-  dir: string;
-  qbt: QBittorrent;
-  /** fetch against the API with the API key (unless headers say otherwise). */
-  api(path: string, init?: RequestInit): Promise<Response>;
-}
-
-async function startDaemon(o: { maxActiveDownloads?: number; auth?: Partial<AuthOptions>; dir?: string } = {}): Promise<Setup> {
-  const dir = o.dir ?? (await tempDirForTest("ripple-daemon-"));
-  const daemon = Daemon.open({
-    stateDir: join(dir, "state"),
-    downloadDir: join(dir, "downloads"),
-    client: { port: 0, host: "127.0.0.1", encryption: "plain" },
-    ...(o.maxActiveDownloads !== undefined && { maxActiveDownloads: o.maxActiveDownloads }),
-    log: silentLogger,
-  });
-  const server = startHttpApi({
-    daemon,
-    host: "127.0.0.1",
-    port: 0,
-    auth: { apiKeys: [API_KEY], bypassLocalhost: false, ...o.auth },
-    prefs: { listenPort: daemon.client.port, dht: false, encryption: "plain", maxActiveDownloads: o.maxActiveDownloads ?? 3 },
-    log: silentLogger,
-  });
-  defer(() => daemon.close());
-  defer(() => server.stop(true));
-  const url = `http://127.0.0.1:${server.port}`;
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${url}/api/v2${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...(init.headers as Record<string, string>) } });
-  return { daemon, url, dir, qbt: new QBittorrent({ baseUrl: url, apiKey: API_KEY, timeout: 20_000 }), api };
-}
-
-/** A ripple seeding `fixture` from a temp dir, registered with the tracker before this resolves. */
-async function startSeeder(fixture: TorrentFixture): Promise<void> {
-  const dir = await tempDirForTest("ripple-seed-");
-  await writeFixtureFiles(fixture, dir);
-  const seeder = client();
-  const torrent = seeder.addTorrent(fixture.meta, { outDir: dir, seedOnly: true });
-  await torrent.once("tracker");
-}
-
-let tracker: TrackerServer | undefined;
-afterEach(async () => {
-  await tracker?.stop();
-  tracker = undefined;
-});
-
-async function swarmFixture(name: string, seed: number): Promise<TorrentFixture> {
-  tracker ??= await startTrackerServer({ host: "127.0.0.1", port: 0, http: true, udp: false, intervalSec: 60, log: silentLogger });
-  return makeTorrentFixture({
-    name,
-    pieceLength: 32 * 1024,
-    files: [
-      { path: ["a.bin"], data: patternBytes(300_001, seed) },
-      { path: ["sub", "b.bin"], data: patternBytes(70_000, seed + 1) },
-    ],
-    announce: `http://127.0.0.1:${tracker.httpPort}/announce`,
-  });
-}
-
-/** Polls /torrents/info until the torrent's row satisfies `cond` (HTTP state, not a sleep). */
-async function waitForRow(s: Setup, hash: string, cond: (row: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>> {
-  let row: Record<string, unknown> | undefined;
-  await waitFor(
-    async () => {
-      const rows = (await (await s.api(`/torrents/info?hashes=${hash}`)).json()) as Record<string, unknown>[];
-      row = rows[0];
-      return row !== undefined && cond(row);
-    },
-    { what: `${hash.slice(0, 8)}: ${what} (last: ${JSON.stringify(row?.state)})`, timeoutMs: 45_000, logs: () => JSON.stringify(row) },
-  );
-  return row!;
-}
+const { startDaemon, startSeeder, swarmFixture, trackerUrl, tempDirForTest } = useDaemons();
 
 describe("daemon Web API", () => {
   test("@ctrl/qbittorrent adds a .torrent from a tracker swarm and watches it finish", async () => {
@@ -150,7 +61,7 @@ describe("daemon Web API", () => {
     const fixture = await swarmFixture("magnetic", 21);
     await startSeeder(fixture);
     const s = await startDaemon();
-    const magnet = formatMagnet({ infoHash: fixture.meta.infoHash, name: "magnetic", trackers: [`http://127.0.0.1:${tracker!.httpPort}/announce`] });
+    const magnet = formatMagnet({ infoHash: fixture.meta.infoHash, name: "magnetic", trackers: [await trackerUrl()] });
     await s.qbt.addMagnet(magnet, { ratioLimit: "0" } as never);
     const hash = fixture.meta.infoHashHex;
     const row = await waitForRow(s, hash, (r) => r.state === "stoppedUP", "seeding limit reached");
