@@ -102,7 +102,7 @@ export const remoteCommand = defineCommand({
           ...(typeof args.filter === "string" && { filter: args.filter }),
           ...(typeof args.category === "string" && { category: args.category }),
         });
-        const body = await remote.call(`/torrents/info?${q}`);
+        const body = await remote.call(`/torrents/info${q.size > 0 ? `?${q}` : ""}`);
         if (args.json) writeOut(body.trim() + "\n");
         else writeOut(table(JSON.parse(body) as Record<string, unknown>[]));
         return;
