@@ -14,6 +14,16 @@ const FLAGS = [
   "--no-first-run",
   "--disable-default-apps",
   "--disable-extensions",
+  // Chromium still asks Google (component updates, sign-in, autofill) despite the flags above: no name
+  // resolves at all, so nothing leaves 127.0.0.1, and those features are off besides.
+  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+  "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate,CertificateTransparencyComponentUpdater",
+  "--disable-domain-reliability",
+  "--disable-client-side-phishing-detection",
+  "--no-pings",
+  "--no-default-browser-check",
+  "--disable-breakpad",
+  "--password-store=basic",
   "--remote-debugging-address=127.0.0.1",
   "--remote-debugging-port=0",
 ];
