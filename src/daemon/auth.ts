@@ -79,9 +79,38 @@ export class Auth {
       if (colon >= 0 && (await this.#checkPassword(text.slice(0, colon), text.slice(colon + 1)))) return { ok: true };
       return { ok: false, status: 403, message: "Forbidden: wrong username or password" };
     }
-    if (this.#o.bypassLocalhost && isLoopback(ip)) return { ok: true };
+    // Only for a Host naming an address: a rebound DNS name (evil.example -> 127.0.0.1) must log in.
+    if (this.#o.bypassLocalhost && isLoopback(ip) && isAddressHost(req.headers.get("host"))) return { ok: true };
     return { ok: false, status: 403, message: "Forbidden: log in at /api/v2/auth/login or send Authorization: Bearer <API key>" };
   }
+}
+
+/** A Host header that is localhost or an IP literal (with or without a port). */
+function isAddressHost(host: string | null): boolean {
+  if (host === null) return false;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
+  return name === "localhost" || name.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * qBittorrent's CSRF protection: a request whose Origin or Referer names another host than its Host
+ * header came from another site's page (a form can POST multipart without a CORS preflight). Returns
+ * why it is refused, or undefined. Integrations (Sonarr, @ctrl/qbittorrent, curl) send neither header.
+ */
+export function crossSiteReason(req: Request): string | undefined {
+  const host = req.headers.get("host");
+  for (const name of ["origin", "referer"]) {
+    const value = req.headers.get(name);
+    if (value === null) continue;
+    let from: string;
+    try {
+      from = new URL(value).host;
+    } catch {
+      return `${name} "${value.slice(0, 80)}" is not a URL`;
+    }
+    if (from !== host) return `${name} ${from} does not match host ${host}`;
+  }
+  return undefined;
 }
 
 function sessionId(req: Request): string | undefined {

@@ -5,7 +5,7 @@
 import type { Server } from "bun";
 import { LIMITS, RippleError, errorMessage, type Logger } from "../util/index.ts";
 import { VERSION } from "../version.ts";
-import { Auth, type AuthOptions } from "./auth.ts";
+import { Auth, crossSiteReason, type AuthOptions } from "./auth.ts";
 import type { AddRequest, Daemon } from "./daemon.ts";
 import { WEB_PAGE, WEB_PAGE_CSP } from "./web-page.ts";
 import { FILTERS, listInfo, torrentFiles, torrentInfo, torrentProperties } from "./qbt-map.ts";
@@ -255,6 +255,8 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
         if (path === "/" && req.method === "GET") {
           return new Response(WEB_PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": WEB_PAGE_CSP, "x-frame-options": "DENY" } });
         }
+        const crossSite = path.startsWith("/api/") ? crossSiteReason(req) : undefined;
+        if (crossSite !== undefined) return text(`Forbidden: cross-site request (${crossSite})`, 403);
         if (path === "/api/v2/auth/login") {
           const p = await readParams(req);
           const sid = await auth.login(p.get("username") ?? "", p.get("password") ?? "");

@@ -7,7 +7,7 @@ import { QBittorrent } from "@ctrl/qbittorrent";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { formatMagnet } from "../../src/metainfo/index.ts";
-import { useDaemons, waitForRow } from "../helpers/daemon.ts";
+import { API_KEY, useDaemons, waitForRow } from "../helpers/daemon.ts";
 import { expectFixtureOnDisk } from "../helpers/files.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 import { finished } from "../helpers/torrents.ts";
@@ -130,6 +130,11 @@ describe("daemon Web API", () => {
 
     const open = await startDaemon({ auth: { bypassLocalhost: true } });
     expect((await fetch(`${open.url}/api/v2/torrents/info`)).status).toBe(200);
+    // Not for a DNS name rebound to 127.0.0.1, nor for another site's page (CSRF), even with a key.
+    expect((await fetch(`${open.url}/api/v2/torrents/info`, { headers: { host: "evil.example" } })).status).toBe(403);
+    const csrf = await fetch(`${s.url}/api/v2/torrents/add`, { method: "POST", body: new URLSearchParams({ urls: "magnet:?xt=urn:btih:" + "1".repeat(40) }), headers: { authorization: `Bearer ${API_KEY}`, origin: "http://evil.example" } });
+    expect([csrf.status, await csrf.text()]).toEqual([403, `Forbidden: cross-site request (origin evil.example does not match host 127.0.0.1:${new URL(s.url).port})`]);
+    expect(await s.qbt.listTorrents()).toEqual([]);
   });
 
   test("bad input: clear errors, and nothing already added is lost", async () => {
