@@ -23,6 +23,8 @@ export interface DaemonOptions {
   client: ClientOptions;
   /** Downloads running at once; the others wait as queuedDL. Default 3 (qBittorrent's); -1 = no limit. */
   maxActiveDownloads?: number;
+  /** The global seeding limits a torrent's -2 stands for (qBittorrent's max_ratio, max_seeding_time in minutes). */
+  shareLimits?: { ratio?: number; seedingTimeMin?: number };
   log?: Logger;
 }
 
@@ -47,6 +49,7 @@ export class Daemon {
   readonly #state: DaemonState;
   readonly #entries = new Map<string, Entry>();
   readonly #maxActive: number;
+  readonly #shareLimits: { ratio?: number; seedingTimeMin?: number };
   readonly #log: Logger;
   readonly #timer: ReturnType<typeof setInterval>;
   #closed = false;
@@ -56,6 +59,7 @@ export class Daemon {
     this.#state = state;
     this.#log = o.log ?? silentLogger;
     this.#maxActive = o.maxActiveDownloads ?? 3;
+    this.#shareLimits = o.shareLimits ?? {};
     this.savePaths = new SavePaths(o.downloadDir, o.allowedSaveRoots);
     this.client = new Client({ ...o.client, log: this.#log });
     this.#timer = setInterval(() => void this.save().catch((err) => this.#log.warn(errorMessage(err))), SAVE_INTERVAL_MS);
@@ -205,6 +209,7 @@ export class Daemon {
       if (e.rec.completionOn < 0) e.rec.completionOn = nowSec();
       e.seedingSince = performance.now();
       this.#log.info(`completed ${e.rec.name}`);
+      this.#checkShareLimits(e);
       this.#schedule();
       void this.save().catch((err) => this.#log.warn(errorMessage(err)));
     });
@@ -223,11 +228,13 @@ export class Daemon {
     this.#schedule();
   }
 
-  /** Seeding limits (qBittorrent's: -2 = global, none here; -1 = none): reaching one stops the torrent. */
+  /** Seeding limits (qBittorrent's: -2 = the global one, -1 = none): reaching one stops the torrent. */
   #checkShareLimits(e: Entry): void {
     const v = this.#view(e);
-    const ratioHit = e.rec.ratioLimit >= 0 && v.uploadedBytes >= e.rec.ratioLimit * Math.max(1, v.downloadedBytes || v.sizeBytes);
-    const timeHit = e.rec.seedingTimeLimit >= 0 && v.seedingTimeSec >= e.rec.seedingTimeLimit * 60;
+    const ratio = e.rec.ratioLimit === -2 ? (this.#shareLimits.ratio ?? -1) : e.rec.ratioLimit;
+    const minutes = e.rec.seedingTimeLimit === -2 ? (this.#shareLimits.seedingTimeMin ?? -1) : e.rec.seedingTimeLimit;
+    const ratioHit = ratio >= 0 && v.uploadedBytes >= ratio * Math.max(1, v.downloadedBytes || v.sizeBytes);
+    const timeHit = minutes >= 0 && v.seedingTimeSec >= minutes * 60;
     if (!ratioHit && !timeHit) return;
     this.#log.info(`${e.rec.name}: seeding ${ratioHit ? "ratio" : "time"} limit reached; stopping`);
     e.rec.stopped = true;

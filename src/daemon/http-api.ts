@@ -20,7 +20,7 @@ export interface HttpApiOptions {
   port: number;
   auth: AuthOptions;
   /** Shown in /app/preferences. */
-  prefs: { listenPort: number; dht: boolean; encryption: "prefer" | "require" | "plain"; maxActiveDownloads: number };
+  prefs: { listenPort: number; dht: boolean; encryption: "prefer" | "require" | "plain"; maxActiveDownloads: number; ratio?: number; seedingTimeMin?: number };
   log: Logger;
 }
 
@@ -106,10 +106,10 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
         max_active_downloads: o.prefs.maxActiveDownloads,
         max_active_torrents: -1,
         max_active_uploads: -1,
-        max_ratio_enabled: false,
-        max_ratio: -1,
-        max_seeding_time_enabled: false,
-        max_seeding_time: -1,
+        max_ratio_enabled: o.prefs.ratio !== undefined,
+        max_ratio: o.prefs.ratio ?? -1,
+        max_seeding_time_enabled: o.prefs.seedingTimeMin !== undefined,
+        max_seeding_time: o.prefs.seedingTimeMin ?? -1,
         max_ratio_act: 0,
         auto_tmm_enabled: false,
         add_stopped_enabled: false,

@@ -52,20 +52,26 @@ describe("daemon Web API", () => {
     await s.qbt.startTorrent(hash);
     await waitForRow(s, hash, (r) => r.state === "stalledUP" || r.state === "uploading", "seeding again");
 
+    // A seeding time limit of 0 minutes is reached at once: the torrent stops.
+    const limits = await s.api("/torrents/setShareLimits", { method: "POST", body: new URLSearchParams({ hashes: hash, ratioLimit: "-1", seedingTimeLimit: "0" }) });
+    expect(limits.status).toBe(200);
+    await waitForRow(s, hash, (r) => r.state === "stoppedUP" && r.seeding_time_limit === 0, "stopped by its seeding time limit");
+
     await s.qbt.removeTorrent(hash, true);
     expect(await s.qbt.listTorrents()).toEqual([]);
     expect(existsSync(join(save, "swarm"))).toBe(false);
   }, 60_000);
 
-  test("a magnet fetches its metadata from the swarm, finishes, and a ratio limit of 0 stops it (stoppedUP)", async () => {
+  test("a magnet fetches its metadata from the swarm, finishes, and the global ratio limit of 0 stops it (stoppedUP)", async () => {
     const fixture = await swarmFixture("magnetic", 21);
     await startSeeder(fixture);
-    const s = await startDaemon();
+    const s = await startDaemon({ shareLimits: { ratio: 0 } });
+    expect(await s.qbt.getPreferences()).toMatchObject({ max_ratio_enabled: true, max_ratio: 0, max_seeding_time_enabled: false });
     const magnet = formatMagnet({ infoHash: fixture.meta.infoHash, name: "magnetic", trackers: [await trackerUrl()] });
-    await s.qbt.addMagnet(magnet, { ratioLimit: "0" } as never);
+    await s.qbt.addMagnet(magnet);
     const hash = fixture.meta.infoHashHex;
     const row = await waitForRow(s, hash, (r) => r.state === "stoppedUP", "seeding limit reached");
-    expect(row).toMatchObject({ name: "magnetic", progress: 1, size: 370_001, ratio_limit: 0 });
+    expect(row).toMatchObject({ name: "magnetic", progress: 1, size: 370_001, ratio_limit: -2 });
     await expectFixtureOnDisk(fixture, join(s.dir, "downloads"));
     expect(existsSync(join(s.dir, "state", "torrents", `${hash}.torrent`))).toBe(true);
   }, 60_000);
@@ -78,10 +84,10 @@ describe("daemon Web API", () => {
     const two = makeTorrentFixture({ name: "two", pieceLength: 16384, data: patternBytes(40_000, 2) });
     await s.qbt.createCategory("movies", join(dir, "downloads", "movies"));
     await s.qbt.addTorrent(one.torrentBytes as Uint8Array<ArrayBuffer>, { category: "movies" } as never);
-    await s.qbt.addTorrent(two.torrentBytes as Uint8Array<ArrayBuffer>);
+    await s.qbt.addTorrent(two.torrentBytes as Uint8Array<ArrayBuffer>, { ratioLimit: "2", seedingTimeLimit: "30" } as never);
     const [h1, h2] = [one.meta.infoHashHex, two.meta.infoHashHex];
     await waitForRow(s, h1, (r) => r.state === "stalledDL", "running");
-    expect((await s.qbt.listTorrents({ hashes: h2 }))[0]).toMatchObject({ state: "queuedDL", priority: 2 });
+    expect((await s.qbt.listTorrents({ hashes: h2 }))[0]).toMatchObject({ state: "queuedDL", priority: 2, ratio_limit: 2, seeding_time_limit: 30 });
     expect((await s.qbt.listTorrents({ hashes: h1 }))[0]).toMatchObject({ save_path: join(dir, "downloads", "movies"), category: "movies", priority: 1 });
 
     await s.qbt.topPriority(h2);

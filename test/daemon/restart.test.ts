@@ -24,7 +24,7 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 
 /** Starts the daemon binary; resolves with the process and its Web API URL from the `listening` event. */
 async function startDaemon(): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "pipe">; url: string }> {
-  const args = ["daemon", "--state-dir", join(work, "state"), "--http", "127.0.0.1:0", "--host", "127.0.0.1", "--port", "0", "--no-dht", "--api-key", API_KEY, "--json"];
+  const args = ["daemon", "--state-dir", join(work, "state"), "--http", "127.0.0.1:0", "--host", "127.0.0.1", "--port", "0", "--no-dht", "--api-key", API_KEY, "--json", "--seed-ratio", "1.5", "--seed-time", "90m", "--max-active-downloads", "2"];
   const proc = Bun.spawn([binary, ...args], { cwd: work, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const decoder = new TextDecoder();
   let buffered = "";
@@ -76,6 +76,8 @@ test("kill -9 mid-download: the torrent comes back and finishes without refetchi
     form.append("torrents", new File([fixture.torrentBytes], "t.torrent"));
     const added = await fetch(`${first.url}/api/v2/torrents/add`, { method: "POST", body: form, headers: { authorization: `Bearer ${API_KEY}` } });
     expect(await added.text()).toBe("Ok.");
+    const prefs = await (await fetch(`${first.url}/api/v2/app/preferences`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
+    expect(prefs).toMatchObject({ max_ratio_enabled: true, max_ratio: 1.5, max_seeding_time_enabled: true, max_seeding_time: 90, max_active_downloads: 2, dht: false, save_path: join(work, "state", "downloads") });
     const killAtBytes = 8 * meta.pieceLength;
     await waitFor(async () => Number((await info(first.url, meta.infoHashHex))?.completed ?? 0) >= killAtBytes, { what: "8 pieces verified before the kill", timeoutMs: 45_000 });
   } finally {

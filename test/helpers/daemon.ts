@@ -36,13 +36,16 @@ export function useDaemons() {
     return dir;
   }
 
-  async function startDaemon(o: { maxActiveDownloads?: number; auth?: Partial<AuthOptions>; dir?: string } = {}): Promise<DaemonSetup> {
+  async function startDaemon(
+    o: { maxActiveDownloads?: number; auth?: Partial<AuthOptions>; dir?: string; shareLimits?: { ratio?: number; seedingTimeMin?: number } } = {},
+  ): Promise<DaemonSetup> {
     const dir = o.dir ?? (await tempDirForTest("ripple-daemon-"));
     const daemon = Daemon.open({
       stateDir: join(dir, "state"),
       downloadDir: join(dir, "downloads"),
       client: { port: 0, host: "127.0.0.1", encryption: "plain" },
       ...(o.maxActiveDownloads !== undefined && { maxActiveDownloads: o.maxActiveDownloads }),
+      ...(o.shareLimits && { shareLimits: o.shareLimits }),
       log: silentLogger,
     });
     const server = startHttpApi({
@@ -50,7 +53,7 @@ export function useDaemons() {
       host: "127.0.0.1",
       port: 0,
       auth: { apiKeys: [API_KEY], bypassLocalhost: false, ...o.auth },
-      prefs: { listenPort: daemon.client.port, dht: false, encryption: "plain", maxActiveDownloads: o.maxActiveDownloads ?? 3 },
+      prefs: { listenPort: daemon.client.port, dht: false, encryption: "plain", maxActiveDownloads: o.maxActiveDownloads ?? 3, ...o.shareLimits },
       log: silentLogger,
     });
     defer(() => daemon.close());

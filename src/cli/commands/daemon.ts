@@ -11,7 +11,7 @@ import { intOption, repeatedOption } from "../options.ts";
 import { emitJson } from "../progress.ts";
 import { stderrSink, writeErr, writeOut } from "../output.ts";
 import { onStopSignal, type StopSignal } from "../signals.ts";
-import { parseTorrentArgs, torrentArgs } from "../torrent-args.ts";
+import { parseSeedLimits, parseTorrentArgs, torrentArgs } from "../torrent-args.ts";
 
 const { torrent: _t, output: _o, select: _s, exclude: _e, peer: _p, preallocate: _pa, "no-trackers": _nt, "no-web-seeds": _nw, ...peerArgs } = torrentArgs;
 
@@ -25,6 +25,8 @@ const ARGS = {
   password: { type: "string", description: "Web API login password; kept (hashed) in the state dir" },
   "auth-localhost": { type: "boolean", description: "--no-auth-localhost: requests from 127.0.0.1/::1 need no login (off by default)" },
   "max-active-downloads": { type: "string", description: "Downloads at once; more wait queued (default 3; -1 = no limit)" },
+  "seed-ratio": { type: "string", description: "Stop a complete torrent once uploaded / size reaches this (torrents without their own ratioLimit)" },
+  "seed-time": { type: "string", description: "Stop a complete torrent after seeding this long, e.g. 30m or 2d (rounded up to minutes)" },
   ...peerArgs,
 } as const satisfies ArgsDef;
 
@@ -47,6 +49,8 @@ export const daemonCommand = defineCommand({
     const stateDir = resolve(typeof args["state-dir"] === "string" ? args["state-dir"] : join(home, "ripple", "daemon"));
     const downloadDir = resolve(typeof args["download-dir"] === "string" ? args["download-dir"] : join(stateDir, "downloads"));
     const http = parseHttpAddress(typeof args.http === "string" ? args.http : DEFAULT_HTTP);
+    const seed = parseSeedLimits(args);
+    const shareLimits = { ...(seed.ratio !== undefined && { ratio: seed.ratio }), ...(seed.timeMs !== undefined && { seedingTimeMin: Math.ceil(seed.timeMs / 60_000) }) };
     const maxActiveDownloads = intOption("max-active-downloads", args["max-active-downloads"], -1, 10_000) ?? 3;
     const apiKeys = [...repeatedOption(ARGS, rawArgs, "api-key"), ...(process.env.RIPPLE_API_KEY ? [process.env.RIPPLE_API_KEY] : [])];
     if (apiKeys.some((k) => k.length < 16)) throw new RippleError("USAGE", "--api-key: use at least 16 characters");
@@ -57,6 +61,7 @@ export const daemonCommand = defineCommand({
       allowedSaveRoots: repeatedOption(ARGS, rawArgs, "allow-save-path"),
       client: o.client,
       maxActiveDownloads,
+      shareLimits,
       log,
     });
     try {
@@ -80,7 +85,7 @@ export const daemonCommand = defineCommand({
             host: http.host,
             port: http.port,
             auth,
-            prefs: { listenPort: daemon.client.port, dht: o.client.dht !== undefined, encryption: o.client.encryption ?? "prefer", maxActiveDownloads },
+            prefs: { listenPort: daemon.client.port, dht: o.client.dht !== undefined, encryption: o.client.encryption ?? "prefer", maxActiveDownloads, ...shareLimits },
             log,
           });
         } catch (err) {
