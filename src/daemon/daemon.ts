@@ -371,13 +371,15 @@ export class Daemon {
     return { ...(e?.meta && { meta: e.meta }), ...(e?.torrent && { torrent: e.torrent }) };
   }
 
+  /** Every torrent's view, in queue order; `priority` is the 1-based position among incomplete ones. */
   views(): TorrentView[] {
-    return this.#ordered().map((e) => this.#view(e));
+    let position = 0;
+    return this.#ordered().map((e) => viewOf(e, this.#totals(e), e.rec.complete ? 0 : ++position));
   }
 
+  /** One torrent's view, for the share limits (which do not read its queue position). */
   #view(e: Entry): TorrentView {
-    const incomplete = this.#ordered().filter((x) => !x.rec.complete);
-    return viewOf(e, this.#totals(e), e.rec.complete ? 0 : incomplete.indexOf(e) + 1);
+    return viewOf(e, this.#totals(e), 0);
   }
 
   /** Writes daemon.json with the running sessions' counters folded in. */
