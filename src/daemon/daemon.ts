@@ -154,8 +154,8 @@ export class Daemon {
     let active = 0;
     for (const e of this.#ordered()) {
       if (e.rec.stopped || e.phase === "error" || e.phase === "missingFiles") continue;
-      if (e.rec.complete || this.#maxActive < 0 || active < this.#maxActive) {
-        if (!e.rec.complete) active++;
+      if (e.rec.complete || e.rec.forceStart || this.#maxActive < 0 || active < this.#maxActive) {
+        if (!e.rec.complete && !e.rec.forceStart) active++;
         this.#run(e);
       } else if (e.torrent || e.fetcher) {
         this.#halt(e, "queued");
@@ -272,6 +272,7 @@ export class Daemon {
   async stop(hashes: readonly string[] | "all"): Promise<void> {
     const halts = this.#pick(hashes).map((e) => {
       e.rec.stopped = true;
+      e.rec.forceStart = false;
       return this.#halt(e, "stopped");
     });
     this.#schedule();
@@ -279,13 +280,25 @@ export class Daemon {
   }
 
   async start(hashes: readonly string[] | "all"): Promise<void> {
-    for (const e of this.#pick(hashes)) {
+    this.#resume(this.#pick(hashes), false);
+    this.#schedule();
+    await this.save();
+  }
+
+  /** qBittorrent's setForceStart: true runs the torrents whatever the queue says; false puts them back in it. */
+  async setForceStart(hashes: readonly string[] | "all", value: boolean): Promise<void> {
+    this.#resume(this.#pick(hashes), value);
+    this.#schedule();
+    await this.save();
+  }
+
+  #resume(entries: readonly Entry[], force: boolean): void {
+    for (const e of entries) {
+      e.rec.forceStart = force;
       if (!e.rec.stopped && e.phase !== "error" && e.phase !== "missingFiles") continue;
       e.rec.stopped = false;
       if (e.meta || e.magnet) e.phase = "queued";
     }
-    this.#schedule();
-    await this.save();
   }
 
   async remove(hashes: readonly string[] | "all", deleteFiles: boolean): Promise<void> {
@@ -320,6 +333,12 @@ export class Daemon {
     await this.save();
   }
 
+  async editCategory(name: string, savePath: string): Promise<void> {
+    if (!Object.hasOwn(this.#state.categories, name)) throw new RippleError("CONFLICT", `category "${name}" does not exist`);
+    this.#state.categories[name] = { savePath: savePath === "" ? "" : this.savePaths.resolve(savePath) };
+    await this.save();
+  }
+
   async removeCategories(names: readonly string[]): Promise<void> {
     for (const name of names) {
       delete this.#state.categories[name];
@@ -330,6 +349,17 @@ export class Daemon {
 
   #addTags(tags: readonly string[]): void {
     for (const t of tags) if (!this.#state.tags.includes(t)) this.#state.tags.push(t);
+  }
+
+  async createTags(tags: readonly string[]): Promise<void> {
+    this.#addTags(tags.map((t) => t.trim()).filter(Boolean));
+    await this.save();
+  }
+
+  async deleteTags(tags: readonly string[]): Promise<void> {
+    this.#state.tags = this.#state.tags.filter((t) => !tags.includes(t));
+    for (const e of this.#entries.values()) e.rec.tags = e.rec.tags.filter((t) => !tags.includes(t));
+    await this.save();
   }
 
   async addTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
@@ -353,11 +383,13 @@ export class Daemon {
     await this.save();
   }
 
-  /** Moves the torrents to the top of the queue, keeping their order. */
-  async topPrio(hashes: readonly string[] | "all"): Promise<void> {
-    const picked = this.#ordered().filter((e) => this.#pick(hashes).includes(e));
-    const first = Math.min(0, ...this.#state.torrents.map((r) => r.queuePos));
-    picked.forEach((e, i) => (e.rec.queuePos = first - picked.length + i));
+  /** Moves the torrents to the top (or the bottom) of the queue, keeping their order. */
+  async movePrio(hashes: readonly string[] | "all", to: "top" | "bottom"): Promise<void> {
+    const wanted = new Set(this.#pick(hashes));
+    const picked = this.#ordered().filter((e) => wanted.has(e));
+    const positions = this.#state.torrents.map((r) => r.queuePos);
+    const start = to === "top" ? Math.min(0, ...positions) - picked.length : Math.max(0, ...positions) + 1;
+    picked.forEach((e, i) => (e.rec.queuePos = start + i));
     this.#schedule();
     await this.save();
   }

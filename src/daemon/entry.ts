@@ -40,6 +40,7 @@ export function viewOf(e: Entry, totals: Pick<TorrentRecord, "uploaded" | "downl
     name: e.rec.name,
     phase: e.phase,
     complete: e.rec.complete,
+    forceStart: e.rec.forceStart === true,
     ...(e.error !== undefined && { error: e.error }),
     sizeBytes: s?.totalBytes ?? e.rec.sizeBytes,
     totalSizeBytes: meta ? wantedBytes(meta) : 0,

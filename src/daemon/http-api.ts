@@ -166,7 +166,12 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
       await daemon.setShareLimits(hashesOf(p), ratio, time);
       return text("");
     },
-    "/api/v2/torrents/topPrio": async (p) => (await daemon.topPrio(hashesOf(p)), text("")),
+    "/api/v2/torrents/topPrio": async (p) => (await daemon.movePrio(hashesOf(p), "top"), text("")),
+    "/api/v2/torrents/bottomPrio": async (p) => (await daemon.movePrio(hashesOf(p), "bottom"), text("")),
+    "/api/v2/torrents/setForceStart": async (p) => (await daemon.setForceStart(hashesOf(p), isTrue(p.get("value"))), text("")),
+    "/api/v2/torrents/editCategory": async (p) => (await daemon.editCategory(required(p, "category"), p.get("savePath") ?? ""), text("")),
+    "/api/v2/torrents/createTags": async (p) => (await daemon.createTags(required(p, "tags").split(",")), text("")),
+    "/api/v2/torrents/deleteTags": async (p) => (await daemon.deleteTags(required(p, "tags").split(",").map((t) => t.trim())), text("")),
     "/api/v2/transfer/info": () => json(transferInfo()),
     "/api/v2/sync/maindata": (p) => {
       const now = nowSec();
@@ -180,7 +185,7 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
       });
     },
   };
-  const MUTATING = /\/(add|delete|stop|pause|start|resume|set\w+|create\w+|remove\w+|addTags|topPrio)$/;
+  const MUTATING = /\/(add|delete|stop|pause|start|resume|set\w+|create\w+|edit\w+|remove\w+|delete\w+|addTags|topPrio|bottomPrio)$/;
 
   function viewOf(hash: string | undefined) {
     if (hash === undefined) throw new RippleError("BAD_REQUEST", "missing parameter: hash");

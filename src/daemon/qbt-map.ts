@@ -9,6 +9,8 @@ export interface TorrentView {
   name: string;
   phase: Phase;
   complete: boolean;
+  /** Force-started: runs outside the queue (qBittorrent's forcedDL/forcedUP/forcedMetaDL). */
+  forceStart: boolean;
   error?: string;
   /** Wanted bytes (0 until a magnet's metadata arrives). */
   sizeBytes: number;
@@ -61,12 +63,12 @@ export function qbtState(t: TorrentView): string {
     case "queued":
       return t.complete ? "queuedUP" : "queuedDL";
     case "metaDL":
-      return "metaDL";
+      return t.forceStart ? "forcedMetaDL" : "metaDL";
     case "checking":
       return t.complete ? "checkingUP" : "checkingDL";
     case "running":
-      if (t.complete) return t.uploadRate > 0 ? "uploading" : "stalledUP";
-      return t.downloadRate > 0 ? "downloading" : "stalledDL";
+      if (t.complete) return t.forceStart ? "forcedUP" : t.uploadRate > 0 ? "uploading" : "stalledUP";
+      return t.forceStart ? "forcedDL" : t.downloadRate > 0 ? "downloading" : "stalledDL";
   }
 }
 
@@ -108,7 +110,7 @@ export function torrentInfo(t: TorrentView, nowSec: number): Record<string, unkn
     downloaded_session: t.downloadedSessionBytes,
     eta: etaOf(t),
     f_l_piece_prio: false,
-    force_start: false,
+    force_start: t.forceStart,
     has_metadata: t.phase !== "metaDL" && t.pieceCount > 0,
     hash: t.hash,
     infohash_v1: t.hash,
@@ -205,9 +207,9 @@ export function matchesFilter(t: TorrentView, filter: string): boolean {
     case "all":
       return true;
     case "downloading":
-      return ["downloading", "stalledDL", "metaDL", "queuedDL", "checkingDL"].includes(state);
+      return ["downloading", "forcedDL", "stalledDL", "metaDL", "forcedMetaDL", "queuedDL", "checkingDL"].includes(state);
     case "seeding":
-      return ["uploading", "stalledUP", "queuedUP", "checkingUP"].includes(state);
+      return ["uploading", "forcedUP", "stalledUP", "queuedUP", "checkingUP"].includes(state);
     case "completed":
       return t.complete;
     case "paused":

@@ -35,6 +35,8 @@ export interface TorrentRecord {
   sizeBytes: number;
   /** Queue order: lower starts first. */
   queuePos: number;
+  /** Force-started (qBittorrent's setForceStart): runs whatever the queue says, and is not counted in it. */
+  forceStart?: boolean;
 }
 
 export interface Credentials {

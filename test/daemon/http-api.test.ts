@@ -94,6 +94,22 @@ describe("daemon Web API", () => {
     await waitForRow(s, h2, (r) => r.state === "stalledDL", "running after topPrio");
     expect(String((await s.qbt.listTorrents({ hashes: h1 }))[0]!.state)).toBe("queuedDL");
 
+    // Force-started, the queued one runs too, outside the queue; back in it, it waits again. bottomPrio.
+    const post = (path: string, params: Record<string, string>) => s.api(path, { method: "POST", body: new URLSearchParams(params) });
+    expect((await post("/torrents/setForceStart", { hashes: h1, value: "true" })).status).toBe(200);
+    await waitForRow(s, h1, (r) => r.state === "forcedDL" && r.force_start === true, "force-started");
+    expect((await post("/torrents/setForceStart", { hashes: h1, value: "false" })).status).toBe(200);
+    await waitForRow(s, h1, (r) => r.state === "queuedDL", "queued again");
+    expect((await post("/torrents/bottomPrio", { hashes: h2 })).status).toBe(200);
+    await waitForRow(s, h1, (r) => r.state === "stalledDL" && r.priority === 1, "running after the other went to the bottom");
+    await s.qbt.topPriority(h2);
+    await waitForRow(s, h2, (r) => r.state === "stalledDL", "running after topPrio again");
+
+    expect((await post("/torrents/editCategory", { category: "movies", savePath: "films" })).status).toBe(200);
+    expect(await s.qbt.getCategories()).toEqual({ movies: { name: "movies", savePath: join(dir, "downloads", "films") } } as never);
+    expect((await post("/torrents/createTags", { tags: "spare,x" })).status).toBe(200);
+    expect((await post("/torrents/deleteTags", { tags: "spare" })).status).toBe(200);
+
     await s.qbt.setTorrentCategory(h2, "movies");
     await s.qbt.addTorrentTags(h2, "x,y");
     const share = await s.api("/torrents/setShareLimits", { method: "POST", body: new URLSearchParams({ hashes: h2, ratioLimit: "1.5", seedingTimeLimit: "60" }) });
@@ -101,6 +117,7 @@ describe("daemon Web API", () => {
     expect(await (await s.api("/torrents/setCategory", { method: "POST", body: new URLSearchParams({ hashes: h2, category: "nope" }) })).text()).toContain('category "nope" does not exist');
     expect((await s.qbt.listTorrents({ category: "movies" })).map((t) => t.hash).sort()).toEqual([h1, h2].sort());
     expect((await s.qbt.listTorrents({ tag: "y" })).map((t) => t.hash)).toEqual([h2]);
+    expect(await s.qbt.getTags()).toEqual(["x", "y"]);
     expect((await s.qbt.listTorrents({ filter: "downloading" })).length).toBe(2);
     await s.qbt.stopTorrent(h2);
     await waitForRow(s, h1, (r) => r.state === "stalledDL", "running once the other stopped");

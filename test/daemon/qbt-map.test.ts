@@ -5,7 +5,7 @@ import { ETA_INFINITE, listInfo, matchesFilter, qbtState, shareRatio, torrentFil
 
 function view(over: Partial<TorrentView> = {}): TorrentView {
   return {
-    hash: "aa".repeat(20), name: "t", phase: "running", complete: false, sizeBytes: 1000, totalSizeBytes: 1000, verifiedBytes: 0,
+    hash: "aa".repeat(20), name: "t", phase: "running", complete: false, forceStart: false, sizeBytes: 1000, totalSizeBytes: 1000, verifiedBytes: 0,
     downloadedBytes: 0, uploadedBytes: 0, downloadedSessionBytes: 0, uploadedSessionBytes: 0, downloadRate: 0, uploadRate: 0,
     peers: 0, knownPeers: 0, savePath: "/d", contentPath: "/d/t", category: "", tags: [], addedOn: 100, completionOn: -1,
     seedingTimeSec: 0, ratioLimit: -2, seedingTimeLimit: -2, priority: 1, magnetUri: "magnet:?xt=urn:btih:x", tracker: "",
@@ -28,6 +28,10 @@ describe("qbtState", () => {
     [{ phase: "metaDL" }, "metaDL"],
     [{ phase: "error" }, "error"],
     [{ phase: "missingFiles", complete: true }, "missingFiles"],
+    [{ phase: "running", forceStart: true }, "forcedDL"],
+    [{ phase: "running", forceStart: true, complete: true }, "forcedUP"],
+    [{ phase: "metaDL", forceStart: true }, "forcedMetaDL"],
+    [{ phase: "queued", forceStart: true }, "queuedDL"],
   ] as [Partial<TorrentView>, string][])("%o -> %s", (over, state) => {
     expect(qbtState(view(over))).toBe(state);
   });
