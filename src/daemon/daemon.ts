@@ -166,7 +166,7 @@ export class Daemon {
   }
 
   #run(e: Entry): void {
-    if (e.torrent || e.fetcher) return;
+    if (e.torrent || e.fetcher || e.halting) return;
     if (e.rec.complete && e.meta && !existsSync(contentPath(e))) {
       e.phase = "missingFiles";
       e.error = `the data is missing: ${contentPath(e)}`;
@@ -250,7 +250,19 @@ export class Daemon {
     e.torrent = undefined;
     e.fetcher = undefined;
     e.seedingSince = undefined;
-    return Promise.all([torrent && this.client.removeTorrent(torrent), fetcher && this.client.cancelMagnet(fetcher)]).then(() => undefined);
+    if (!torrent && !fetcher) return e.halting ?? Promise.resolve();
+    // Until the old Torrent has flushed its pieces, saved its resume file and closed its files, a new
+    // one for the same data must not start: #run waits for this, and the queue is looked at again after.
+    const halting = Promise.all([torrent && this.client.removeTorrent(torrent), fetcher && this.client.cancelMagnet(fetcher)])
+      .then(() => undefined)
+      .catch((err: unknown) => this.#log.warn(`${e.rec.name}: stopping failed: ${errorMessage(err)}`))
+      .finally(() => {
+        if (e.halting !== halting) return;
+        e.halting = undefined;
+        this.#schedule();
+      });
+    e.halting = halting;
+    return halting;
   }
 
   /** The record's totals with the running session added. */

@@ -18,6 +18,8 @@ export interface Entry {
   error?: string;
   /** performance.now() when seeding began in this session. */
   seedingSince?: number;
+  /** While its Torrent or metadata fetch is being stopped (see Daemon's #halt). */
+  halting?: Promise<void>;
 }
 
 /** The torrent's data: <save path>/<name> (a file, or the directory of a multi-file torrent). */
