@@ -9,8 +9,9 @@ import { isMagnetUri, magnetMetainfo, parseMagnet, parseMetainfo, torrentFileFro
 import { partsPath, resumePath } from "../storage/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
-import { contentPath, viewOf, wantedBytes, type Entry } from "./entry.ts";
+import { contentPath, newRecord, viewOf, wantedBytes, type Entry } from "./entry.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
+import * as labels from "./labels.ts";
 import { SavePaths } from "./save-paths.ts";
 import { StateStore, type DaemonState, type TorrentRecord } from "./state-store.ts";
 
@@ -112,29 +113,20 @@ export class Daemon {
     const hash = meta?.infoHashHex ?? magnet!.infoHashHex;
     if (this.#entries.has(hash)) throw new RippleError("CONFLICT", `torrent ${hash} is already added`);
     if (meta && "torrent" in req.source) await this.#store.writeTorrent(hash, req.source.torrent);
-    const tags = [...new Set((req.tags ?? []).map((t) => t.trim()).filter(Boolean))];
-    this.#addTags(tags);
-    const rec: TorrentRecord = {
+    const tags = labels.addTags(this.#state, [], req.tags ?? []);
+    const rec = newRecord({
       hash,
       ...("magnet" in req.source && { magnet: req.source.magnet }),
-      hasTorrentFile: meta !== undefined,
+      ...(meta && { meta }),
       name: meta?.name ?? magnet?.name ?? hash,
       savePath,
       category,
       tags,
       stopped: req.stopped === true,
-      complete: false,
-      addedOn: nowSec(),
-      completionOn: -1,
       ratioLimit: req.ratioLimit ?? -2,
       seedingTimeLimit: req.seedingTimeLimit ?? -2,
-      uploaded: 0,
-      downloaded: 0,
-      seedingTimeSec: 0,
-      verifiedBytes: 0,
-      sizeBytes: meta ? wantedBytes(meta) : 0,
       queuePos: Math.max(0, ...this.#state.torrents.map((r) => r.queuePos + 1)),
-    };
+    });
     this.#state.torrents.push(rec);
     this.#entries.set(hash, { rec, ...(meta && { meta }), ...(magnet && { magnet }), phase: rec.stopped ? "stopped" : "queued" });
     this.#log.info(`added ${rec.name} (${hash}) in ${savePath}`);
@@ -330,59 +322,48 @@ export class Daemon {
     await this.save();
   }
 
+  #records(hashes: readonly string[] | "all"): TorrentRecord[] {
+    return this.#pick(hashes).map((e) => e.rec);
+  }
+
+  /** Categories and tags (labels.ts); each edit is saved. */
   async setCategory(hashes: readonly string[] | "all", category: string): Promise<void> {
-    if (category !== "" && !Object.hasOwn(this.#state.categories, category)) throw new RippleError("CONFLICT", `category "${category}" does not exist`);
-    for (const e of this.#pick(hashes)) e.rec.category = category;
+    labels.setCategory(this.#state, this.#records(hashes), category);
     await this.save();
   }
 
   async createCategory(name: string, savePath: string): Promise<void> {
-    if (name.trim() === "" || name.includes("\\") || name.startsWith("/") || name.endsWith("/") || name.includes("//")) {
-      throw new RippleError("CONFLICT", `invalid category name "${name}"`);
-    }
-    if (Object.hasOwn(this.#state.categories, name)) throw new RippleError("CONFLICT", `category "${name}" already exists`);
-    this.#state.categories[name] = { savePath: savePath === "" ? "" : this.savePaths.resolve(savePath) };
+    labels.createCategory(this.#state, name, savePath === "" ? "" : this.savePaths.resolve(savePath));
     await this.save();
   }
 
   async editCategory(name: string, savePath: string): Promise<void> {
-    if (!Object.hasOwn(this.#state.categories, name)) throw new RippleError("CONFLICT", `category "${name}" does not exist`);
-    this.#state.categories[name] = { savePath: savePath === "" ? "" : this.savePaths.resolve(savePath) };
+    labels.editCategory(this.#state, name, savePath === "" ? "" : this.savePaths.resolve(savePath));
     await this.save();
   }
 
   async removeCategories(names: readonly string[]): Promise<void> {
-    for (const name of names) {
-      delete this.#state.categories[name];
-      for (const e of this.#entries.values()) if (e.rec.category === name) e.rec.category = "";
-    }
+    labels.removeCategories(this.#state, names);
     await this.save();
   }
 
-  #addTags(tags: readonly string[]): void {
-    for (const t of tags) if (!this.#state.tags.includes(t)) this.#state.tags.push(t);
-  }
-
   async createTags(tags: readonly string[]): Promise<void> {
-    this.#addTags(tags.map((t) => t.trim()).filter(Boolean));
+    labels.addTags(this.#state, [], tags);
     await this.save();
   }
 
   async deleteTags(tags: readonly string[]): Promise<void> {
-    this.#state.tags = this.#state.tags.filter((t) => !tags.includes(t));
-    for (const e of this.#entries.values()) e.rec.tags = e.rec.tags.filter((t) => !tags.includes(t));
+    labels.deleteTags(this.#state, tags);
     await this.save();
   }
 
   async addTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
-    const clean = tags.map((t) => t.trim()).filter(Boolean);
-    this.#addTags(clean);
-    for (const e of this.#pick(hashes)) e.rec.tags = [...new Set([...e.rec.tags, ...clean])];
+    labels.addTags(this.#state, this.#records(hashes), tags);
     await this.save();
   }
 
   async removeTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
-    for (const e of this.#pick(hashes)) e.rec.tags = tags.length === 0 ? [] : e.rec.tags.filter((t) => !tags.includes(t));
+    labels.removeTags(this.#records(hashes), tags);
     await this.save();
   }
 

@@ -1,5 +1,5 @@
 // One torrent of the daemon at run time (its record, metainfo, running Torrent or metadata fetch) and
-// its qBittorrent view. Pure: reads the entry and the stats the Torrent reports.
+// its qBittorrent view, and a new torrent's record. Pure apart from reading the wall clock for `addedOn`.
 
 import { join } from "node:path";
 import { formatMagnet, type Magnet, type Metainfo } from "../metainfo/index.ts";
@@ -30,6 +30,25 @@ export function contentPath(e: Entry): string {
 /** Bytes of the torrent's real files (pad files left out). */
 export function wantedBytes(meta: Metainfo): number {
   return meta.files.reduce((n, f) => n + (f.isPad ? 0 : f.lengthBytes), 0);
+}
+
+/** A new torrent's record: nothing transferred yet, added now. */
+export function newRecord(
+  o: Pick<TorrentRecord, "hash" | "magnet" | "name" | "savePath" | "category" | "tags" | "stopped" | "ratioLimit" | "seedingTimeLimit" | "queuePos"> & { meta?: Metainfo },
+): TorrentRecord {
+  const { meta, ...fields } = o;
+  return {
+    ...fields,
+    hasTorrentFile: meta !== undefined,
+    complete: false,
+    addedOn: Math.floor(Date.now() / 1000),
+    completionOn: -1,
+    uploaded: 0,
+    downloaded: 0,
+    seedingTimeSec: 0,
+    verifiedBytes: 0,
+    sizeBytes: meta ? wantedBytes(meta) : 0,
+  };
 }
 
 /** The snapshot qbt-map.ts renders: `totals` are the record's counters with the running session added. */
