@@ -44,7 +44,8 @@ export class SavePaths {
     if (requested.includes("\0")) throw new RippleError("BAD_REQUEST", "savepath contains a NUL byte");
     const path = isAbsolute(requested) ? resolve(requested) : resolve(this.downloadDir, requested);
     const real = realPathOf(path);
-    const ok = this.#roots.some((root) => isUnder(path, root) && isUnder(real, realPathOf(root)));
+    // Both as written and as the file system resolves it: a link may lead from one root into another.
+    const ok = this.#roots.some((root) => isUnder(path, root)) && this.#roots.some((root) => isUnder(real, realPathOf(root)));
     if (!ok) throw new RippleError("BAD_REQUEST", `savepath ${requested} is outside the allowed directories (${this.#roots.join(", ")}; see --allow-save-path)`);
     return path;
   }
