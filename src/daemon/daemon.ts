@@ -235,18 +235,19 @@ export class Daemon {
   }
 
   /** Stops what runs for the entry, folding this session's counters into the record. */
-  #halt(e: Entry, phase: Phase): Promise<void> {
+  #halt(e: Entry, phase: Phase, after?: () => Promise<void>): Promise<void> {
     e.phase = phase;
     const { torrent, fetcher } = e;
     if (torrent) Object.assign(e.rec, this.#totals(e));
     e.torrent = undefined;
     e.fetcher = undefined;
     e.seedingSince = undefined;
-    if (!torrent && !fetcher) return e.halting ?? Promise.resolve();
-    // Until the old Torrent has flushed its pieces, saved its resume file and closed its files, a new
-    // one for the same data must not start: #run waits for this, and the queue is looked at again after.
-    const halting = Promise.all([torrent && this.client.removeTorrent(torrent), fetcher && this.client.cancelMagnet(fetcher)])
-      .then(() => undefined)
+    if (!torrent && !fetcher && !after) return e.halting ?? Promise.resolve();
+    // Until the old Torrent has flushed its pieces, saved its resume file and closed its files (and
+    // `after` has run), a new one for the same data must not start: #run waits for this, and the queue
+    // is looked at again after.
+    const halting = Promise.all([e.halting, torrent && this.client.removeTorrent(torrent), fetcher && this.client.cancelMagnet(fetcher)])
+      .then(() => after?.())
       .catch((err: unknown) => this.#log.warn(`${e.rec.name}: stopping failed: ${errorMessage(err)}`))
       .finally(() => {
         if (e.halting !== halting) return;
@@ -303,6 +304,30 @@ export class Daemon {
       e.rec.stopped = false;
       if (e.meta || e.magnet) e.phase = "queued";
     }
+  }
+
+  /** Hashes the data again from scratch (the resume file is dropped); a running torrent restarts. */
+  async recheck(hashes: readonly string[] | "all"): Promise<void> {
+    await Promise.all(
+      this.#pick(hashes).map(async (e) => {
+        const meta = e.meta;
+        if (!meta) return;
+        await this.#halt(e, e.rec.stopped ? "stopped" : "queued", async () => {
+          await rm(resumePath(meta, e.rec.savePath), { force: true });
+          Object.assign(e.rec, { complete: false, verifiedBytes: 0 });
+        });
+      }),
+    );
+    this.#schedule();
+    await this.save();
+  }
+
+  /** The saved .torrent (an upload, or a magnet's once its metadata arrived). */
+  exportTorrent(hash: string): Uint8Array {
+    const e = this.#entries.get(hash.toLowerCase());
+    if (!e) throw new RippleError("NOT_FOUND", `Torrent hash was not found: ${hash}`);
+    if (!e.rec.hasTorrentFile) throw new RippleError("CONFLICT", `torrent ${hash} has no metadata yet`);
+    return this.#store.readTorrent(e.rec.hash);
   }
 
   async remove(hashes: readonly string[] | "all", deleteFiles: boolean): Promise<void> {

@@ -167,6 +167,9 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
       return text("");
     },
     "/api/v2/torrents/topPrio": async (p) => (await daemon.movePrio(hashesOf(p), "top"), text("")),
+    "/api/v2/torrents/recheck": async (p) => (await daemon.recheck(hashesOf(p)), text("")),
+    "/api/v2/torrents/export": (p) =>
+      new Response(daemon.exportTorrent(required(p, "hash")), { headers: { "content-type": "application/x-bittorrent" } }),
     "/api/v2/torrents/bottomPrio": async (p) => (await daemon.movePrio(hashesOf(p), "bottom"), text("")),
     "/api/v2/torrents/setForceStart": async (p) => (await daemon.setForceStart(hashesOf(p), isTrue(p.get("value"))), text("")),
     "/api/v2/torrents/editCategory": async (p) => (await daemon.editCategory(required(p, "category"), p.get("savePath") ?? ""), text("")),
@@ -185,7 +188,7 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
       });
     },
   };
-  const MUTATING = /\/(add|delete|stop|pause|start|resume|set\w+|create\w+|edit\w+|remove\w+|delete\w+|addTags|topPrio|bottomPrio)$/;
+  const MUTATING = /\/(add|delete|stop|pause|start|resume|set\w+|create\w+|edit\w+|remove\w+|delete\w+|addTags|topPrio|bottomPrio|recheck)$/;
 
   function viewOf(hash: string | undefined) {
     if (hash === undefined) throw new RippleError("BAD_REQUEST", "missing parameter: hash");

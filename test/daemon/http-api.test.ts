@@ -52,6 +52,11 @@ describe("daemon Web API", () => {
     await s.qbt.startTorrent(hash);
     await waitForRow(s, hash, (r) => r.state === "stalledUP" || r.state === "uploading", "seeding again");
 
+    // A recheck hashes the data again (no resume file): back to seeding, every piece there. Export.
+    await s.qbt.recheckTorrent(hash);
+    await waitForRow(s, hash, (r) => (r.state === "stalledUP" || r.state === "uploading") && r.progress === 1, "seeding after the recheck");
+    expect(new Uint8Array(await (await s.api(`/torrents/export?hash=${hash}`)).arrayBuffer())).toEqual(new Uint8Array(fixture.torrentBytes));
+
     // A seeding time limit of 0 minutes is reached at once: the torrent stops.
     const limits = await s.api("/torrents/setShareLimits", { method: "POST", body: new URLSearchParams({ hashes: hash, ratioLimit: "-1", seedingTimeLimit: "0" }) });
     expect(limits.status).toBe(200);
