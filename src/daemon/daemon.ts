@@ -351,44 +351,12 @@ export class Daemon {
     return this.#pick(hashes).map((e) => e.rec);
   }
 
-  /** Categories and tags (labels.ts); each edit is saved. */
-  async setCategory(hashes: readonly string[] | "all", category: string): Promise<void> {
-    labels.setCategory(this.#state, this.#records(hashes), category);
-    await this.save();
-  }
-
-  async createCategory(name: string, savePath: string): Promise<void> {
-    labels.createCategory(this.#state, name, savePath === "" ? "" : this.savePaths.resolve(savePath));
-    await this.save();
-  }
-
-  async editCategory(name: string, savePath: string): Promise<void> {
-    labels.editCategory(this.#state, name, savePath === "" ? "" : this.savePaths.resolve(savePath));
-    await this.save();
-  }
-
-  async removeCategories(names: readonly string[]): Promise<void> {
-    labels.removeCategories(this.#state, names);
-    await this.save();
-  }
-
-  async createTags(tags: readonly string[]): Promise<void> {
-    labels.addTags(this.#state, [], tags);
-    await this.save();
-  }
-
-  async deleteTags(tags: readonly string[]): Promise<void> {
-    labels.deleteTags(this.#state, tags);
-    await this.save();
-  }
-
-  async addTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
-    labels.addTags(this.#state, this.#records(hashes), tags);
-    await this.save();
-  }
-
-  async removeTags(hashes: readonly string[] | "all", tags: readonly string[]): Promise<void> {
-    labels.removeTags(this.#records(hashes), tags);
+  /**
+   * Edits categories and tags (labels.ts) on the state and the records of `hashes`, then saves;
+   * a save path given for a category is checked against the allowed roots first.
+   */
+  async editLabels(edit: (state: DaemonState, records: TorrentRecord[], savePath: (path: string) => string) => void, hashes: readonly string[] | "all" = []): Promise<void> {
+    edit(this.#state, this.#records(hashes), (path) => (path === "" ? "" : this.savePaths.resolve(path)));
     await this.save();
   }
 

@@ -7,6 +7,7 @@ import { LIMITS, RippleError, errorMessage, type Logger } from "../util/index.ts
 import { VERSION } from "../version.ts";
 import { Auth, crossSiteReason, type AuthOptions } from "./auth.ts";
 import type { AddRequest, Daemon } from "./daemon.ts";
+import * as labels from "./labels.ts";
 import { WEB_PAGE, WEB_PAGE_CSP } from "./web-page.ts";
 import { FILTERS, listInfo, torrentFiles, torrentInfo, torrentProperties } from "./qbt-map.ts";
 
@@ -151,13 +152,13 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
     "/api/v2/torrents/pause": async (p) => (await daemon.stop(hashesOf(p)), text("")),
     "/api/v2/torrents/start": async (p) => (await daemon.start(hashesOf(p)), text("")),
     "/api/v2/torrents/resume": async (p) => (await daemon.start(hashesOf(p)), text("")),
-    "/api/v2/torrents/setCategory": async (p) => (await daemon.setCategory(hashesOf(p), p.get("category") ?? ""), text("")),
-    "/api/v2/torrents/createCategory": async (p) => (await daemon.createCategory(required(p, "category"), p.get("savePath") ?? ""), text("")),
-    "/api/v2/torrents/removeCategories": async (p) => (await daemon.removeCategories(required(p, "categories").split("\n")), text("")),
+    "/api/v2/torrents/setCategory": (p) => edit((s, r) => labels.setCategory(s, r, p.get("category") ?? ""), hashesOf(p)),
+    "/api/v2/torrents/createCategory": (p) => edit((s, _r, path) => labels.createCategory(s, required(p, "category"), path(p.get("savePath") ?? ""))),
+    "/api/v2/torrents/removeCategories": (p) => edit((s) => labels.removeCategories(s, required(p, "categories").split("\n"))),
     "/api/v2/torrents/categories": () =>
       json(Object.fromEntries(Object.entries(daemon.state.categories).map(([name, c]) => [name, { name, savePath: c.savePath }]))),
-    "/api/v2/torrents/addTags": async (p) => (await daemon.addTags(hashesOf(p), required(p, "tags").split(",")), text("")),
-    "/api/v2/torrents/removeTags": async (p) => (await daemon.removeTags(hashesOf(p), (p.get("tags") ?? "").split(",").map((t) => t.trim()).filter(Boolean)), text("")),
+    "/api/v2/torrents/addTags": (p) => edit((s, r) => labels.addTags(s, r, required(p, "tags").split(",")), hashesOf(p)),
+    "/api/v2/torrents/removeTags": (p) => edit((_s, r) => labels.removeTags(r, (p.get("tags") ?? "").split(",").map((t) => t.trim()).filter(Boolean)), hashesOf(p)),
     "/api/v2/torrents/tags": () => json(daemon.state.tags),
     "/api/v2/torrents/setShareLimits": async (p) => {
       const ratio = numberParam(p, "ratioLimit");
@@ -172,9 +173,9 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
       new Response(daemon.exportTorrent(required(p, "hash")), { headers: { "content-type": "application/x-bittorrent" } }),
     "/api/v2/torrents/bottomPrio": async (p) => (await daemon.movePrio(hashesOf(p), "bottom"), text("")),
     "/api/v2/torrents/setForceStart": async (p) => (await daemon.setForceStart(hashesOf(p), isTrue(p.get("value"))), text("")),
-    "/api/v2/torrents/editCategory": async (p) => (await daemon.editCategory(required(p, "category"), p.get("savePath") ?? ""), text("")),
-    "/api/v2/torrents/createTags": async (p) => (await daemon.createTags(required(p, "tags").split(",")), text("")),
-    "/api/v2/torrents/deleteTags": async (p) => (await daemon.deleteTags(required(p, "tags").split(",").map((t) => t.trim())), text("")),
+    "/api/v2/torrents/editCategory": (p) => edit((s, _r, path) => labels.editCategory(s, required(p, "category"), path(p.get("savePath") ?? ""))),
+    "/api/v2/torrents/createTags": (p) => edit((s) => labels.addTags(s, [], required(p, "tags").split(","))),
+    "/api/v2/torrents/deleteTags": (p) => edit((s) => labels.deleteTags(s, required(p, "tags").split(",").map((t) => t.trim()))),
     "/api/v2/transfer/info": () => json(transferInfo()),
     "/api/v2/sync/maindata": (p) => {
       const now = nowSec();
@@ -189,6 +190,12 @@ export function startHttpApi(o: HttpApiOptions): Server<undefined> {
     },
   };
   const MUTATING = /\/(add|delete|stop|pause|start|resume|set\w+|create\w+|edit\w+|remove\w+|delete\w+|addTags|topPrio|bottomPrio|recheck)$/;
+
+  /** A category or tag edit (labels.ts) on the state and the given torrents' records, saved. */
+  async function edit(change: Parameters<Daemon["editLabels"]>[0], hashes: string[] | "all" = []): Promise<Response> {
+    await daemon.editLabels(change, hashes);
+    return text("");
+  }
 
   function viewOf(hash: string | undefined) {
     if (hash === undefined) throw new RippleError("BAD_REQUEST", "missing parameter: hash");
