@@ -39,7 +39,6 @@ export interface AddRequest {
   seedingTimeLimit?: number;
 }
 
-
 const SAVE_INTERVAL_MS = 30_000;
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -49,6 +48,8 @@ export class Daemon {
   readonly #store: StateStore;
   readonly #state: DaemonState;
   readonly #entries = new Map<string, Entry>();
+  /** Hashes being added (their .torrent is being written). */
+  readonly #adding = new Set<string>();
   readonly #maxActive: number;
   readonly #shareLimits: { ratio?: number; seedingTimeMin?: number };
   readonly #log: Logger;
@@ -99,9 +100,6 @@ export class Daemon {
   /** Adds a torrent or magnet; throws RippleError (BAD_REQUEST, METAINFO, CONFLICT) when it cannot. */
   async add(req: AddRequest): Promise<string> {
     if (this.#entries.size >= LIMITS.daemonTorrents) throw new RippleError("CONFLICT", `the daemon already has ${LIMITS.daemonTorrents} torrents`);
-    const category = req.category ?? "";
-    if (category !== "" && !Object.hasOwn(this.#state.categories, category)) this.#state.categories[category] = { savePath: "" };
-    const savePath = this.savePaths.resolve(req.savePath || this.#state.categories[category]?.savePath || undefined);
     let meta: Metainfo | undefined;
     let magnet: Magnet | undefined;
     if ("magnet" in req.source) {
@@ -110,9 +108,20 @@ export class Daemon {
     } else {
       meta = parseMetainfo(req.source.torrent);
     }
+    const category = req.category ?? "";
+    const savePath = this.savePaths.resolve(req.savePath || this.#state.categories[category]?.savePath || undefined);
     const hash = meta?.infoHashHex ?? magnet!.infoHashHex;
-    if (this.#entries.has(hash)) throw new RippleError("CONFLICT", `torrent ${hash} is already added`);
-    if (meta && "torrent" in req.source) await this.#store.writeTorrent(hash, req.source.torrent);
+    if (this.#entries.has(hash) || this.#adding.has(hash)) throw new RippleError("CONFLICT", `torrent ${hash} is already added`);
+    if (meta && "torrent" in req.source) {
+      this.#adding.add(hash); // the same torrent arriving again while its file is written is a duplicate
+      try {
+        await this.#store.writeTorrent(hash, req.source.torrent);
+      } finally {
+        this.#adding.delete(hash);
+      }
+    }
+    // qBittorrent creates a category named on add that does not exist yet.
+    if (category !== "" && !Object.hasOwn(this.#state.categories, category)) this.#state.categories[category] = { savePath: "" };
     const tags = labels.addTags(this.#state, [], req.tags ?? []);
     const rec = newRecord({
       hash,
@@ -164,8 +173,18 @@ export class Daemon {
       e.error = `the data is missing: ${contentPath(e)}`;
       return;
     }
-    if (e.meta) return this.#attach(e, this.client.addTorrent(e.meta, { outDir: e.rec.savePath, ...(e.select && { files: { select: e.select } }) }));
-    const { fetcher, torrent } = this.client.addMagnet(e.magnet!, { outDir: e.rec.savePath });
+    let started: ReturnType<Client["addMagnet"]>;
+    try {
+      if (e.meta) return this.#attach(e, this.client.addTorrent(e.meta, { outDir: e.rec.savePath, ...(e.select && { files: { select: e.select } }) }));
+      started = this.client.addMagnet(e.magnet!, { outDir: e.rec.savePath });
+    } catch (err) {
+      // Not #fail: that looks at the queue again, and #schedule is what called us.
+      this.#log.warn(`${e.rec.name}: ${errorMessage(err)}`);
+      e.phase = "error";
+      e.error = errorMessage(err);
+      return;
+    }
+    const { fetcher, torrent } = started;
     e.fetcher = fetcher;
     e.phase = "metaDL";
     torrent.then(

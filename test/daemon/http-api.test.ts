@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { QBittorrent } from "@ctrl/qbittorrent";
 import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatMagnet } from "../../src/metainfo/index.ts";
 import { API_KEY, useDaemons, waitForRow } from "../helpers/daemon.ts";
@@ -213,5 +214,15 @@ describe("daemon Web API", () => {
     expect((await s.api(`/torrents/delete?hashes=${kept.meta.infoHashHex}`)).status).toBe(405);
 
     expect(await hashes()).toEqual([kept.meta.infoHashHex]);
+
+    // A save path the data cannot go to (a file where its directory should be): the torrent is `error`.
+    await mkdir(join(s.dir, "downloads"), { recursive: true });
+    await writeFile(join(s.dir, "downloads", "blocked"), "a file, not a directory");
+    const blocked = new FormData();
+    blocked.append("torrents", new File([other.torrentBytes as Uint8Array<ArrayBuffer>], "other.torrent"));
+    blocked.append("savepath", "blocked");
+    expect(await post(blocked)).toEqual([200, "Ok."]);
+    await waitForRow(s, other.meta.infoHashHex, (r) => r.state === "error", "the error state");
+    expect((await s.qbt.listTorrents({ filter: "errored" })).map((t) => t.hash)).toEqual([other.meta.infoHashHex]);
   });
 });
