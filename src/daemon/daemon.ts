@@ -5,11 +5,11 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Client, type ClientOptions } from "../client.ts";
-import { isMagnetUri, magnetMetainfo, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
+import { isMagnetUri, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
 import { partsPath, resumePath } from "../storage/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
-import { contentPath, newRecord, viewOf, wantedBytes, type Entry } from "./entry.ts";
+import { contentPath, newRecord, restoreEntry, viewOf, wantedBytes, type Entry } from "./entry.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
 import * as labels from "./labels.ts";
 import { SavePaths } from "./save-paths.ts";
@@ -71,30 +71,13 @@ export class Daemon {
   static open(o: DaemonOptions): Daemon {
     const store = new StateStore(o.stateDir);
     const daemon = new Daemon(o, store, store.load());
-    for (const rec of daemon.#state.torrents) daemon.#restore(rec);
+    for (const rec of daemon.#state.torrents) daemon.#entries.set(rec.hash, restoreEntry(rec, (hash) => store.readTorrent(hash)));
     daemon.#schedule();
     return daemon;
   }
 
   get state(): DaemonState {
     return this.#state;
-  }
-
-  #restore(rec: TorrentRecord): void {
-    const entry: Entry = { rec, phase: rec.stopped ? "stopped" : "queued" };
-    try {
-      if (rec.magnet !== undefined) entry.magnet = parseMagnet(rec.magnet);
-      if (rec.hasTorrentFile) {
-        const meta = parseMetainfo(this.#store.readTorrent(rec.hash));
-        if (entry.magnet) Object.assign(entry, magnetMetainfo(entry.magnet, meta.infoBytes));
-        else entry.meta = meta;
-      }
-      if (!entry.meta && !entry.magnet) throw new RippleError("STORAGE", "neither a .torrent nor a magnet is saved");
-    } catch (err) {
-      entry.phase = "error";
-      entry.error = `cannot restore the torrent: ${errorMessage(err)}`;
-    }
-    this.#entries.set(rec.hash, entry);
   }
 
   /** Adds a torrent or magnet; throws RippleError (BAD_REQUEST, METAINFO, CONFLICT) when it cannot. */

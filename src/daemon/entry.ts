@@ -1,8 +1,10 @@
 // One torrent of the daemon at run time (its record, metainfo, running Torrent or metadata fetch) and
-// its qBittorrent view, and a new torrent's record. Pure apart from reading the wall clock for `addedOn`.
+// its qBittorrent view, a new torrent's record and a saved one's entry. Pure apart from the wall clock
+// (`addedOn`) and the .torrent reader it is given.
 
 import { join } from "node:path";
-import { formatMagnet, type Magnet, type Metainfo } from "../metainfo/index.ts";
+import { formatMagnet, magnetMetainfo, parseMagnet, parseMetainfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
+import { RippleError, errorMessage } from "../util/index.ts";
 import type { MetadataFetcher, Torrent } from "../swarm/index.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
 import type { TorrentRecord } from "./state-store.ts";
@@ -30,6 +32,24 @@ export function contentPath(e: Entry): string {
 /** Bytes of the torrent's real files (pad files left out). */
 export function wantedBytes(meta: Metainfo): number {
   return meta.files.reduce((n, f) => n + (f.isPad ? 0 : f.lengthBytes), 0);
+}
+
+/** A saved torrent's entry: its .torrent (`readTorrent`) or magnet parsed again; `error` when that fails. */
+export function restoreEntry(rec: TorrentRecord, readTorrent: (hash: string) => Uint8Array): Entry {
+  const entry: Entry = { rec, phase: rec.stopped ? "stopped" : "queued" };
+  try {
+    if (rec.magnet !== undefined) entry.magnet = parseMagnet(rec.magnet);
+    if (rec.hasTorrentFile) {
+      const meta = parseMetainfo(readTorrent(rec.hash));
+      if (entry.magnet) Object.assign(entry, magnetMetainfo(entry.magnet, meta.infoBytes));
+      else entry.meta = meta;
+    }
+    if (!entry.meta && !entry.magnet) throw new RippleError("STORAGE", "neither a .torrent nor a magnet is saved");
+  } catch (err) {
+    entry.phase = "error";
+    entry.error = `cannot restore the torrent: ${errorMessage(err)}`;
+  }
+  return entry;
 }
 
 /** A new torrent's record: nothing transferred yet, added now. */
