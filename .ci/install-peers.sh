@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real-peer test programs (aria2c, Transmission, opentracker, mktorrent, lighttpd,
-# python3-libtorrent, qbittorrent-nox) and the network lab's tools (iproute2, iptables) from Debian/Ubuntu
+# python3-libtorrent, qbittorrent-nox), headless Chromium (the daemon's web page) and the network lab's tools (iproute2, iptables) from Debian/Ubuntu
 # packages when any is missing. Needs root (or passwordless sudo). Services are NOT started: the packages'
 # init scripts would run a system transmission-daemon on 0.0.0.0 with DHT on (and lighttpd on port 80), so a
 # policy-rc.d that denies service starts is in place while apt runs (unless the machine already has one).
@@ -10,7 +10,8 @@ set -euo pipefail
 NEEDED=(aria2c:aria2 transmission-daemon:transmission-daemon transmission-remote:transmission-cli
   opentracker:opentracker mktorrent:mktorrent lighttpd:lighttpd
   py/libtorrent:python3-libtorrent qbittorrent-nox:qbittorrent-nox
-  ip:iproute2 tc:iproute2 iptables-legacy:iptables)   # the network lab (test/scripts/fleet.test.ts)
+  ip:iproute2 tc:iproute2 iptables-legacy:iptables   # the network lab (test/scripts/fleet.test.ts)
+  chromium:chromium)   # the daemon's web page (test/daemon/web-page.test.ts)
 
 present() {
   case "$1" in

@@ -2,7 +2,7 @@
 // The CLI is built on it; scripts can embed it the same way.
 
 import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
-import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
+import { magnetMetainfo, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { globalIpv6Address, listenDualStack, listenForPeers, type EncryptionPolicy, type PeerListener } from "./peer/index.ts";
 import { DialEncryption, MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer, type DialOptions } from "./swarm/index.ts";
@@ -178,15 +178,31 @@ export class Client {
     const torrent = (async () => {
       const { infoBytes, peers } = await Promise.race([fetcher.once("done"), this.#closed.promise.then(() => Promise.reject(new RippleError("STOPPED", "the client closed before the metadata arrived")))]);
       await fetcher.stop();
-      this.#fetchers.splice(this.#fetchers.indexOf(fetcher), 1);
-      const meta = parseInfoDictionary(infoBytes, { announceTiers: tiers, ...(magnet.name !== undefined && { name: magnet.name }), urlList: magnet.webSeeds });
-      const files = opts.files ?? (magnet.select ? { select: magnet.select.filter((i) => i < meta.files.length) } : undefined);
+      const at = this.#fetchers.indexOf(fetcher);
+      if (at < 0) throw new RippleError("STOPPED", "the magnet was cancelled");
+      this.#fetchers.splice(at, 1);
+      const { meta, select } = magnetMetainfo(opts.noTrackers ? { ...magnet, trackers: [] } : magnet, infoBytes);
+      const files = opts.files ?? (select ? { select } : undefined);
       return this.addTorrent(meta, { ...opts, ...(files && { files }), peers: [...peers, ...magnet.peers, ...(opts.peers ?? [])] });
     })();
     torrent.catch(() => {
       // The caller awaits it; this only keeps an unobserved rejection from crashing a script.
     });
     return { fetcher, torrent };
+  }
+
+  /** Stops a torrent (announcing `stopped`, saving its resume file) and forgets it; it may be added again. */
+  async removeTorrent(torrent: Torrent): Promise<void> {
+    const i = this.#torrents.indexOf(torrent);
+    if (i >= 0) this.#torrents.splice(i, 1);
+    await torrent.stop();
+  }
+
+  /** Gives up a magnet's metadata phase started by addMagnet; its `torrent` promise then never settles. */
+  async cancelMagnet(fetcher: MetadataFetcher): Promise<void> {
+    const i = this.#fetchers.indexOf(fetcher);
+    if (i >= 0) this.#fetchers.splice(i, 1);
+    await fetcher.stop();
   }
 
   /** Stops every torrent (announcing `stopped`) and the listener. */

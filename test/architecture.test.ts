@@ -23,7 +23,8 @@ const RANK: Record<string, number> = {
   "client.ts": 6,
   "index.ts": 7,
   "version.ts": 0,
-  cli: 8,
+  daemon: 8,
+  cli: 9,
 };
 
 function sourceFiles(dir: string): string[] {

@@ -10,6 +10,8 @@ import { emitJson } from "./progress.ts";
 import { RippleError } from "../util/index.ts";
 
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
+  daemon: () => import("./commands/daemon.ts").then((m) => m.daemonCommand),
+  remote: () => import("./commands/remote.ts").then((m) => m.remoteCommand),
   create: () => import("./commands/create.ts").then((m) => m.createCommand),
   download: () => import("./commands/download.ts").then((m) => m.downloadCommand),
   info: () => import("./commands/info.ts").then((m) => m.infoCommand),

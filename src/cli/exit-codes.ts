@@ -22,6 +22,8 @@ export const EXIT = {
   TIMEOUT: 8,
   /** `--metadata-timeout`: a magnet's metadata did not arrive in time. */
   METADATA_TIMEOUT: 9,
+  /** `remote`: the daemon answered with an error (its message is printed). */
+  REMOTE: 10,
   /** Interrupted by SIGINT (128 + 2). */
   INTERRUPTED: 130,
   /** Terminated by SIGTERM (128 + 15). */
@@ -39,6 +41,7 @@ export function exitCodeFor(err: unknown): number {
       case "TORRENT_FILE":
         return EXIT.BAD_TORRENT;
       case "PORT_IN_USE":
+      case "UNREACHABLE":
       case "TRACKER":
       case "WIRE":
         return EXIT.NETWORK;
@@ -52,6 +55,8 @@ export function exitCodeFor(err: unknown): number {
         return EXIT.TIMEOUT;
       case "METADATA_TIMEOUT":
         return EXIT.METADATA_TIMEOUT;
+      case "REMOTE":
+        return EXIT.REMOTE;
     }
   }
   if (err instanceof Error && err.name === "CLIError") return EXIT.USAGE;

@@ -2,6 +2,8 @@
 // file selection. Pure; no I/O, no DNS. Every error is a MetainfoError whose `field` names the part
 // ("magnet.xt") and whose message starts with it.
 
+import { parseInfoDictionary } from "./parse.ts";
+import type { Metainfo } from "./types.ts";
 import { MetainfoError, decodeUtf8, decodeUtf8Strict, formatPeerAddress, fromHex, parsePeerAddress, toHex, type PeerAddress } from "../util/index.ts";
 
 /** What a magnet link holds. The info dict itself must be fetched from peers (BEP 9 ut_metadata). */
@@ -235,4 +237,17 @@ export function formatMagnet(m: MagnetParts): string {
   for (const pe of m.peers ?? []) params.push(`x.pe=${encodeValue(formatPeerAddress(pe))}`);
   if (m.select !== undefined && m.select.length > 0) params.push(`so=${formatSelection(m.select)}`);
   return `magnet:?${params.join("&")}`;
+}
+
+/**
+ * A magnet's torrent once its info dictionary is known (fetched from peers, or saved by a daemon): the
+ * magnet's trackers one tier each, its `dn` and `ws`, and the files its `so` selects (in range).
+ */
+export function magnetMetainfo(magnet: Magnet, infoBytes: Uint8Array): { meta: Metainfo; select?: number[] } {
+  const meta = parseInfoDictionary(infoBytes, {
+    announceTiers: magnet.trackers.map((url) => [url]),
+    ...(magnet.name !== undefined && { name: magnet.name }),
+    urlList: magnet.webSeeds,
+  });
+  return { meta, ...(magnet.select && { select: magnet.select.filter((i) => i < meta.files.length) }) };
 }

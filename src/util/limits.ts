@@ -37,4 +37,10 @@ export const LIMITS = {
   unreadBytesPerPeer: 2 << 20,
   /** Our requests outstanding to one peer (deep enough for loopback speeds). */
   requestsPerPeer: 512,
+  /** `ripple daemon`: bytes of one .torrent uploaded through the Web API. */
+  daemonTorrentFileBytes: 16 * 1024 * 1024,
+  /** `ripple daemon`: bytes of one HTTP request body (a multipart add of several .torrent files). */
+  daemonRequestBodyBytes: 64 * 1024 * 1024,
+  /** `ripple daemon`: torrents one daemon keeps. */
+  daemonTorrents: 10_000,
 } as const;

@@ -20,6 +20,7 @@ const PACKAGE_OF: Record<string, string> = {
   "transmission-cli": "transmission-cli",
   opentracker: "opentracker",
   mktorrent: "mktorrent",
+  chromium: "chromium",
 };
 
 /** Whether `name` is an executable on PATH. */
