@@ -19,6 +19,8 @@ const FLAGS = [
   "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
   "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate,CertificateTransparencyComponentUpdater",
   "--disable-domain-reliability",
+  "--disable-quic",
+  "--no-proxy-server",
   "--disable-client-side-phishing-detection",
   "--no-pings",
   "--no-default-browser-check",
