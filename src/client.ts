@@ -1,8 +1,8 @@
 // Client: the public library entry. Runs many torrents over one peer listener and their trackers.
 // The CLI is built on it; scripts can embed it the same way.
 
-import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
-import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
+import { MetainfoError, RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
+import { parseInfoDictionary, requireV1Pieces, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { globalIpv6Address, listenDualStack, listenForPeers, type EncryptionPolicy, type PeerListener } from "./peer/index.ts";
 import { DialEncryption, MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer, type DialOptions } from "./swarm/index.ts";
@@ -115,6 +115,7 @@ export class Client {
 
   /** Adds a torrent and starts it (checking existing data first). It seeds once complete, until stopped. */
   addTorrent(meta: Metainfo, opts: AddTorrentOptions): Torrent {
+    requireV1Pieces(meta, "download or seed");
     if (this.#torrents.some((t) => bytesEqual(t.meta.infoHash, meta.infoHash))) {
       throw new RippleError("DUPLICATE", `torrent ${meta.infoHashHex} is already added`);
     }
@@ -158,6 +159,9 @@ export class Client {
    * metadata phase; `torrent` resolves once it is over (it rejects if the client closes first).
    */
   addMagnet(magnet: Magnet, opts: AddTorrentOptions): { fetcher: MetadataFetcher; torrent: Promise<Torrent> } {
+    if (magnet.v2Only) {
+      throw new MetainfoError("magnet.xt", "magnet.xt: a v2-only link (urn:btmh without urn:btih, BEP 52) cannot be downloaded yet; a hybrid link with both works");
+    }
     const log = this.#log.withTag(magnet.name ?? magnet.infoHashHex.slice(0, 8));
     const trackers = opts.noTrackers ? [] : magnet.trackers;
     const tiers = trackers.map((url) => [url]);

@@ -61,7 +61,7 @@ function fail(field: string, detail: string): never {
 }
 
 /** Whether `n` is a power of two (as a safe integer). */
-function isPowerOfTwo(n: number): boolean {
+export function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 }
 
@@ -109,6 +109,11 @@ export function buildInfo(content: TorrentContent): Record<string, EncodableValu
 
 /** The bencoded .torrent file: `info` from {@link buildInfo} plus trackers, web seeds, comment, dates. */
 export function encodeTorrent(options: CreateTorrentOptions): Uint8Array {
+  return encodeBencode({ ...topLevelFields(options), info: buildInfo(options) });
+}
+
+/** The top-level fields besides `info` (and BEP 52's `piece layers`); undefined ones are left out. */
+export function topLevelFields(options: TorrentExtras): Record<string, EncodableValue | undefined> {
   const tiers = (options.trackerTiers ?? []).map((t) => [...t]).filter((t) => t.length > 0);
   const urls = tiers.flat();
   const webSeeds = options.webSeeds ?? [];
@@ -116,17 +121,15 @@ export function encodeTorrent(options: CreateTorrentOptions): Uint8Array {
   if (creationDate !== undefined && (!Number.isSafeInteger(creationDate) || creationDate < 0)) {
     fail("creation date", `expected non-negative Unix seconds, got ${creationDate}`);
   }
-  const top: Record<string, EncodableValue | undefined> = {
+  return {
     announce: urls[0],
     // BEP 12: only worth writing when there is a second tracker to fall back to (as mktorrent does).
     "announce-list": urls.length > 1 ? tiers : undefined,
     comment: options.comment === "" ? undefined : options.comment,
     "created by": options.createdBy ?? CREATED_BY,
     "creation date": creationDate,
-    info: buildInfo(options),
     "url-list": webSeeds.length > 0 ? [...webSeeds] : undefined,
   };
-  return encodeBencode(top);
 }
 
 /**

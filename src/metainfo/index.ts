@@ -4,4 +4,7 @@ export * from "./geometry.ts";
 export * from "./parse.ts";
 export * from "./create.ts";
 export * from "./magnet.ts";
+export * from "./merkle.ts";
+export * from "./create-v2.ts";
+export { META_VERSION_2, requireV1Pieces } from "./parse-v2.ts";
 export * from "./selection.ts";

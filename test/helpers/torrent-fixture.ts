@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type EncodableValue, encodeBencode } from "../../src/bencode/index.ts";
-import { type Metainfo, parseMetainfo } from "../../src/metainfo/index.ts";
+import { type Metainfo, encodeTorrentV2, hashV2File, hybridLayout, parseMetainfo, v2FileOrder } from "../../src/metainfo/index.ts";
 import { concatBytes, sha1 } from "../../src/util/index.ts";
 import { mulberry32 } from "./random.ts";
 
@@ -108,4 +108,40 @@ export async function writeFixtureFiles(fixture: TorrentFixture, dir: string): P
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, file.data);
   }
+}
+
+export interface V2FixtureOptions {
+  name: string;
+  /** A power of two, at least 16 KiB. */
+  pieceLength: number;
+  /** Single-file data (exclusive with `files`). */
+  data?: Uint8Array;
+  /** Multi-file files, any order: they are put in file tree order. */
+  files?: FixtureFile[];
+  /** Also a v1 torrent, with pad files aligning each file to a piece (libtorrent's layout). */
+  hybrid?: boolean;
+}
+
+/**
+ * A BEP 52 v2-only or hybrid torrent through ripple's own creation code, parsed. `files` and `data` are
+ * in torrent order: for a hybrid torrent, pad files (zeros) included, as a v1 peer sees the data.
+ */
+export function makeV2TorrentFixture(opts: V2FixtureOptions): TorrentFixture {
+  const multiFile = opts.files !== undefined;
+  const given = v2FileOrder(opts.files ?? [{ path: [opts.name], data: opts.data! }]);
+  const hashed = given.map((f) => hashV2File(f.path, f.data, opts.pieceLength));
+  const layout = hybridLayout(given.map((f) => ({ path: f.path, lengthBytes: f.data.length })), opts.pieceLength, multiFile);
+  const files: FixtureFile[] = opts.hybrid
+    ? layout.map((e) => (e.isPad ? { path: [...e.path], data: new Uint8Array(e.lengthBytes), pad: true } : given.find((f) => f.path === e.path)!))
+    : given;
+  const data = concatBytes(files.map((f) => f.data));
+  const torrentBytes = encodeTorrentV2({
+    name: opts.name,
+    multiFile,
+    files: hashed,
+    pieceLength: opts.pieceLength,
+    ...(opts.hybrid && { v1PieceHashes: pieceHashes(data, opts.pieceLength) }),
+    createdBy: "ripple test fixture",
+  });
+  return { torrentBytes, meta: parseMetainfo(torrentBytes), data, files };
 }
