@@ -2,7 +2,7 @@
 // The CLI is built on it; scripts can embed it the same way.
 
 import { MetainfoError, RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
-import { parseInfoDictionary, requireV1Pieces, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
+import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { globalIpv6Address, listenDualStack, listenForPeers, type EncryptionPolicy, type PeerListener } from "./peer/index.ts";
 import { DialEncryption, MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer, type DialOptions } from "./swarm/index.ts";
@@ -115,7 +115,6 @@ export class Client {
 
   /** Adds a torrent and starts it (checking existing data first). It seeds once complete, until stopped. */
   addTorrent(meta: Metainfo, opts: AddTorrentOptions): Torrent {
-    requireV1Pieces(meta, "download or seed");
     if (this.#torrents.some((t) => bytesEqual(t.meta.infoHash, meta.infoHash))) {
       throw new RippleError("DUPLICATE", `torrent ${meta.infoHashHex} is already added`);
     }

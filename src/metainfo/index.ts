@@ -6,5 +6,6 @@ export * from "./create.ts";
 export * from "./magnet.ts";
 export * from "./merkle.ts";
 export * from "./create-v2.ts";
-export { META_VERSION_2, requireV1Pieces } from "./parse-v2.ts";
+export * from "./piece-check.ts";
+export { META_VERSION_2 } from "./parse-v2.ts";
 export * from "./selection.ts";

@@ -91,18 +91,19 @@ function readFileEntry(v: BencodeValue | undefined, path: string[]): V2TreeFile 
 
 /**
  * A v2-only torrent laid out as its piece indices count (BEP 52: each file starts on a piece boundary):
- * a pad file follows every file that does not end on one, except the last.
+ * a pad file follows every file that does not end on one, the last included, so every piece is whole on
+ * the wire (libtorrent 2.0 requests the last piece of a v2 torrent at full length and serves zeros there).
  */
 export function v2Layout(tree: readonly V2TreeFile[], pieceLength: number): { files: TorrentFile[]; v2Files: V2File[] } {
   const files: TorrentFile[] = [];
   const v2Files: V2File[] = [];
   let offsetBytes = 0;
-  tree.forEach((f, i) => {
+  tree.forEach((f) => {
     v2Files.push({ ...f, fileIndex: files.length });
     files.push({ path: f.path, lengthBytes: f.lengthBytes, offsetBytes, isPad: false });
     offsetBytes += f.lengthBytes;
     const padBytes = (pieceLength - (offsetBytes % pieceLength)) % pieceLength;
-    if (padBytes > 0 && i < tree.length - 1) {
+    if (padBytes > 0) {
       files.push({ path: [".pad", String(padBytes)], lengthBytes: padBytes, offsetBytes, isPad: true });
       offsetBytes += padBytes;
     }
@@ -160,15 +161,4 @@ export function readPieceLayers(v: BencodeValue | undefined, files: readonly V2F
     layers.set(hex, layer.slice());
   }
   return layers;
-}
-
-
-/**
- * Throws unless `meta` has v1 piece hashes (a v1 or hybrid torrent): ripple downloads, seeds and verifies
- * through SHA-1 pieces; v2-only torrents can be read and created, not yet transferred.
- */
-export function requireV1Pieces(meta: { readonly v2?: { readonly hybrid: boolean } }, action: string): void {
-  if (meta.v2 && !meta.v2.hybrid) {
-    fail("info.pieces", `missing: this is a BitTorrent v2-only torrent (BEP 52), which ripple can show and create but not ${action} yet; a hybrid torrent works`);
-  }
 }

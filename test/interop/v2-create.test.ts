@@ -105,4 +105,26 @@ describe("ripple create: BEP 52 options", () => {
     const done = out.trim().split("\n").map((l) => JSON.parse(l) as { event: string; bad?: number; missing?: number }).at(-1)!;
     expect(done).toMatchObject({ bad: 0, missing: 0 });
   });
+
+  test("ripple verify checks a v2-only torrent by merkle hashes: all good, then one damaged piece", async () => {
+    const dir = join(work.path, "verify-v2");
+    await writeTree(join(dir, "data"));
+    await rippleCreate("v2", join(dir, "data"), 16384, join(dir, "v.torrent"));
+    const verify = async () => {
+      const proc = Bun.spawn([process.execPath, join(ROOT, "src/cli/main.ts"), "verify", join(dir, "v.torrent"), "-o", dir, "--json"], { stdout: "pipe", stderr: "pipe" });
+      const [code, stdout] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+      const events = stdout.trim().split("\n").map((l) => JSON.parse(l) as { bad?: number; missing?: number });
+      return { code, last: events.find((e) => e.bad !== undefined) };
+    };
+    const good = await verify();
+    expect(good.code).toBe(0);
+    expect(good.last).toMatchObject({ bad: 0, missing: 0 });
+    const path = join(dir, "data", "a/y/deep.bin");
+    const bytes = new Uint8Array(await readFile(path));
+    bytes[100_000]! ^= 0xff;
+    await writeFile(path, bytes);
+    const damaged = await verify();
+    expect(damaged.code).toBe(6);
+    expect(damaged.last).toMatchObject({ bad: 1, missing: 0 });
+  });
 });

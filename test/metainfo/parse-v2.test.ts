@@ -62,6 +62,7 @@ describe("parseMetainfo: v2-only torrents", () => {
       ["big", 40000, 0, false],
       [".pad/9152", 9152, 40000, true],
       ["d/small", 5000, 49152, false],
+      [".pad/11384", 11384, 54152, true],
     ]);
     expect(meta.pieceCount).toBe(4);
     expect(meta.pieceHashes.length).toBe(0);
@@ -73,7 +74,7 @@ describe("parseMetainfo: v2-only torrents", () => {
   test("single file, and an empty file has no pieces root", () => {
     const one = makeV2TorrentFixture({ name: "one.bin", pieceLength: PIECE, data: BIG });
     expect(one.meta.multiFile).toBe(false);
-    expect(one.meta.files.map((f) => f.path)).toEqual([["one.bin"]]);
+    expect(one.meta.files.map((f) => f.path)).toEqual([["one.bin"], [".pad", "9152"]]); // whole pieces on the wire, as libtorrent has them
     const withEmpty = parseMetainfo(v2({}, {}, { big: { "": { length: BIG.length, "pieces root": big.piecesRoot } }, e: { "": { length: 0 } } }));
     expect(withEmpty.v2!.files.map((f) => [f.path[0], f.piecesRoot === undefined])).toEqual([["big", false], ["e", true]]);
   });

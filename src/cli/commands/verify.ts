@@ -2,7 +2,7 @@
 // file) and report verified, bad and missing pieces and the files they touch. Exit 0 only when all verify.
 
 import { defineCommand } from "citty";
-import { pieceSpans, requireV1Pieces, type Metainfo } from "../../metainfo/index.ts";
+import { pieceSpans, type Metainfo } from "../../metainfo/index.ts";
 import { DiskStorage, planCheck, recheckPieces } from "../../storage/index.ts";
 import { RippleError } from "../../util/index.ts";
 import { formatBytes, formatDuration, formatRate } from "../format.ts";
@@ -31,7 +31,6 @@ export const verifyCommand = defineCommand({
   async run({ args }) {
     const mode = outputMode(args);
     const meta = await loadTorrentFile(args.torrent);
-    requireV1Pieces(meta, "verify");
     const storage = new DiskStorage(meta, args.output);
     const started = performance.now();
     let lastShown = 0;
