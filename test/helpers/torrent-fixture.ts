@@ -124,24 +124,26 @@ export interface V2FixtureOptions {
 
 /**
  * A BEP 52 v2-only or hybrid torrent through ripple's own creation code, parsed. `files` and `data` are
- * in torrent order: for a hybrid torrent, pad files (zeros) included, as a v1 peer sees the data.
+ * in torrent order as the wire carries them: pad files (zeros) included, explicit (hybrid) or implied by
+ * the piece alignment (v2-only).
  */
 export function makeV2TorrentFixture(opts: V2FixtureOptions): TorrentFixture {
   const multiFile = opts.files !== undefined;
   const given = v2FileOrder(opts.files ?? [{ path: [opts.name], data: opts.data! }]);
   const hashed = given.map((f) => hashV2File(f.path, f.data, opts.pieceLength));
   const layout = hybridLayout(given.map((f) => ({ path: f.path, lengthBytes: f.data.length })), opts.pieceLength, multiFile);
-  const files: FixtureFile[] = opts.hybrid
-    ? layout.map((e) => (e.isPad ? { path: [...e.path], data: new Uint8Array(e.lengthBytes), pad: true } : given.find((f) => f.path === e.path)!))
-    : given;
-  const data = concatBytes(files.map((f) => f.data));
+  const v1Data = concatBytes(layout.map((e) => (e.isPad ? new Uint8Array(e.lengthBytes) : given.find((f) => f.path === e.path)!.data)));
   const torrentBytes = encodeTorrentV2({
     name: opts.name,
     multiFile,
     files: hashed,
     pieceLength: opts.pieceLength,
-    ...(opts.hybrid && { v1PieceHashes: pieceHashes(data, opts.pieceLength) }),
+    ...(opts.hybrid && { v1PieceHashes: pieceHashes(v1Data, opts.pieceLength) }),
     createdBy: "ripple test fixture",
   });
-  return { torrentBytes, meta: parseMetainfo(torrentBytes), data, files };
+  const meta = parseMetainfo(torrentBytes);
+  const files: FixtureFile[] = meta.files.map((f, i) =>
+    f.isPad ? { path: [...f.path], data: new Uint8Array(f.lengthBytes), pad: true } : { path: [...f.path], data: given[meta.v2!.files.findIndex((v) => v.fileIndex === i)]!.data },
+  );
+  return { torrentBytes, meta, data: concatBytes(files.map((f) => f.data)), files };
 }
