@@ -1,6 +1,7 @@
 // BEP 52 downloads through the public Client from in-process fake seeders on 127.0.0.1: a v2-only
 // torrent (truncated v2 hash in the handshake, pieces checked against piece layers and roots, implied pad
-// files never written), a hybrid one, and a peer sending corrupt v2 data banned by the smart ban.
+// files never written), a hybrid one, a peer sending corrupt v2 data banned by the smart ban, and hash
+// requests answered by a seeder (hashes from the piece layers, or a hash reject).
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
@@ -9,7 +10,10 @@ import { Client } from "../src/index.ts";
 import { startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
 import { expectFixtureOnDisk } from "./helpers/files.ts";
 import { tempDir } from "./helpers/process.ts";
-import { makeV2TorrentFixture, patternBytes, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { makeV2TorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
+import { connectWireClient } from "./helpers/wire-client.ts";
+import { HASHES_ID, HASH_REJECT_ID, decodeHashes, encodeHashRequest } from "../src/wire/index.ts";
+import { toHex } from "../src/util/index.ts";
 import { finished } from "./helpers/torrents.ts";
 
 const PIECE = 32768;
@@ -71,5 +75,29 @@ describe("v2-only and hybrid downloads", () => {
     expect(await banned).toBe(`127.0.0.1:${liar.port}`);
     expect(warnings.some((w) => /hash check/.test(w))).toBe(true);
     expect(liar.stats.connections).toBe(1);
+  });
+
+  test("a seeder answers a hash request from the piece layers, and rejects one it cannot answer", async () => {
+    await using dir = await tempDir();
+    const fixture = makeV2TorrentFixture({ name: "t", pieceLength: PIECE, files: FILES });
+    await writeFixtureFiles(fixture, dir.path);
+    const c = client();
+    await finished(c.addTorrent(fixture.meta, { outDir: dir.path, noTrackers: true }));
+    const wire = await connectWireClient(c.port, fixture.meta.infoHash);
+    open.push({ close: () => wire.end() });
+    expect(await wire.nextOf("handshake")).toBeDefined();
+    const a = fixture.meta.v2!.files.find((f) => f.path[0] === "a.bin")!;
+    const layer = fixture.meta.v2!.pieceLayers.get(toHex(a.piecesRoot!))!;
+    // a.bin has 6 pieces (a layer padded to 8); the piece layer of 32 KiB pieces is layer 1.
+    const req = { piecesRoot: a.piecesRoot!, baseLayer: 1, index: 4, length: 4, proofLayers: 3 };
+    wire.send(encodeHashRequest(req));
+    const answer = await wire.nextOf("unknown");
+    expect(answer?.id).toBe(HASHES_ID);
+    const { request, hashes } = decodeHashes(answer!.payload);
+    expect(request).toEqual(req);
+    expect(hashes.length).toBe((4 + 1) * 32); // 4 hashes, then the uncle of their subtree
+    expect(toHex(hashes.subarray(0, 64))).toBe(toHex(layer.subarray(4 * 32, 6 * 32)));
+    wire.send(encodeHashRequest({ ...req, piecesRoot: new Uint8Array(32) }));
+    expect((await wire.nextOf("unknown"))?.id).toBe(HASH_REJECT_ID);
   });
 });

@@ -7,5 +7,6 @@ export * from "./magnet.ts";
 export * from "./merkle.ts";
 export * from "./create-v2.ts";
 export * from "./piece-check.ts";
+export * from "./merkle-proof.ts";
 export { META_VERSION_2 } from "./parse-v2.ts";
 export * from "./selection.ts";
