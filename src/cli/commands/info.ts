@@ -33,6 +33,8 @@ function describeTorrent(meta: Metainfo, json: boolean): string {
     .map((f, i) => ({ index: i + 1, path: f.path.join("/"), lengthBytes: f.lengthBytes, isPad: f.isPad, piecesRoot: roots.get(i) }))
     .filter((f) => !f.isPad);
   const v1Hash = meta.v2 && !meta.v2.hybrid ? null : meta.infoHashHex;
+  // BEP 52 torrents pad every file to a piece (explicitly or not): their size is that of the files.
+  const sizeBytes = meta.v2 ? meta.v2.files.reduce((n, f) => n + f.lengthBytes, 0) : meta.totalLength;
   if (json) {
     const out = {
       kind: "torrent",
@@ -41,7 +43,7 @@ function describeTorrent(meta: Metainfo, json: boolean): string {
       metaVersion: metaVersion(meta),
       infoHashV1: v1Hash,
       infoHashV2: meta.v2?.infoHashHex ?? null,
-      totalBytes: meta.totalLength,
+      totalBytes: sizeBytes,
       pieceLength: meta.pieceLength,
       pieceCount: meta.pieceCount,
       private: meta.private,
@@ -64,7 +66,7 @@ function describeTorrent(meta: Metainfo, json: boolean): string {
     if (v1Hash === null) lines.push(`wire hash:    ${meta.infoHashHex} (v2 hash truncated to 20 bytes)`);
   }
   lines.push(
-    `size:         ${formatBytes(meta.totalLength)} (${meta.totalLength} bytes)`,
+    `size:         ${formatBytes(sizeBytes)} (${sizeBytes} bytes)`,
     `pieces:       ${meta.pieceCount} x ${formatBytes(meta.pieceLength)}`,
     `private:      ${meta.private ? "yes" : "no"}`,
   );
