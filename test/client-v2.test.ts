@@ -12,7 +12,8 @@ import { expectFixtureOnDisk } from "./helpers/files.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeV2TorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
 import { connectWireClient } from "./helpers/wire-client.ts";
-import { HASHES_ID, HASH_REJECT_ID, decodeHashes, encodeHashRequest } from "../src/wire/index.ts";
+import { startFakeTracker } from "./helpers/fake-tracker.ts";
+import { HASHES_ID, HASH_REJECT_ID, decodeHashes, encodeHashRequest, encodeMessage, makeReserved } from "../src/wire/index.ts";
 import { toHex } from "../src/util/index.ts";
 import { finished } from "./helpers/torrents.ts";
 
@@ -99,5 +100,35 @@ describe("v2-only and hybrid downloads", () => {
     expect(toHex(hashes.subarray(0, 64))).toBe(toHex(layer.subarray(4 * 32, 6 * 32)));
     wire.send(encodeHashRequest({ ...req, piecesRoot: new Uint8Array(32) }));
     expect((await wire.nextOf("unknown"))?.id).toBe(HASH_REJECT_ID);
+  });
+
+  test("a hybrid torrent also takes peers of its v2 swarm: a handshake with the truncated v2 hash is answered in kind", async () => {
+    await using dir = await tempDir();
+    const fixture = makeV2TorrentFixture({ name: "t", pieceLength: PIECE, files: FILES, hybrid: true });
+    await writeFixtureFiles(fixture, dir.path);
+    const c = client();
+    await finished(c.addTorrent(fixture.meta, { outDir: dir.path, noTrackers: true }));
+    const v2Hash = fixture.meta.v2!.infoHash.subarray(0, 20);
+    const wire = await connectWireClient(c.port, v2Hash, { reserved: makeReserved({ fast: true }) });
+    open.push({ close: () => wire.end() });
+    const hs = await wire.nextOf("handshake");
+    expect(toHex(hs!.hs.infoHash)).toBe(toHex(v2Hash));
+    expect(await wire.nextOf("have_all")).toBeDefined();
+    wire.send(encodeMessage({ type: "interested" }));
+    expect(await wire.nextOf("unchoke")).toBeDefined();
+    wire.send(encodeMessage({ type: "request", index: 0, begin: 0, length: 16384 }));
+    const piece = await wire.nextOf("piece");
+    expect(toHex(piece!.block)).toBe(toHex(fixture.data.subarray(0, 16384)));
+  });
+
+  test("a hybrid torrent announces to its trackers under both info hashes (v1, and v2 truncated)", async () => {
+    await using tracker = await startFakeTracker();
+    await using dir = await tempDir();
+    const fixture = makeV2TorrentFixture({ name: "t", pieceLength: PIECE, files: FILES, hybrid: true, announce: tracker.url });
+    await writeFixtureFiles(fixture, dir.path);
+    client().addTorrent(fixture.meta, { outDir: dir.path });
+    const announces = await tracker.waitForAnnounces(2);
+    const hashes = new Set(announces.map((a) => toHex(a.infoHash!)));
+    expect(hashes).toEqual(new Set([fixture.meta.infoHashHex, fixture.meta.v2!.infoHashHex.slice(0, 40)]));
   });
 });

@@ -120,6 +120,7 @@ export interface V2FixtureOptions {
   files?: FixtureFile[];
   /** Also a v1 torrent, with pad files aligning each file to a piece (libtorrent's layout). */
   hybrid?: boolean;
+  announce?: string;
 }
 
 /**
@@ -140,6 +141,7 @@ export function makeV2TorrentFixture(opts: V2FixtureOptions): TorrentFixture {
     pieceLength: opts.pieceLength,
     ...(opts.hybrid && { v1PieceHashes: pieceHashes(v1Data, opts.pieceLength) }),
     createdBy: "ripple test fixture",
+    ...(opts.announce !== undefined && { trackerTiers: [[opts.announce]] }),
   });
   const meta = parseMetainfo(torrentBytes);
   const files: FixtureFile[] = meta.files.map((f, i) =>
