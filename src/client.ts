@@ -1,7 +1,7 @@
 // Client: the public library entry. Runs many torrents over one peer listener and their trackers.
 // The CLI is built on it; scripts can embed it the same way.
 
-import { MetainfoError, RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
+import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
 import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import { globalIpv6Address, listenDualStack, listenForPeers, type EncryptionPolicy, type PeerListener } from "./peer/index.ts";
@@ -171,9 +171,6 @@ export class Client {
    * metadata phase; `torrent` resolves once it is over (it rejects if the client closes first).
    */
   addMagnet(magnet: Magnet, opts: AddTorrentOptions): { fetcher: MetadataFetcher; torrent: Promise<Torrent> } {
-    if (magnet.v2Only) {
-      throw new MetainfoError("magnet.xt", "magnet.xt: a v2-only link (urn:btmh without urn:btih, BEP 52) cannot be downloaded yet; a hybrid link with both works");
-    }
     const log = this.#log.withTag(magnet.name ?? magnet.infoHashHex.slice(0, 8));
     const trackers = opts.noTrackers ? [] : magnet.trackers;
     const tiers = trackers.map((url) => [url]);
@@ -192,10 +189,12 @@ export class Client {
     fetcher.addPeers([...magnet.peers, ...(opts.peers ?? [])]);
     fetcher.start();
     const torrent = (async () => {
-      const { infoBytes, peers } = await Promise.race([fetcher.once("done"), this.#closed.promise.then(() => Promise.reject(new RippleError("STOPPED", "the client closed before the metadata arrived")))]);
+      const { infoBytes, peers, pieceLayers } = await Promise.race([fetcher.once("done"), this.#closed.promise.then(() => Promise.reject(new RippleError("STOPPED", "the client closed before the metadata arrived")))]);
       await fetcher.stop();
       this.#fetchers.splice(this.#fetchers.indexOf(fetcher), 1);
-      const meta = parseInfoDictionary(infoBytes, { announceTiers: tiers, ...(magnet.name !== undefined && { name: magnet.name }), urlList: magnet.webSeeds });
+      const bare = parseInfoDictionary(infoBytes, { announceTiers: tiers, ...(magnet.name !== undefined && { name: magnet.name }), urlList: magnet.webSeeds });
+      // BEP 52: the piece layers a v2-only torrent's .torrent would carry, fetched by hash requests.
+      const meta = pieceLayers && bare.v2 ? { ...bare, v2: { ...bare.v2, pieceLayers } } : bare;
       const files = opts.files ?? (magnet.select ? { select: magnet.select.filter((i) => i < meta.files.length) } : undefined);
       return this.addTorrent(meta, { ...opts, ...(files && { files }), peers: [...peers, ...magnet.peers, ...(opts.peers ?? [])] });
     })();

@@ -1,7 +1,8 @@
 // BEP 52 downloads through the public Client from in-process fake seeders on 127.0.0.1: a v2-only
 // torrent (truncated v2 hash in the handshake, pieces checked against piece layers and roots, implied pad
 // files never written), a hybrid one, a peer sending corrupt v2 data banned by the smart ban, and hash
-// requests answered by a seeder (hashes from the piece layers, or a hash reject).
+// requests answered by a seeder (hashes from the piece layers, or a hash reject), and a v2-only magnet
+// downloaded ripple to ripple: metadata by the truncated hash, then the piece layers by hash requests.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
@@ -15,6 +16,7 @@ import { connectWireClient } from "./helpers/wire-client.ts";
 import { startFakeTracker } from "./helpers/fake-tracker.ts";
 import { HASHES_ID, HASH_REJECT_ID, decodeHashes, encodeHashRequest, encodeMessage, makeReserved } from "../src/wire/index.ts";
 import { toHex } from "../src/util/index.ts";
+import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
 import { finished } from "./helpers/torrents.ts";
 
 const PIECE = 32768;
@@ -130,5 +132,21 @@ describe("v2-only and hybrid downloads", () => {
     const announces = await tracker.waitForAnnounces(2);
     const hashes = new Set(announces.map((a) => toHex(a.infoHash!)));
     expect(hashes).toEqual(new Set([fixture.meta.infoHashHex, fixture.meta.v2!.infoHashHex.slice(0, 40)]));
+  });
+
+  test("a v2-only magnet (urn:btmh) downloads from a ripple seeder: metadata, piece layers, data", async () => {
+    await using seedDir = await tempDir();
+    await using out = await tempDir();
+    // a.bin and z.bin are larger than a piece: their layers come by hash requests.
+    const fixture = makeV2TorrentFixture({ name: "t", pieceLength: PIECE, files: FILES });
+    await writeFixtureFiles(fixture, seedDir.path);
+    const seeder = client();
+    await finished(seeder.addTorrent(fixture.meta, { outDir: seedDir.path, noTrackers: true }));
+    const magnet = parseMagnet(formatMagnet({ infoHashV2: fixture.meta.v2!.infoHash, v2Only: true }));
+    const { torrent } = client().addMagnet(magnet, { outDir: out.path, noTrackers: true, peers: [{ host: "127.0.0.1", port: seeder.port }] });
+    const t = await torrent;
+    expect(t.meta.v2?.pieceLayers.size).toBe(2);
+    await finished(t);
+    await expectFixtureOnDisk(fixture, out.path);
   });
 });

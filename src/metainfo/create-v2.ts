@@ -3,13 +3,14 @@
 // Pure; no I/O (reading and hashing the files is storage/create-files-v2.ts).
 
 import { type EncodableValue, encodeBencode } from "../bencode/index.ts";
-import { MetainfoError, utf8 } from "../util/index.ts";
+import { MetainfoError, toHex, utf8 } from "../util/index.ts";
 import { checkTorrentName, isPowerOfTwo, topLevelFields, type TorrentExtras } from "./create.ts";
 import { checkPathComponent } from "./file-paths.ts";
 import { BLOCK_SIZE } from "./geometry.ts";
 import { MERKLE_HASH_LENGTH, pieceMerkleHash, rootFromPieceLayer } from "./merkle.ts";
 import { MAX_PIECE_LENGTH } from "./parse.ts";
 import { META_VERSION_2 } from "./parse-v2.ts";
+import { compareBytes, encodePieceLayers, encodeRawDict } from "./raw-dict.ts";
 
 /** One file of a v2 torrent being created, with its merkle hashes. */
 export interface V2FileHashes {
@@ -42,12 +43,6 @@ export interface HybridEntry {
 
 function fail(field: string, detail: string): never {
   throw new MetainfoError(field, `${field}: ${detail}`);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /** Files in `file tree` order: path components compared one by one as UTF-8 bytes (a depth-first walk). */
@@ -92,26 +87,6 @@ export function hashV2File(path: readonly string[], data: Uint8Array, pieceLengt
     layer.set(pieceMerkleHash(data.subarray(i * pieceLength, (i + 1) * pieceLength), pieceLength, data.length), i * MERKLE_HASH_LENGTH);
   }
   return fileHashesFromPieces(path, data.length, layer, pieceLength);
-}
-
-/** A dictionary of already-encoded values, keys sorted by their bytes (BEP 3), whatever they hold. */
-function encodeRawDict(entries: readonly (readonly [Uint8Array | string, Uint8Array])[]): Uint8Array {
-  const keyed = entries.map(([k, v]) => [typeof k === "string" ? utf8(k) : k, v] as const);
-  keyed.sort((a, b) => compareBytes(a[0], b[0]));
-  const parts: Uint8Array[] = [utf8("d")];
-  for (const [k, v] of keyed) parts.push(utf8(`${k.length}:`), k, v);
-  parts.push(utf8("e"));
-  return concat(parts);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 interface TreeNode {
@@ -183,13 +158,13 @@ export function encodeTorrentV2(options: V2TorrentContent & TorrentExtras): Uint
     .filter((e): e is [string, EncodableValue] => e[1] !== undefined)
     .map(([k, v]) => [k, encodeBencode(v)]);
   entries.push(["info", buildInfoV2(options)]);
-  const layers = new Map<string, readonly [Uint8Array, Uint8Array]>();
+  const layers = new Map<string, Uint8Array>();
   for (const f of options.files) {
     if (f.lengthBytes <= options.pieceLength) continue;
     const expected = Math.ceil(f.lengthBytes / options.pieceLength) * MERKLE_HASH_LENGTH;
     if (f.pieceLayer?.length !== expected) fail(`piece layers[${f.path.join("/")}]`, `expected ${expected} bytes of piece hashes`);
-    layers.set(String(f.piecesRoot), [f.piecesRoot!, encodeBencode(f.pieceLayer)]);
+    layers.set(toHex(f.piecesRoot!), f.pieceLayer);
   }
-  entries.push(["piece layers", encodeRawDict([...layers.values()])]);
+  entries.push(["piece layers", encodePieceLayers(layers)]);
   return encodeRawDict(entries);
 }

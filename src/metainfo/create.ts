@@ -8,6 +8,7 @@ import { VERSION } from "../version.ts";
 import { checkPathComponent } from "./file-paths.ts";
 import { BLOCK_SIZE } from "./geometry.ts";
 import { MAX_PIECE_LENGTH } from "./parse.ts";
+import { encodePieceLayers, encodeRawDict } from "./raw-dict.ts";
 
 /** The `created by` field ripple writes (outside `info`, so it never changes the infoHash). */
 export const CREATED_BY = `ripple/${VERSION}`;
@@ -209,23 +210,20 @@ export function parseWebSeeds(values: readonly string[], option = "--web-seed"):
 
 /**
  * A .torrent around info bytes fetched from peers (a magnet's metadata): the `info` value is embedded
- * byte for byte, so the file's infoHash is the magnet's. Keys stay sorted: "info" follows the others
- * and "url-list" comes last.
+ * byte for byte, so the file's infoHash is the magnet's; BEP 52 `piece layers` (by hex pieces root)
+ * are written when given. Keys are sorted as bytes.
  */
-export function torrentFileFromInfo(infoBytes: Uint8Array, options: { trackerTiers?: readonly (readonly string[])[]; webSeeds?: readonly string[] } = {}): Uint8Array {
+export function torrentFileFromInfo(
+  infoBytes: Uint8Array,
+  options: { trackerTiers?: readonly (readonly string[])[]; webSeeds?: readonly string[]; pieceLayers?: ReadonlyMap<string, Uint8Array> } = {},
+): Uint8Array {
   const tiers = (options.trackerTiers ?? []).map((t) => [...t]).filter((t) => t.length > 0);
   const urls = tiers.flat();
-  const head = encodeBencode({ announce: urls[0], "announce-list": urls.length > 1 ? tiers : undefined, "created by": CREATED_BY });
   const webSeeds = options.webSeeds ?? [];
-  const tail = webSeeds.length > 0 ? encodeBencode({ "url-list": [...webSeeds] }) : undefined;
-  const parts = [head.subarray(0, head.length - 1), new TextEncoder().encode("4:info"), infoBytes];
-  if (tail) parts.push(tail.subarray(1, tail.length - 1)); // "d...e" without its braces
-  parts.push(new Uint8Array([0x65])); // "e"
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const entries: [string, Uint8Array][] = [["created by", encodeBencode(CREATED_BY)], ["info", infoBytes]];
+  if (urls[0] !== undefined) entries.push(["announce", encodeBencode(urls[0])]);
+  if (urls.length > 1) entries.push(["announce-list", encodeBencode(tiers)]);
+  if (webSeeds.length > 0) entries.push(["url-list", encodeBencode([...webSeeds])]);
+  if (options.pieceLayers && options.pieceLayers.size > 0) entries.push(["piece layers", encodePieceLayers(options.pieceLayers)]);
+  return encodeRawDict(entries);
 }

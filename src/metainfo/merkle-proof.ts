@@ -81,3 +81,28 @@ export function hashesForRequest(meta: Metainfo, req: MerkleRange): Uint8Array |
   }
   return out;
 }
+
+/** How many hashes of a layer one request asks for at most (BEP 52's SHOULD). */
+const LAYER_REQUEST_HASHES = MAX_HASHES_PER_REQUEST;
+
+/**
+ * The hash requests that fetch every missing piece layer of a v2 torrent whose .torrent was not at hand
+ * (a magnet link): each file larger than a piece, its padded piece layer in runs of up to 512 hashes,
+ * without proofs: the whole layer is checked against the pieces root once it is in (libtorrent 2.0
+ * rejects a request for more proof layers than lie below the root).
+ */
+export function pieceLayerRequests(meta: Metainfo): MerkleRange[] {
+  const baseLayer = Math.log2(meta.pieceLength / BLOCK_SIZE);
+  const out: MerkleRange[] = [];
+  const seen = new Set<string>();
+  for (const f of meta.v2?.files ?? []) {
+    if (f.lengthBytes <= meta.pieceLength || !f.piecesRoot || meta.v2!.pieceLayers.has(toHex(f.piecesRoot))) continue;
+    if (seen.has(toHex(f.piecesRoot))) continue; // identical files share one layer
+    seen.add(toHex(f.piecesRoot));
+    const width = nextPowerOfTwo(Math.ceil(f.lengthBytes / meta.pieceLength));
+    const length = Math.min(width, LAYER_REQUEST_HASHES);
+    for (let index = 0; index < width; index += length) out.push({ piecesRoot: f.piecesRoot, baseLayer, index, length, proofLayers: 0 });
+  }
+  return out;
+}
+

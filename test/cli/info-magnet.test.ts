@@ -103,12 +103,6 @@ describe("ripple info: BEP 52 links and torrents", () => {
     expect(json).toMatchObject({ infoHash: HEX, infoHashV2: V2, v2Only: false });
   });
 
-  test("download refuses a v2-only link in one line (exit 3): fetching v2 metadata is not done", async () => {
-    const r = await ripple("download", `magnet:?xt=urn:btmh:1220${V2}`, "--no-trackers", "--no-dht", "-o", "dl");
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^ripple: magnet\.xt: a v2-only link \(urn:btmh without urn:btih, BEP 52\) cannot be downloaded yet/);
-  });
-
   test("a hybrid .torrent: meta version, both hashes and each file's merkle root", async () => {
     const files = [
       { path: ["b.bin"], data: patternBytes(5000, 1) },

@@ -112,4 +112,30 @@ describe.skipIf(missingLibtorrent())("v2-only torrents with libtorrent", () => {
     await lt.waitFor("exited", 60_000);
     expect(await compareTrees(source, join(out, "data"))).toEqual([]);
   }, 120_000);
+
+  test("ripple downloads libtorrent's v2 torrent from a btmh magnet: metadata, then piece layers by hash requests", async () => {
+    await using work = await tempDir();
+    const seedDir = join(work.path, "seed");
+    const source = join(seedDir, "data");
+    await mkdir(source, { recursive: true });
+    // 611 pieces of 16 KiB: two hash requests (512 hashes, then 128 with uncles); two files share a root.
+    await writeFile(join(source, "big.bin"), patternBytes(610 * 16384 + 77, 41));
+    await writeFile(join(source, "mid.bin"), patternBytes(3 * 16384 + 5, 42));
+    await writeFile(join(source, "same.bin"), patternBytes(3 * 16384 + 5, 42));
+    await writeFile(join(source, "small"), patternBytes(5000, 43));
+    const torrentPath = join(work.path, "lt.torrent");
+    const hashes = JSON.parse(await run(["/usr/bin/python3", LT_CREATE, "v2", source, "16384", torrentPath])) as { v2: string };
+    const port = await freePort();
+    await using _lt = await startLibtorrent({ mode: "seed", torrentPath, dataDir: seedDir, ip: "127.0.0.1", port, encryption: "enabled" });
+    const out = join(work.path, "leech");
+    const saved = join(work.path, "saved.torrent");
+    const magnet = `magnet:?xt=urn:btmh:1220${hashes.v2}&dn=data`;
+    await using ripple = await startRipple(["download", magnet, "-o", out, "--port", "0", "--no-trackers", "--peer", `127.0.0.1:${port}`, "--save-torrent", saved], "ripple leecher");
+    await ripple.waitEvent(isDone, "the download to finish", 60_000);
+    expect(await compareTrees(source, join(out, "data"))).toEqual([]);
+    // The saved .torrent carries the fetched piece layers: it parses (layers checked against the roots).
+    const back = parseMetainfo(await Bun.file(saved).bytes());
+    expect(back.v2?.infoHashHex).toBe(hashes.v2);
+    expect(back.v2?.pieceLayers.size).toBe(2);
+  }, 120_000);
 });
