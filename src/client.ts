@@ -98,10 +98,18 @@ export class Client {
     const encryption = opts.encryption ?? "prefer";
     const timeout = opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {};
     this.#dial = { ...timeout, encryption: new DialEncryption(encryption) };
-    const route = (infoHash: Uint8Array) =>
-      this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming() ??
-      this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming();
-    const infoHashes = () => [...this.#torrents.map((t) => t.meta.infoHash), ...this.#fetchers.map((f) => f.infoHash)];
+    const route = (infoHash: Uint8Array) => {
+      const byV1 = this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming();
+      if (byV1) return byV1;
+      // BEP 52: a hybrid torrent's v2 swarm names it by its SHA-256 truncated to 20 bytes; answer in kind.
+      const byV2 = this.#torrents.find((t) => t.meta.v2?.hybrid && bytesEqual(t.meta.v2.infoHash.subarray(0, 20), infoHash))?.acceptIncoming();
+      if (byV2) return { ...byV2, identity: { ...byV2.identity, infoHash } };
+      return this.#fetchers.find((f) => bytesEqual(f.infoHash, infoHash))?.acceptIncoming();
+    };
+    const infoHashes = () => [
+      ...this.#torrents.flatMap((t) => (t.meta.v2?.hybrid ? [t.meta.infoHash, t.meta.v2.infoHash.subarray(0, 20)] : [t.meta.infoHash])),
+      ...this.#fetchers.map((f) => f.infoHash),
+    ];
     this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, route, { ...timeout, infoHashes, encryption });
     // BEP 7: the IPv6 address we listen on, or a global one of this machine when we listen on all of IPv6.
     const host = opts.host;
@@ -142,8 +150,13 @@ export class Client {
       downloadBucket: this.#downloadBucket,
       log,
       createAnnouncer: (hooks) =>
-        this.#announcersFor(meta.infoHash, opts.noTrackers ? [] : meta.announceTiers, meta.private, hooks, log, (message) =>
-          torrent.emit("warning", { message }),
+        combineAnnouncers(
+          // BEP 52: a hybrid torrent is in two swarms; the v2 one is found under its truncated SHA-256.
+          [meta.infoHash, ...(meta.v2?.hybrid ? [meta.v2.infoHash.slice(0, 20)] : [])].map((infoHash) =>
+            this.#announcersFor(infoHash, opts.noTrackers ? [] : meta.announceTiers, meta.private, hooks, log, (message) =>
+              torrent.emit("warning", { message }),
+            ),
+          ),
         ),
     });
     this.#torrents.push(torrent);
@@ -176,12 +189,12 @@ export class Client {
     fetcher.addPeers([...magnet.peers, ...(opts.peers ?? [])]);
     fetcher.start();
     const torrent = (async () => {
-      const { infoBytes, peers } = await Promise.race([fetcher.once("done"), this.#closed.promise.then(() => Promise.reject(new RippleError("STOPPED", "the client closed before the metadata arrived")))]);
+      const { infoBytes, peers, pieceLayers } = await Promise.race([fetcher.once("done"), this.#closed.promise.then(() => Promise.reject(new RippleError("STOPPED", "the client closed before the metadata arrived")))]);
       await fetcher.stop();
       const at = this.#fetchers.indexOf(fetcher);
       if (at < 0) throw new RippleError("STOPPED", "the magnet was cancelled");
       this.#fetchers.splice(at, 1);
-      const { meta, select } = magnetMetainfo(opts.noTrackers ? { ...magnet, trackers: [] } : magnet, infoBytes);
+      const { meta, select } = magnetMetainfo(opts.noTrackers ? { ...magnet, trackers: [] } : magnet, infoBytes, pieceLayers);
       const files = opts.files ?? (select ? { select } : undefined);
       return this.addTorrent(meta, { ...opts, ...(files && { files }), peers: [...peers, ...magnet.peers, ...(opts.peers ?? [])] });
     })();

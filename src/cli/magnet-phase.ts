@@ -66,7 +66,8 @@ export async function magnetPhase(client: Client, magnet: Magnet, add: AddTorren
 async function saveTorrent(torrent: Torrent, path: string): Promise<void> {
   const meta = torrent.meta;
   try {
-    await writeFile(path, torrentFileFromInfo(meta.infoBytes, { trackerTiers: meta.announceTiers, webSeeds: meta.urlList }));
+    const pieceLayers = meta.v2?.pieceLayers;
+    await writeFile(path, torrentFileFromInfo(meta.infoBytes, { trackerTiers: meta.announceTiers, webSeeds: meta.urlList, ...(pieceLayers && { pieceLayers }) }));
   } catch (err) {
     throw new RippleError("STORAGE", `cannot write ${path}: ${errorMessage(err)}`, { cause: err });
   }

@@ -8,6 +8,7 @@ import { VERSION } from "../version.ts";
 import { checkPathComponent } from "./file-paths.ts";
 import { BLOCK_SIZE } from "./geometry.ts";
 import { MAX_PIECE_LENGTH } from "./parse.ts";
+import { encodePieceLayers, encodeRawDict } from "./raw-dict.ts";
 
 /** The `created by` field ripple writes (outside `info`, so it never changes the infoHash). */
 export const CREATED_BY = `ripple/${VERSION}`;
@@ -61,7 +62,7 @@ function fail(field: string, detail: string): never {
 }
 
 /** Whether `n` is a power of two (as a safe integer). */
-function isPowerOfTwo(n: number): boolean {
+export function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 }
 
@@ -109,6 +110,11 @@ export function buildInfo(content: TorrentContent): Record<string, EncodableValu
 
 /** The bencoded .torrent file: `info` from {@link buildInfo} plus trackers, web seeds, comment, dates. */
 export function encodeTorrent(options: CreateTorrentOptions): Uint8Array {
+  return encodeBencode({ ...topLevelFields(options), info: buildInfo(options) });
+}
+
+/** The top-level fields besides `info` (and BEP 52's `piece layers`); undefined ones are left out. */
+export function topLevelFields(options: TorrentExtras): Record<string, EncodableValue | undefined> {
   const tiers = (options.trackerTiers ?? []).map((t) => [...t]).filter((t) => t.length > 0);
   const urls = tiers.flat();
   const webSeeds = options.webSeeds ?? [];
@@ -116,17 +122,15 @@ export function encodeTorrent(options: CreateTorrentOptions): Uint8Array {
   if (creationDate !== undefined && (!Number.isSafeInteger(creationDate) || creationDate < 0)) {
     fail("creation date", `expected non-negative Unix seconds, got ${creationDate}`);
   }
-  const top: Record<string, EncodableValue | undefined> = {
+  return {
     announce: urls[0],
     // BEP 12: only worth writing when there is a second tracker to fall back to (as mktorrent does).
     "announce-list": urls.length > 1 ? tiers : undefined,
     comment: options.comment === "" ? undefined : options.comment,
     "created by": options.createdBy ?? CREATED_BY,
     "creation date": creationDate,
-    info: buildInfo(options),
     "url-list": webSeeds.length > 0 ? [...webSeeds] : undefined,
   };
-  return encodeBencode(top);
 }
 
 /**
@@ -206,23 +210,20 @@ export function parseWebSeeds(values: readonly string[], option = "--web-seed"):
 
 /**
  * A .torrent around info bytes fetched from peers (a magnet's metadata): the `info` value is embedded
- * byte for byte, so the file's infoHash is the magnet's. Keys stay sorted: "info" follows the others
- * and "url-list" comes last.
+ * byte for byte, so the file's infoHash is the magnet's; BEP 52 `piece layers` (by hex pieces root)
+ * are written when given. Keys are sorted as bytes.
  */
-export function torrentFileFromInfo(infoBytes: Uint8Array, options: { trackerTiers?: readonly (readonly string[])[]; webSeeds?: readonly string[] } = {}): Uint8Array {
+export function torrentFileFromInfo(
+  infoBytes: Uint8Array,
+  options: { trackerTiers?: readonly (readonly string[])[]; webSeeds?: readonly string[]; pieceLayers?: ReadonlyMap<string, Uint8Array> } = {},
+): Uint8Array {
   const tiers = (options.trackerTiers ?? []).map((t) => [...t]).filter((t) => t.length > 0);
   const urls = tiers.flat();
-  const head = encodeBencode({ announce: urls[0], "announce-list": urls.length > 1 ? tiers : undefined, "created by": CREATED_BY });
   const webSeeds = options.webSeeds ?? [];
-  const tail = webSeeds.length > 0 ? encodeBencode({ "url-list": [...webSeeds] }) : undefined;
-  const parts = [head.subarray(0, head.length - 1), new TextEncoder().encode("4:info"), infoBytes];
-  if (tail) parts.push(tail.subarray(1, tail.length - 1)); // "d...e" without its braces
-  parts.push(new Uint8Array([0x65])); // "e"
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const entries: [string, Uint8Array][] = [["created by", encodeBencode(CREATED_BY)], ["info", infoBytes]];
+  if (urls[0] !== undefined) entries.push(["announce", encodeBencode(urls[0])]);
+  if (urls.length > 1) entries.push(["announce-list", encodeBencode(tiers)]);
+  if (webSeeds.length > 0) entries.push(["url-list", encodeBencode([...webSeeds])]);
+  if (options.pieceLayers && options.pieceLayers.size > 0) entries.push(["piece layers", encodePieceLayers(options.pieceLayers)]);
+  return encodeRawDict(entries);
 }

@@ -1,5 +1,5 @@
-// Magnet links (BEP 9): parse `magnet:?xt=urn:btih:...` into plain data and format it back; BEP 53 `so`
-// file selection. Pure; no I/O, no DNS. Every error is a MetainfoError whose `field` names the part
+// Magnet links (BEP 9): parse `magnet:?xt=urn:btih:...` (and BEP 52's `urn:btmh:1220...`, alone or
+// beside btih in a hybrid link) into plain data and format it back; BEP 53 `so` file selection. Pure; no I/O, no DNS. Every error is a MetainfoError whose `field` names the part
 // ("magnet.xt") and whose message starts with it.
 
 import { parseInfoDictionary } from "./parse.ts";
@@ -8,8 +8,14 @@ import { MetainfoError, decodeUtf8, decodeUtf8Strict, formatPeerAddress, fromHex
 
 /** What a magnet link holds. The info dict itself must be fetched from peers (BEP 9 ut_metadata). */
 export interface Magnet {
+  /** The v1 info hash (btih), or for a v2-only link the v2 hash truncated to 20 bytes (BEP 52). */
   infoHash: Uint8Array;
   infoHashHex: string;
+  /** BEP 52 `xt=urn:btmh:1220<hex>`: the 32-byte SHA-256 info hash. */
+  infoHashV2?: Uint8Array;
+  infoHashV2Hex?: string;
+  /** The link has a btmh and no btih (a v2-only torrent). */
+  v2Only: boolean;
   /** `dn`: a display name until the metadata (whose `name` wins) arrives. */
   name?: string;
   /** `tr`, in link order, repeats dropped. */
@@ -26,7 +32,11 @@ export interface Magnet {
 
 /** What formatMagnet needs: a Magnet, or just an infoHash and whichever parts are known. */
 export interface MagnetParts {
-  infoHash: Uint8Array;
+  /** The 20-byte v1 hash, written as btih unless `v2Only`. */
+  infoHash?: Uint8Array;
+  /** The 32-byte v2 hash, written as btmh (multihash 0x12 0x20). */
+  infoHashV2?: Uint8Array;
+  v2Only?: boolean;
   name?: string;
   trackers?: readonly string[];
   peers?: readonly PeerAddress[];
@@ -81,13 +91,19 @@ export function parseMagnet(uri: string): Magnet {
   }
   const values = (key: string): string[] => (params.get(key) ?? []).map((raw) => decodeText(raw, key));
 
-  const infoHash = readInfoHash(values("xt"));
+  const xts = values("xt");
+  if (xts.length === 0) fail("xt", "missing: a magnet link needs xt=urn:btih:<info hash> or xt=urn:btmh:1220<v2 info hash>");
+  const infoHashV2 = readInfoHashV2(xts);
+  const v1 = readInfoHash(xts, infoHashV2 !== undefined);
+  const infoHash = v1 ?? infoHashV2!.slice(0, 20);
   const name = (params.get("dn") ?? []).map((raw) => decodeText(raw, "dn", true)).find((n) => n !== "");
   const lengthBytes = readLength(values("xl"));
   const select = readSelection(values("so"));
   return {
     infoHash,
     infoHashHex: toHex(infoHash),
+    ...(infoHashV2 !== undefined && { infoHashV2, infoHashV2Hex: toHex(infoHashV2) }),
+    v2Only: v1 === undefined,
     ...(name !== undefined && { name }),
     trackers: distinct(values("tr")),
     peers: values("x.pe").map(readPeer),
@@ -127,8 +143,8 @@ function decodeText(raw: string, key: string, isName = false): string {
   return decoded.trim();
 }
 
-function readInfoHash(xts: string[]): Uint8Array {
-  if (xts.length === 0) fail("xt", "missing: a magnet link needs xt=urn:btih:<info hash>");
+/** The btih hash, if any; without one, a btmh (`haveV2`) must stand in. */
+function readInfoHash(xts: string[], haveV2: boolean): Uint8Array | undefined {
   const hashes = new Map<string, Uint8Array>();
   for (const xt of xts) {
     if (!BTIH.test(xt)) continue;
@@ -138,11 +154,23 @@ function readInfoHash(xts: string[]): Uint8Array {
   }
   if (hashes.size > 1) fail("xt", `expected exactly one urn:btih info hash, got ${hashes.size}: ${[...hashes.keys()].join(", ")}`);
   const [only] = hashes.values();
-  if (only !== undefined) return only;
-  if (xts.some((xt) => BTMH.test(xt))) {
-    fail("xt", "BitTorrent v2 magnet links (urn:btmh, BEP 52) are not supported; a v1 or hybrid link with urn:btih is needed");
+  if (only !== undefined || haveV2) return only;
+  return fail("xt", `expected urn:btih:<40 hex or 32 base32> or urn:btmh:1220<64 hex>, got ${quote(xts[0]!)}`);
+}
+
+/** BEP 52: `urn:btmh:` and a multihash, which must be SHA-256 (code 0x12, length 0x20) in hex. */
+function readInfoHashV2(xts: string[]): Uint8Array | undefined {
+  const hashes = new Map<string, Uint8Array>();
+  for (const xt of xts) {
+    if (!BTMH.test(xt)) continue;
+    const text = xt.slice("urn:btmh:".length);
+    const hash = /^1220[0-9a-f]{64}$/i.test(text) ? fromHex(text.slice(4)) : undefined;
+    if (hash === undefined) fail("xt", `expected urn:btmh:1220<64 hex> (a SHA-256 multihash), got ${quote(xt)}`);
+    hashes.set(toHex(hash), hash);
   }
-  return fail("xt", `expected urn:btih:<40 hex or 32 base32>, got ${quote(xts[0]!)}`);
+  if (hashes.size > 1) fail("xt", `expected exactly one urn:btmh info hash, got ${hashes.size}: ${[...hashes.keys()].join(", ")}`);
+  const [only] = hashes.values();
+  return only;
 }
 
 /** 40 hex digits, or 32 RFC 4648 base32 characters (20 bytes exactly, no padding); either case. */
@@ -226,10 +254,18 @@ export function formatSelection(indices: readonly number[]): string {
   return parts.join(",");
 }
 
-/** Formats a magnet link that parseMagnet reads back to the same parts (infoHash as lowercase hex). */
+/** Formats a magnet link that parseMagnet reads back to the same parts (hashes as lowercase hex; btih, then btmh). */
 export function formatMagnet(m: MagnetParts): string {
-  if (m.infoHash.length !== 20) throw new RangeError(`info hash must be 20 bytes, got ${m.infoHash.length}`);
-  const params = [`xt=urn:btih:${toHex(m.infoHash)}`];
+  const params: string[] = [];
+  if (m.infoHash !== undefined && !m.v2Only) {
+    if (m.infoHash.length !== 20) throw new RangeError(`info hash must be 20 bytes, got ${m.infoHash.length}`);
+    params.push(`xt=urn:btih:${toHex(m.infoHash)}`);
+  }
+  if (m.infoHashV2 !== undefined) {
+    if (m.infoHashV2.length !== 32) throw new RangeError(`v2 info hash must be 32 bytes, got ${m.infoHashV2.length}`);
+    params.push(`xt=urn:btmh:1220${toHex(m.infoHashV2)}`);
+  }
+  if (params.length === 0) throw new RangeError("a magnet link needs a v1 info hash or a v2 info hash");
   if (m.name !== undefined && m.name !== "") params.push(`dn=${encodeValue(m.name)}`);
   if (m.lengthBytes !== undefined) params.push(`xl=${m.lengthBytes}`);
   for (const tr of m.trackers ?? []) params.push(`tr=${encodeValue(tr)}`);
@@ -243,11 +279,17 @@ export function formatMagnet(m: MagnetParts): string {
  * A magnet's torrent once its info dictionary is known (fetched from peers, or saved by a daemon): the
  * magnet's trackers one tier each, its `dn` and `ws`, and the files its `so` selects (in range).
  */
-export function magnetMetainfo(magnet: Magnet, infoBytes: Uint8Array): { meta: Metainfo; select?: number[] } {
-  const meta = parseInfoDictionary(infoBytes, {
+export function magnetMetainfo(
+  magnet: Magnet,
+  infoBytes: Uint8Array,
+  pieceLayers?: ReadonlyMap<string, Uint8Array>,
+): { meta: Metainfo; select?: number[] } {
+  const bare = parseInfoDictionary(infoBytes, {
     announceTiers: magnet.trackers.map((url) => [url]),
     ...(magnet.name !== undefined && { name: magnet.name }),
     urlList: magnet.webSeeds,
   });
+  // BEP 52: the piece layers a v2-only torrent's .torrent would carry, fetched by hash requests.
+  const meta = pieceLayers && bare.v2 ? { ...bare, v2: { ...bare.v2, pieceLayers } } : bare;
   return { meta, ...(magnet.select && { select: magnet.select.filter((i) => i < meta.files.length) }) };
 }

@@ -1,5 +1,6 @@
 // Strict .torrent parser: bencoded bytes -> validated Metainfo (BEP 3 metainfo, BEP 12 announce-list,
-// BEP 19 url-list, BEP 27 private flag, BEP 47 pad files), and a bare info dict fetched by BEP 9. Pure; no I/O.
+// BEP 19 url-list, BEP 27 private flag, BEP 47 pad files, BEP 52 v2 and hybrid through parse-v2.ts), and
+// a bare info dict fetched by BEP 9. Pure; no I/O.
 // Every error is a MetainfoError whose `field` names the offending field and whose message starts with it.
 
 import {
@@ -12,9 +13,10 @@ import {
   isBytes,
   isDict,
 } from "../bencode/index.ts";
-import { MetainfoError, sha1, toHex } from "../util/index.ts";
+import { MetainfoError, sha1, sha256, toHex } from "../util/index.ts";
 import { PathCollisionChecker, checkPathComponent, isPadFile } from "./file-paths.ts";
 import { BLOCK_SIZE } from "./geometry.ts";
+import { hasV2Fields, matchHybridFiles, readPieceLayers, readV2Tree, v2Layout } from "./parse-v2.ts";
 import type { Metainfo, TorrentFile } from "./types.ts";
 
 /** BEP 3: each entry of `info.pieces` is a 20-byte SHA-1. */
@@ -45,8 +47,11 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
   const comment = optionalText(top, "comment");
   const createdBy = optionalText(top, "created by");
   const creationDate = top.get("creation date");
+  const fields = readInfo(info, bytes.slice(infoSpan.start, infoSpan.end));
+  const { v2 } = fields;
   return {
-    ...readInfo(info, bytes.slice(infoSpan.start, infoSpan.end)),
+    ...fields,
+    ...(v2 && { v2: { ...v2, pieceLayers: readPieceLayers(top.get("piece layers"), v2.files, fields.pieceLength) } }),
     announceTiers: readAnnounceTiers(top),
     urlList: readUrlList(top.get("url-list")),
     ...(comment !== undefined && { comment }),
@@ -99,20 +104,28 @@ type InfoFields = Omit<Metainfo, "announceTiers" | "urlList" | "comment" | "crea
 
 /** The fields of a Metainfo that come from the info dict; `infoBytes` is a copy the Metainfo may keep. */
 function readInfo(info: BencodeDict, infoBytes: Uint8Array, fallbackName?: string): InfoFields {
-  if (!info.has("pieces") && info.has("file tree")) {
-    fail("info.pieces", "missing: BitTorrent v2-only torrents (BEP 52) are not supported, only v1 and hybrid ones");
-  }
   const useFallback = fallbackName !== undefined && !info.has("name") && !info.has("name.utf-8");
   const nameChoice = useFallback ? { text: fallbackName, field: "info.name" } : preferUtf8Variant(info, "name", "info.name");
   checkPathComponent(nameChoice.text, nameChoice.field);
   const name = nameChoice.text;
   const pieceLength = readPieceLength(info.get("piece length"));
+  const tree = hasV2Fields(info) ? readV2Tree(info, name, pieceLength) : undefined;
+  if (tree && !info.has("pieces")) return readV2Only(info, infoBytes, name, pieceLength, tree);
   const { files, multiFile } = readFiles(info, name);
   const last = files.at(-1);
   const totalLength = last ? last.offsetBytes + last.lengthBytes : 0;
   if (totalLength === 0) fail("info", "torrent holds no data (total length 0); ripple cannot download an empty torrent");
   const pieceHashes = readPieces(info.get("pieces"), totalLength, pieceLength);
   const infoHash = sha1(infoBytes);
+  let v2: Metainfo["v2"];
+  if (tree) {
+    if (tree.multiFile !== multiFile) {
+      fail("info.file tree", `hybrid torrent: the file tree is ${tree.multiFile ? "multi" : "single"}-file, the v1 part is not`);
+    }
+    const v2Hash = sha256(infoBytes);
+    const v2Files = matchHybridFiles(files, tree.files, pieceLength, multiFile);
+    v2 = { infoHash: v2Hash, infoHashHex: toHex(v2Hash), hybrid: true, files: v2Files, pieceLayers: new Map() };
+  }
   return {
     infoHash,
     infoHashHex: toHex(infoHash),
@@ -125,6 +138,32 @@ function readInfo(info: BencodeDict, infoBytes: Uint8Array, fallbackName?: strin
     files,
     multiFile,
     private: readPrivate(info.get("private")),
+    ...(v2 && { v2 }),
+  };
+}
+
+/** A v2-only torrent (BEP 52): no SHA-1 piece hashes; the wire hash is the SHA-256 truncated to 20 bytes. */
+function readV2Only(info: BencodeDict, infoBytes: Uint8Array, name: string, pieceLength: number, tree: ReturnType<typeof readV2Tree>): InfoFields {
+  if (info.has("files") || info.has("length")) fail("info.pieces", "missing, though info.files or info.length make this a hybrid torrent");
+  const { files, v2Files } = v2Layout(tree.files, pieceLength);
+  const last = files.at(-1)!;
+  const totalLength = last.offsetBytes + last.lengthBytes;
+  if (totalLength === 0) fail("info", "torrent holds no data (total length 0); ripple cannot download an empty torrent");
+  const v2Hash = sha256(infoBytes);
+  const infoHash = v2Hash.slice(0, 20);
+  return {
+    infoHash,
+    infoHashHex: toHex(infoHash),
+    infoBytes,
+    name,
+    pieceLength,
+    pieceHashes: new Uint8Array(0),
+    pieceCount: Math.ceil(totalLength / pieceLength),
+    totalLength,
+    files,
+    multiFile: tree.multiFile,
+    private: readPrivate(info.get("private")),
+    v2: { infoHash: v2Hash, infoHashHex: toHex(v2Hash), hybrid: false, files: v2Files, pieceLayers: new Map() },
   };
 }
 

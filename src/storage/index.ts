@@ -8,3 +8,4 @@ export * from "./resume-file.ts";
 export * from "./check-plan.ts";
 export * from "./recheck.ts";
 export * from "./create-files.ts";
+export * from "./create-files-v2.ts";

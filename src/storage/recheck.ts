@@ -1,9 +1,10 @@
 // Hashing pieces already on disk against the torrent: batches of whole pieces read off the event loop into
 // shared buffers and hashed on worker threads, one batch per thread plus one being read, so a recheck of a
-// cached file runs at the machine's SHA-1 speed on every core rather than one.
+// cached file runs at the machine's SHA-1 speed on every core rather than one. v2-only torrents (BEP 52) are
+// checked by merkle hashes on the calling thread.
 
 import { bytesEqual, createSha1Pool, type Sha1Pool } from "../util/index.ts";
-import { pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
+import { pieceHash, pieceLengthAt, pieceMatches, usesMerklePieces, type Metainfo } from "../metainfo/index.ts";
 import type { Storage } from "./disk.ts";
 
 /** Bytes read per batch of whole pieces (at least one piece). */
@@ -42,10 +43,16 @@ export async function recheckPieces(storage: Storage, meta: Metainfo, pieces: re
       buffer ??= new Uint8Array(new SharedArrayBuffer(batchCapacity(meta)));
       const data = buffer.subarray(0, bytes);
       await storage.readRange(first * meta.pieceLength, data);
-      const digests = await pool.hashRuns(data, meta.pieceLength);
       const good: number[] = [];
-      for (let i = 0; i < count; i++) {
-        if (bytesEqual(digests.subarray(i * 20, i * 20 + 20), pieceHash(meta, first + i))) good.push(first + i);
+      if (usesMerklePieces(meta)) {
+        for (let i = 0; i < count; i++) {
+          if (pieceMatches(meta, first + i, data.subarray(i * meta.pieceLength, i * meta.pieceLength + pieceLengthAt(meta, first + i)))) good.push(first + i);
+        }
+      } else {
+        const digests = await pool.hashRuns(data, meta.pieceLength);
+        for (let i = 0; i < count; i++) {
+          if (bytesEqual(digests.subarray(i * 20, i * 20 + 20), pieceHash(meta, first + i))) good.push(first + i);
+        }
       }
       goodByBatch[k] = good;
       checked += count;

@@ -3,7 +3,7 @@
 // tick; it never touches sockets directly (PeerConnection.send) or the disk beyond Storage.writePiece.
 
 import { LIMITS, WireError, bytesEqual, concatBytes, createSha1Pool, type Clock, type Logger } from "../util/index.ts";
-import { BLOCK_SIZE, pieceHash, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
+import { BLOCK_SIZE, pieceHash, pieceLengthAt, pieceMatches, usesMerklePieces, type Metainfo } from "../metainfo/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { Bitfield, REQUEST_FRAME_LENGTH, encodeHave, encodeMessage, writeRequest } from "../wire/index.ts";
 import { Picker, blockKey, keyBlock, keyPiece } from "./picker.ts";
@@ -256,8 +256,13 @@ export class Downloader {
    */
   #completePiece(piece: PieceState): void {
     const { index, buffer } = piece;
-    const done = this.#hasher.hashRuns(buffer, buffer.length).then(
-      (digest) => this.#verified(piece, bytesEqual(digest, pieceHash(this.#ctx.meta, index))),
+    const { meta } = this.#ctx;
+    // BEP 52 v2-only: SHA-256 merkle hashes of the piece's blocks, on the event loop (no SHA-1 worker to use).
+    const matches = usesMerklePieces(meta)
+      ? Promise.resolve(pieceMatches(meta, index, buffer))
+      : this.#hasher.hashRuns(buffer, buffer.length).then((digest) => bytesEqual(digest, pieceHash(meta, index)));
+    const done = matches.then(
+      (good) => this.#verified(piece, good),
       (err: unknown) => this.#ctx.onError(err),
     );
     this.#writes.add(done);

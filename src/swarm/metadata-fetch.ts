@@ -1,7 +1,8 @@
 // The metadata phase of a magnet link (BEP 9 over BEP 10): connect to the peers the magnet, trackers and
 // DHT name, ask those that offer ut_metadata for the info dictionary 16 KiB at a time, and hand back the
-// verified bytes (the assembler checks them against the infoHash) plus the peers worth dialing again.
-// Driven by peer events and a 1 s tick, like a torrent; the torrent proper starts once this is done.
+// verified bytes (the assembler checks them against the infoHash) plus the peers worth dialing again;
+// for a v2-only torrent (BEP 52) also its piece layers, by hash requests (layer-fetch.ts). Driven by peer
+// events and a 1 s tick, like a torrent; the torrent proper starts once this is done.
 
 import {
   LIMITS,
@@ -13,8 +14,14 @@ import {
   type Logger,
   type PeerAddress,
 } from "../util/index.ts";
+import { parseInfoDictionary, usesMerklePieces, type Metainfo } from "../metainfo/index.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
+  HASHES_ID,
+  HASH_REJECT_ID,
+  decodeHashRequest,
+  decodeHashes,
+  encodeHashRequest,
   MAX_METADATA_SIZE,
   MetadataAssembler,
   RESERVED_EXTENDED,
@@ -36,6 +43,7 @@ import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import { Connections } from "./connections.ts";
 import type { DialOptions } from "./dial-encryption.ts";
 import { CLIENT_NAME } from "./extensions.ts";
+import { PieceLayerFetch } from "./layer-fetch.ts";
 
 /** A metadata request unanswered this long is given to another peer. */
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -58,7 +66,8 @@ export interface MetadataFetchEvents extends Record<string, unknown> {
   peer: { event: "connected" | "disconnected"; address: string; reason?: string };
   warning: { message: string };
   tracker: { url: string; peers: number };
-  done: { infoBytes: Uint8Array; peers: PeerAddress[] };
+  /** `pieceLayers` (by hex pieces root) only for a v2-only torrent with files larger than a piece. */
+  done: { infoBytes: Uint8Array; peers: PeerAddress[]; pieceLayers?: ReadonlyMap<string, Uint8Array> };
 }
 
 export interface MetadataFetchOptions {
@@ -93,6 +102,8 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   readonly #clock: Clock;
   readonly #announcer: Announcer | undefined;
   #assembler: MetadataAssembler | undefined;
+  /** Once a v2-only info dict is in: the piece layers still owed, and the info bytes they wait with. */
+  #layers: { fetch: PieceLayerFetch; infoBytes: Uint8Array } | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #state: "idle" | "running" | "done" | "stopped" = "idle";
 
@@ -192,6 +203,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   #onClose(conn: PeerConnection, reason: string, peer: FetchPeer | undefined): void {
     if (peer) {
       this.#assembler?.removePeer(peer.key);
+      this.#layers?.fetch.release(peer.key);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
     this.#conns.connectMore();
@@ -199,6 +211,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   }
 
   #onMessage(peer: FetchPeer, msg: PeerMessage): void {
+    if (msg.type === "unknown" && this.#layers) this.#onHashMessage(peer, msg.id, msg.payload);
     if (msg.type !== "extended") return; // pieces, bitfields and the rest wait for the torrent
     if (msg.id === EXTENDED_HANDSHAKE_ID) {
       const hs = decodeExtendedHandshake(msg.payload);
@@ -235,10 +248,54 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       return;
     }
     this.emit("progress", this.progress());
-    if (result.kind === "complete") this.#finish(result.infoBytes);
+    if (result.kind === "complete") this.#metadataDone(result.infoBytes);
+  }
+
+  /** A v2-only torrent's files larger than a piece need their piece layers before the torrent can start. */
+  #metadataDone(infoBytes: Uint8Array): void {
+    let meta: Metainfo | undefined;
+    try {
+      meta = parseInfoDictionary(infoBytes);
+    } catch {
+      // Not ours to report: the client parses the same bytes next and says what is wrong with them.
+      meta = undefined;
+    }
+    const fetch = meta && usesMerklePieces(meta) ? new PieceLayerFetch(meta) : undefined;
+    if (!fetch || fetch.done) {
+      this.#finish(infoBytes);
+      return;
+    }
+    this.#layers = { fetch, infoBytes };
+    this.#requestAll();
+  }
+
+  /** BEP 52 `hashes` (22) and `hash reject` (23) while piece layers are owed. */
+  #onHashMessage(peer: FetchPeer, id: number, payload: Uint8Array): void {
+    const { fetch, infoBytes } = this.#layers!;
+    if (id === HASHES_ID) {
+      const { request, hashes } = decodeHashes(payload);
+      const answer = fetch.onHashes(peer.key, request, hashes);
+      if (answer.result === "bad") {
+        // A lone sender is certainly the liar; of several, some may be honest, so they are only avoided.
+        if (answer.blame.length === 1) peer.conn.close("sent a piece layer that does not hash to the pieces root");
+        this.#requestAll();
+        return;
+      }
+      if (fetch.done) this.#finish(infoBytes, fetch.layers());
+      else this.#request(peer);
+    } else if (id === HASH_REJECT_ID) {
+      fetch.onReject(peer.key, decodeHashRequest(payload, "hash reject"));
+      this.#requestAll();
+    }
   }
 
   #request(peer: FetchPeer): void {
+    if (this.#layers) {
+      if (this.#state !== "running") return;
+      const now = this.#clock.now();
+      for (let req = this.#layers.fetch.next(peer.key, now); req; req = this.#layers.fetch.next(peer.key, now)) peer.conn.send(encodeHashRequest(req));
+      return;
+    }
     const a = this.#assembler;
     if (!a || peer.metadataId === undefined || this.#state !== "running") return;
     for (let piece = a.nextPieceToRequest(peer.key); piece !== undefined; piece = a.nextPieceToRequest(peer.key)) {
@@ -251,15 +308,17 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     for (const peer of this.#peers.values()) this.#request(peer);
   }
 
-  #finish(infoBytes: Uint8Array): void {
+  #finish(infoBytes: Uint8Array, pieceLayers?: ReadonlyMap<string, Uint8Array>): void {
     if (this.#state !== "running") return;
     this.#state = "done";
     clearInterval(this.#timer);
-    this.emit("done", { infoBytes, peers: [...this.#useful.values(), ...this.#conns.pool.candidates(200, Infinity)] });
+    const peers = [...this.#useful.values(), ...this.#conns.pool.candidates(200, Infinity)];
+    this.emit("done", { infoBytes, peers, ...(pieceLayers && { pieceLayers }) });
   }
 
   #tick(): void {
     const now = this.#clock.now();
+    this.#layers?.fetch.release(undefined, now, REQUEST_TIMEOUT_MS);
     for (const peer of this.#peers.values()) {
       for (const [piece, at] of peer.asked) {
         if (now - at < REQUEST_TIMEOUT_MS) continue;

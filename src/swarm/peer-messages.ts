@@ -1,10 +1,10 @@
-// The messages of an admitted peer (BEP 3, BEP 6, BEP 10), dispatched to the download half, the upload
+// The messages of an admitted peer (BEP 3, BEP 6, BEP 10, BEP 52 hash requests), dispatched to the download half, the upload
 // half, choking and the extensions. The checks that drop a peer for a message no honest client sends
 // (a WireError, which closes its connection) are made here or in the half the message goes to.
 
-import type { Metainfo } from "../metainfo/index.ts";
+import { hashesForRequest, type Metainfo } from "../metainfo/index.ts";
 import { WireError } from "../util/index.ts";
-import { Bitfield, type PeerMessage } from "../wire/index.ts";
+import { Bitfield, HASH_REQUEST_ID, decodeHashRequest, encodeHashReject, encodeHashes, type PeerMessage } from "../wire/index.ts";
 import type { Choking } from "./choking.ts";
 import type { Downloader } from "./downloader.ts";
 import type { Extensions } from "./extensions.ts";
@@ -94,10 +94,21 @@ export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMes
     case "extended":
       ctx.extensions.onMessage(peer, msg.id, msg.payload);
       break;
+    case "unknown":
+      if (msg.id === HASH_REQUEST_ID && ctx.meta.v2) answerHashRequest(ctx, peer, msg.payload);
+      // other ids are ignored, as BEP 3 asks (the framer's length cap bounds them).
+      break;
     default:
-      // ignore: port (DHT) and unknown message ids, as BEP 3 asks (the framer's length cap bounds them).
+      // ignore: port (DHT).
       break;
   }
+}
+
+/** BEP 52: hashes from the torrent's piece layers with their proof, or a hash reject. */
+function answerHashRequest(ctx: MessageContext, peer: PeerState, payload: Uint8Array): void {
+  const req = decodeHashRequest(payload);
+  const hashes = hashesForRequest(ctx.meta, req);
+  peer.conn.send(hashes ? encodeHashes(req, hashes) : encodeHashReject(req));
 }
 
 /** BEP 6: a peer that did not negotiate the fast extension must not send its messages (drop). */

@@ -2,6 +2,7 @@
 export * from "./errors.ts";
 export * from "./bytes.ts";
 export * from "./sha1.ts";
+export * from "./sha256.ts";
 export * from "./peer-address.ts";
 export * from "./ip.ts";
 export * from "./clock.ts";

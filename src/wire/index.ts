@@ -11,3 +11,4 @@ export * from "./ut-pex.ts";
 export * from "./rc4.ts";
 export * from "./mse.ts";
 export * from "./mse-initiator.ts";
+export * from "./hash-messages.ts";

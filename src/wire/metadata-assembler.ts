@@ -2,7 +2,7 @@
 // checks it against the infoHash, and decides which size to trust when peers disagree.
 // Pure state machine; no I/O, no timers: the caller releases a reservation when its request times out.
 
-import { bytesEqual, sha1 } from "../util/index.ts";
+import { bytesEqual, sha1, sha256 } from "../util/index.ts";
 import { MAX_METADATA_SIZE, METADATA_PIECE_SIZE, metadataPieceCount, metadataPieceLength } from "./ut-metadata.ts";
 
 /** What became of a received piece. */
@@ -173,7 +173,8 @@ export class MetadataAssembler {
     if (this.#haveCount < this.#have.length) return { kind: "accepted", remaining: this.remaining };
 
     const data = this.#buffer;
-    if (bytesEqual(sha1(data), this.infoHash)) {
+    // BEP 52: a v2 torrent's info hash on the wire is its SHA-256 truncated to 20 bytes.
+    if (bytesEqual(sha1(data), this.infoHash) || bytesEqual(sha256(data).subarray(0, 20), this.infoHash)) {
       this.#done = data;
       this.#reservations.clear();
       return { kind: "complete", infoBytes: data };

@@ -1,11 +1,12 @@
 // `ripple info <magnet>` from source (bun src/cli/main.ts): what a magnet link holds, --json, a bad link's
-// exit code 3, and a .torrent still read through the same argument.
+// exit code 3, a .torrent still read through the same argument, and BEP 52 (v2, hybrid) links and torrents.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { tempDir, type TempDir } from "../helpers/process.ts";
-import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { makeTorrentFixture, makeV2TorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { toHex } from "../../src/util/index.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const HEX = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
@@ -78,7 +79,7 @@ describe("ripple info <magnet>", () => {
   const bad: [string, string, RegExp][] = [
     ["a bad info hash", "magnet:?xt=urn:btih:1234", /^ripple: invalid magnet link: magnet\.xt: expected urn:btih:<40 hex or 32 base32>, got "urn:btih:1234"\n$/],
     ["no xt", "magnet:?dn=x", /^ripple: invalid magnet link: magnet\.xt: missing/],
-    ["a v2-only link", `magnet:?xt=urn:btmh:1220${"ab".repeat(32)}`, /v2 magnet links \(urn:btmh, BEP 52\) are not supported/],
+    ["a btmh that is not SHA-256", `magnet:?xt=urn:btmh:1114${"ab".repeat(20)}`, /^ripple: invalid magnet link: magnet\.xt: expected urn:btmh:1220<64 hex>/],
     ["a bad selection", `magnet:?xt=urn:btih:${HEX}&so=3-1`, /^ripple: invalid magnet link: magnet\.so: /],
   ];
   for (const [what, link, message] of bad) {
@@ -89,6 +90,43 @@ describe("ripple info <magnet>", () => {
       expect(r.stderr).toMatch(message);
     });
   }
+});
+
+describe("ripple info: BEP 52 links and torrents", () => {
+  const V2 = "ab".repeat(16) + "cd".repeat(16);
+  test("a v2-only link shows the v2 hash and the truncated wire hash; a hybrid link both hashes", async () => {
+    const only = await ripple("info", `magnet:?xt=urn:btmh:1220${V2}`);
+    expect(only.code).toBe(0);
+    expect(only.stdout).toContain(`info hash v2: ${V2} (BEP 52, v2-only link)`);
+    expect(only.stdout).toContain(`wire hash:    ${V2.slice(0, 40)}`);
+    const json = JSON.parse((await ripple("info", `magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${V2}`, "--json")).stdout);
+    expect(json).toMatchObject({ infoHash: HEX, infoHashV2: V2, v2Only: false });
+  });
+
+  test("a hybrid .torrent: meta version, both hashes and each file's merkle root", async () => {
+    const files = [
+      { path: ["b.bin"], data: patternBytes(5000, 1) },
+      { path: ["a.bin"], data: patternBytes(40_000, 2) },
+    ];
+    const fx = makeV2TorrentFixture({ name: "h", pieceLength: 16384, files, hybrid: true });
+    await writeFile(join(work.path, "h.torrent"), fx.torrentBytes);
+    const r = await ripple("info", "h.torrent");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("version:      hybrid (BEP 52: v1 and v2 swarms)");
+    expect(r.stdout).toContain(`info hash v1: ${fx.meta.infoHashHex}`);
+    expect(r.stdout).toContain(`info hash v2: ${fx.meta.v2!.infoHashHex}`);
+    expect(r.stdout).toMatch(new RegExp(`a\\.bin  root ${toHex(fx.meta.v2!.files[0]!.piecesRoot!)}`));
+    const json = JSON.parse((await ripple("info", "h.torrent", "--json")).stdout);
+    expect(json).toMatchObject({ metaVersion: "hybrid", infoHashV1: fx.meta.infoHashHex, infoHashV2: fx.meta.v2!.infoHashHex, totalBytes: 45_000 });
+    expect(json.files.map((f: { path: string }) => f.path)).toEqual(["a.bin", "b.bin"]);
+  });
+
+  test("a v2-only .torrent: no v1 hash, the v2 hash", async () => {
+    const fx = makeV2TorrentFixture({ name: "v.bin", pieceLength: 16384, data: patternBytes(40_000, 3) });
+    await writeFile(join(work.path, "v.torrent"), fx.torrentBytes);
+    const r = await ripple("info", "v.torrent", "--json");
+    expect(JSON.parse(r.stdout)).toMatchObject({ metaVersion: "v2", infoHashV1: null, infoHashV2: fx.meta.v2!.infoHashHex, infoHash: fx.meta.v2!.infoHashHex.slice(0, 40) });
+  });
 });
 
 describe("ripple info <file.torrent> through the same argument", () => {

@@ -1,12 +1,12 @@
-// Fuzz targets for the metainfo layer: parseMetainfo, parseInfoDictionary, parseMagnet (and formatMagnet
-// for the round trip). Pure; run by test/fuzz/decoders.test.ts and scripts/fuzz.ts.
+// Fuzz targets for the metainfo layer: parseMetainfo, parseInfoDictionary (v1, and BEP 52 v2 and hybrid),
+// parseMagnet (and formatMagnet for the round trip). Pure; run by test/fuzz/decoders.test.ts and scripts/fuzz.ts.
 
 import fc from "fast-check";
 import { type BencodeValue, decodeBencode } from "../../src/bencode/index.ts";
-import { type MagnetParts, formatMagnet, parseInfoDictionary, parseMagnet, parseMetainfo } from "../../src/metainfo/index.ts";
-import { BencodeError, MetainfoError, formatIpv6, sha1, toHex } from "../../src/util/index.ts";
+import { type MagnetParts, formatMagnet, hashV2File, parseInfoDictionary, parseMagnet, parseMetainfo } from "../../src/metainfo/index.ts";
+import { BencodeError, MetainfoError, formatIpv6, sha1, sha256, toHex } from "../../src/util/index.ts";
 import { canonicalEncode, expectEqual, expectOnly, hostileBencode, mutatedText, target } from "../helpers/fuzz.ts";
-import { makeTorrentBytes, patternBytes } from "../helpers/torrent-fixture.ts";
+import { makeTorrentBytes, makeV2TorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 
 /** File names, some opening with U+FEFF (a BOM is a legal first character of a name, not a marker). */
 const safeName = fc.oneof(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,11}$/), fc.stringMatching(/^[a-z0-9]{1,4}$/).map((n) => `\uFEFF${n}`));
@@ -41,6 +41,27 @@ const validTorrent = fc
 
 const validTree: fc.Arbitrary<BencodeValue> = validTorrent.map((t) => decodeBencode(t.bytes));
 const validInfoTree: fc.Arbitrary<BencodeValue> = validTree.map((t) => (t as Map<string, BencodeValue>).get("info")!);
+
+/** Valid BEP 52 torrents made by ripple's creation code: v2-only or hybrid, one file or several, some empty. */
+const validV2Torrent = fc
+  .record({
+    name: safeName,
+    pieceLength: fc.constantFrom(16384, 32768),
+    lengths: fc.array(fc.oneof(fc.nat({ max: 70_000 }), fc.constant(0), fc.constant(16384)), { minLength: 1, maxLength: 4 }),
+    multi: fc.boolean(),
+    hybrid: fc.boolean(),
+    seed: fc.nat(),
+  })
+  .map((o) => {
+    const lengths = o.lengths.map((n, i) => (i === 0 ? n + 1 : n));
+    const files = lengths.map((n, i) => ({ path: [`d${i % 2}`, `f${i}`], data: patternBytes(n, o.seed + i) }));
+    const fx = o.multi
+      ? makeV2TorrentFixture({ name: o.name, pieceLength: o.pieceLength, files, hybrid: o.hybrid })
+      : makeV2TorrentFixture({ name: o.name, pieceLength: o.pieceLength, data: files[0]!.data, hybrid: o.hybrid });
+    return { bytes: fx.torrentBytes, files: o.multi ? files : [{ path: [o.name], data: files[0]!.data }], pieceLength: o.pieceLength, hybrid: o.hybrid };
+  });
+const validV2Tree: fc.Arbitrary<BencodeValue> = validV2Torrent.map((t) => decodeBencode(t.bytes));
+const validV2InfoTree: fc.Arbitrary<BencodeValue> = validV2Tree.map((t) => (t as Map<string, BencodeValue>).get("info")!);
 
 // ---- magnets ---------------------------------------------------------------------------------------
 
@@ -84,7 +105,8 @@ function expectedMagnet(m: MagnetParts) {
   const select = [...new Set(m.select ?? [])].sort((a, b) => a - b);
   return {
     infoHash: m.infoHash,
-    infoHashHex: toHex(m.infoHash),
+    infoHashHex: toHex(m.infoHash!),
+    v2Only: false,
     ...(m.name !== undefined && { name: m.name }),
     trackers: [...(m.trackers ?? [])],
     peers: (m.peers ?? []).map((p) => ({ host: p.host, port: p.port })),
@@ -123,9 +145,31 @@ export const metainfoTargets = [
     expectEqual(meta.files.map((f) => f.path), paths, "paths");
   }),
 
+  target("parseMetainfo throws only BencodeError or MetainfoError (v2 and hybrid)", hostileBencode(validV2Tree), (bytes) => {
+    expectOnly([BencodeError, MetainfoError], () => parseMetainfo(bytes));
+  }),
+
+  target("parseMetainfo accepts valid v2 and hybrid torrents: both hashes and every merkle root exact", validV2Torrent, (t) => {
+    const meta = expectOnly([], () => parseMetainfo(t.bytes))!;
+    const info = (decodeBencode(t.bytes) as Map<string, BencodeValue>).get("info")!;
+    const v2Hash = sha256(canonicalEncode(info));
+    expectEqual(meta.v2?.infoHash, v2Hash, "v2 infoHash");
+    expectEqual(meta.infoHash, t.hybrid ? sha1(canonicalEncode(info)) : v2Hash.slice(0, 20), "infoHash");
+    const byPath = new Map(t.files.map((f) => [f.path.join("/"), f.data]));
+    for (const f of meta.v2!.files) {
+      expectEqual(f.piecesRoot, hashV2File(f.path, byPath.get(f.path.join("/"))!, t.pieceLength).piecesRoot, `root of ${f.path.join("/")}`);
+      expectEqual(meta.files[f.fileIndex]!.offsetBytes % t.pieceLength === 0 || f.lengthBytes === 0, true, "aligned");
+    }
+  }),
+
+  target("parseInfoDictionary throws only BencodeError or MetainfoError (v2 and hybrid)", hostileBencode(validV2InfoTree), (bytes) => {
+    expectOnly([BencodeError, MetainfoError], () => parseInfoDictionary(bytes));
+  }),
+
   target("parseInfoDictionary throws only BencodeError or MetainfoError", hostileBencode(validInfoTree), (bytes) => {
     const meta = expectOnly([BencodeError, MetainfoError], () => parseInfoDictionary(bytes));
-    if (meta) expectEqual(meta.infoHash, sha1(bytes), "infoHash");
+    const v2Only = meta?.v2 !== undefined && !meta.v2.hybrid;
+    if (meta) expectEqual(meta.infoHash, v2Only ? sha256(bytes).slice(0, 20) : sha1(bytes), "infoHash");
   }),
 
   target("parseMagnet throws only MetainfoError", hostileMagnet, (link) => {

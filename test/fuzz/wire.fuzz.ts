@@ -1,5 +1,5 @@
 // Fuzz targets for the peer wire codecs: handshake, messages through the Framer in random chunk splits,
-// Bitfield.fromBytes, the BEP 10 extended handshake, BEP 9 ut_metadata and BEP 11 ut_pex.
+// Bitfield.fromBytes, the BEP 10 extended handshake, BEP 9 ut_metadata, BEP 11 ut_pex and BEP 52 hash messages.
 // Pure; run by test/fuzz/decoders.test.ts and scripts/fuzz.ts.
 
 import fc from "fast-check";
@@ -14,6 +14,10 @@ import {
   type PeerMessage,
   decodeExtendedHandshake,
   decodeHandshake,
+  decodeHashRequest,
+  decodeHashes,
+  encodeHashRequest,
+  encodeHashes,
   decodeMessage,
   decodeMetadataMessage,
   decodePex,
@@ -130,7 +134,25 @@ const pexInput = fc.record({
   dropped: fc.uniqueArray(pexPeer, { maxLength: 50, selector: (p) => `${p.host}|${p.port}` }),
 });
 
+const hashRequest = fc.tuple(
+  fc.record({ piecesRoot: fc.uint8Array({ minLength: 32, maxLength: 32 }), baseLayer: u32, index: u32, length: u32, proofLayers: u32 }),
+  fc.nat({ max: 20 }),
+);
+
 export const wireTargets = [
+  target("decodeHashRequest and decodeHashes throw only WireError", fc.uint8Array({ maxLength: 120 }), (payload) => {
+    expectOnly([WireError], () => decodeHashRequest(payload));
+    expectOnly([WireError], () => decodeHashes(payload));
+  }),
+
+  target("hash request and hashes encode -> decode round-trip", hashRequest, ([req, count]) => {
+    const hashes = new Uint8Array(count * 32).fill(7);
+    expectEqual(decodeHashRequest(encodeHashRequest(req).subarray(5)), req, "request");
+    const back = decodeHashes(encodeHashes(req, hashes).subarray(5));
+    expectEqual(back.request, req, "hashes request");
+    expectEqual(back.hashes.length, hashes.length, "hash bytes");
+  }),
+
   target("decodeHandshake throws only WireError", hostileBytes(handshake.map(encodeHandshake), 100), (bytes) => {
     expectOnly([WireError], () => decodeHandshake(bytes));
   }),

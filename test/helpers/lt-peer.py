@@ -1,6 +1,7 @@
 # Test helper: a libtorrent (python3-libtorrent) seeder or leecher on loopback with DHT, LSD, UPnP, NAT-PMP,
 # uTP and PEX off, optionally with encryption forced (pe_forced, RC4 only) both ways. Prints one JSON line
 # per milestone. Usage: lt-peer.py seed|leech TORRENT SAVE_DIR LISTEN_IP PORT forced|enabled [PEER_IP:PORT ...]
+# (TORRENT: a .torrent file, or for a leecher a magnet link)
 import json
 import sys
 
@@ -35,8 +36,12 @@ def main():
         | lt.alert.category_t.peer_notification | lt.alert.category_t.connect_notification,
     }
     ses = lt.session(settings)
-    params = lt.add_torrent_params()
-    params.ti = lt.torrent_info(torrent_path)
+    if torrent_path.startswith("magnet:"):
+        # A magnet link (btih or BEP 52 btmh): the metadata, and for v2 the piece layers, come from peers.
+        params = lt.parse_magnet_uri(torrent_path)
+    else:
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(torrent_path)
     params.save_path = save_path
     params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
     params.flags |= lt.torrent_flags.disable_pex | lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd

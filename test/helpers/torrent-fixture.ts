@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type EncodableValue, encodeBencode } from "../../src/bencode/index.ts";
-import { type Metainfo, parseMetainfo } from "../../src/metainfo/index.ts";
+import { type Metainfo, encodeTorrentV2, hashV2File, hybridLayout, parseMetainfo, v2FileOrder } from "../../src/metainfo/index.ts";
 import { concatBytes, sha1 } from "../../src/util/index.ts";
 import { mulberry32 } from "./random.ts";
 
@@ -108,4 +108,44 @@ export async function writeFixtureFiles(fixture: TorrentFixture, dir: string): P
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, file.data);
   }
+}
+
+export interface V2FixtureOptions {
+  name: string;
+  /** A power of two, at least 16 KiB. */
+  pieceLength: number;
+  /** Single-file data (exclusive with `files`). */
+  data?: Uint8Array;
+  /** Multi-file files, any order: they are put in file tree order. */
+  files?: FixtureFile[];
+  /** Also a v1 torrent, with pad files aligning each file to a piece (libtorrent's layout). */
+  hybrid?: boolean;
+  announce?: string;
+}
+
+/**
+ * A BEP 52 v2-only or hybrid torrent through ripple's own creation code, parsed. `files` and `data` are
+ * in torrent order as the wire carries them: pad files (zeros) included, explicit (hybrid) or implied by
+ * the piece alignment (v2-only).
+ */
+export function makeV2TorrentFixture(opts: V2FixtureOptions): TorrentFixture {
+  const multiFile = opts.files !== undefined;
+  const given = v2FileOrder(opts.files ?? [{ path: [opts.name], data: opts.data! }]);
+  const hashed = given.map((f) => hashV2File(f.path, f.data, opts.pieceLength));
+  const layout = hybridLayout(given.map((f) => ({ path: f.path, lengthBytes: f.data.length })), opts.pieceLength, multiFile);
+  const v1Data = concatBytes(layout.map((e) => (e.isPad ? new Uint8Array(e.lengthBytes) : given.find((f) => f.path === e.path)!.data)));
+  const torrentBytes = encodeTorrentV2({
+    name: opts.name,
+    multiFile,
+    files: hashed,
+    pieceLength: opts.pieceLength,
+    ...(opts.hybrid && { v1PieceHashes: pieceHashes(v1Data, opts.pieceLength) }),
+    createdBy: "ripple test fixture",
+    ...(opts.announce !== undefined && { trackerTiers: [[opts.announce]] }),
+  });
+  const meta = parseMetainfo(torrentBytes);
+  const files: FixtureFile[] = meta.files.map((f, i) =>
+    f.isPad ? { path: [...f.path], data: new Uint8Array(f.lengthBytes), pad: true } : { path: [...f.path], data: given[meta.v2!.files.findIndex((v) => v.fileIndex === i)]!.data },
+  );
+  return { torrentBytes, meta, data: concatBytes(files.map((f) => f.data)), files };
 }

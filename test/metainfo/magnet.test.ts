@@ -26,7 +26,6 @@ describe("parseMagnet: the info hash", () => {
     ["32 lowercase base32 characters", `magnet:?xt=urn:btih:${B32.toLowerCase()}`],
     ["an uppercase scheme and urn", `MAGNET:?XT=URN:BTIH:${HEX}`],
     ["the numbered form xt.1", `magnet:?xt.1=urn:btih:${HEX}`],
-    ["a hybrid link with btih and btmh", `magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${"ab".repeat(32)}`],
     ["other xt kinds beside btih", `magnet:?xt=urn:ed2k:31d6cfe0d16ae931b73c59d7e0c089c0&xt=urn:btih:${HEX}`],
     ["the same hash twice, hex and base32", `magnet:?xt=urn:btih:${HEX}&xt=urn:btih:${B32}`],
     ["surrounding whitespace", `  magnet:?xt=urn:btih:${HEX}\n`],
@@ -46,8 +45,34 @@ describe("parseMagnet: the info hash", () => {
 
   test("a minimal link has empty lists and no optional parts", () => {
     const m = parseMagnet(link());
-    expect(m).toEqual({ infoHash: HASH, infoHashHex: HEX, trackers: [], peers: [], webSeeds: [] });
+    expect(m).toEqual({ infoHash: HASH, infoHashHex: HEX, v2Only: false, trackers: [], peers: [], webSeeds: [] });
     expect("name" in m || "select" in m || "lengthBytes" in m).toBe(false);
+  });
+});
+
+describe("parseMagnet: BitTorrent v2 (BEP 52 urn:btmh)", () => {
+  const V2_HEX = "ab".repeat(16) + "cd".repeat(16);
+  test("a hybrid link carries both hashes; the v1 hash is the one used on the wire", () => {
+    const m = parseMagnet(`magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${V2_HEX.toUpperCase()}`);
+    expect(m.infoHashHex).toBe(HEX);
+    expect(m.infoHashV2Hex).toBe(V2_HEX);
+    expect(m.v2Only).toBe(false);
+  });
+  test("a v2-only link: the info hash is the v2 hash truncated to 20 bytes", () => {
+    const m = parseMagnet(`magnet:?xt=urn:btmh:1220${V2_HEX}&dn=x`);
+    expect(m.v2Only).toBe(true);
+    expect(m.infoHashHex).toBe(V2_HEX.slice(0, 40));
+    expect(m.infoHashV2?.length).toBe(32);
+  });
+  test("formatMagnet writes btih then btmh, or btmh alone for v2-only, and reads back", () => {
+    const v2 = parseMagnet(`magnet:?xt=urn:btmh:1220${V2_HEX}`).infoHashV2!;
+    const hybrid = formatMagnet({ infoHash: HASH, infoHashV2: v2, name: "n" });
+    expect(hybrid).toBe(`magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${V2_HEX}&dn=n`);
+    const only = formatMagnet({ infoHash: v2.slice(0, 20), infoHashV2: v2, v2Only: true });
+    expect(only).toBe(`magnet:?xt=urn:btmh:1220${V2_HEX}`);
+    const back = parseMagnet(only);
+    expect(formatMagnet(back)).toBe(only);
+    expect(() => formatMagnet({})).toThrow(RangeError);
   });
 });
 
@@ -55,15 +80,18 @@ describe("parseMagnet: bad links", () => {
   const cases: [string, string, string, RegExp][] = [
     ["an unknown scheme", `http://example.invalid/?xt=urn:btih:${HEX}`, "magnet", /^magnet: expected a link starting with "magnet:\?", got "http:/],
     ["magnet: without ?", `magnet:xt=urn:btih:${HEX}`, "magnet", /starting with "magnet:\?"/],
-    ["no xt", "magnet:?dn=x&tr=udp://127.0.0.1:1", "magnet.xt", /^magnet\.xt: missing: a magnet link needs xt=urn:btih:<info hash>$/],
+    ["no xt", "magnet:?dn=x&tr=udp://127.0.0.1:1", "magnet.xt", /^magnet\.xt: missing: a magnet link needs xt=urn:btih:<info hash> or xt=urn:btmh:1220<v2 info hash>$/],
     ["two different btih", `${link()}&xt=urn:btih:${"0".repeat(40)}`, "magnet.xt", /expected exactly one urn:btih info hash, got 2/],
     ["bad base32 (a '1' is not base32)", `magnet:?xt=urn:btih:${B32.slice(0, 31)}1`, "magnet.xt", /^magnet\.xt: expected urn:btih:<40 hex or 32 base32>, got "urn:btih:YEX6/],
     ["non-hex in 40 characters", `magnet:?xt=urn:btih:${HEX.slice(0, 39)}g`, "magnet.xt", /expected urn:btih:<40 hex or 32 base32>/],
     ["39 hex digits", `magnet:?xt=urn:btih:${HEX.slice(0, 39)}`, "magnet.xt", /expected urn:btih:<40 hex or 32 base32>/],
     ["41 hex digits", `magnet:?xt=urn:btih:${HEX}0`, "magnet.xt", /expected urn:btih/],
     ["an empty btih", "magnet:?xt=urn:btih:", "magnet.xt", /got "urn:btih:"/],
-    ["a v2-only link", `magnet:?xt=urn:btmh:1220${"ab".repeat(32)}`, "magnet.xt", /BitTorrent v2 magnet links \(urn:btmh, BEP 52\) are not supported/],
-    ["only a non-BitTorrent xt", "magnet:?xt=urn:sha1:YNCKHTQCWBTRNJIV4WNAE52SJUQCZO5C", "magnet.xt", /expected urn:btih:<40 hex or 32 base32>, got "urn:sha1:/],
+    ["a btmh that is not SHA-256", `magnet:?xt=urn:btmh:1114${"ab".repeat(20)}`, "magnet.xt", /^magnet\.xt: expected urn:btmh:1220<64 hex> \(a SHA-256 multihash\), got "urn:btmh:1114/],
+    ["a btmh of 63 hex digits", `magnet:?xt=urn:btmh:1220${"ab".repeat(31)}a`, "magnet.xt", /expected urn:btmh:1220<64 hex>/],
+    ["two different btmh", `magnet:?xt=urn:btmh:1220${"ab".repeat(32)}&xt=urn:btmh:1220${"cd".repeat(32)}`, "magnet.xt", /expected exactly one urn:btmh info hash, got 2/],
+    ["a bad btih beside a good btmh", `magnet:?xt=urn:btih:xyz&xt=urn:btmh:1220${"ab".repeat(32)}`, "magnet.xt", /expected urn:btih:<40 hex or 32 base32>/],
+    ["only a non-BitTorrent xt", "magnet:?xt=urn:sha1:YNCKHTQCWBTRNJIV4WNAE52SJUQCZO5C", "magnet.xt", /expected urn:btih:<40 hex or 32 base32> or urn:btmh:1220<64 hex>, got "urn:sha1:/],
     ["a broken percent-escape", `${link()}&tr=http%3A%2F%2Fx%2`, "magnet.tr", /bad percent-escape "%2"/],
     ["a non-hex percent-escape", `${link()}&ws=http://x/%zz`, "magnet.ws", /bad percent-escape "%zz"/],
     ["invalid UTF-8 in a tracker", `${link()}&tr=http://x/%ff`, "magnet.tr", /expected UTF-8 text after percent-decoding/],
@@ -170,6 +198,7 @@ describe("parseMagnet: name, trackers, peers, web seeds, selection, length", () 
     expect(parseMagnet(uri)).toEqual({
       infoHash: HASH,
       infoHashHex: HEX,
+      v2Only: false,
       name: "ubuntu-24.04-desktop-amd64.iso",
       trackers: ["https://torrent.ubuntu.com/announce", "https://ipv6.torrent.ubuntu.com/announce"],
       peers: [{ host: "10.0.0.2", port: 51413 }],
@@ -196,6 +225,7 @@ describe("formatMagnet", () => {
   const full: Magnet = {
     infoHash: HASH,
     infoHashHex: HEX,
+    v2Only: false,
     name: "C++ & more = 100% fun",
     trackers: ["http://127.0.0.1:6969/announce?passkey=a&b=c+d", "udp://127.0.0.1:1337"],
     peers: [{ host: "127.0.0.1", port: 6881 }, { host: "::1", port: 6882 }],

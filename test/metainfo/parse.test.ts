@@ -102,9 +102,9 @@ describe("parseMetainfo on valid torrents", () => {
     expect(parseMetainfo(single({ "x-unknown": ["anything", 1] }, { "x-top": { a: 1 } })).name).toBe("single.bin");
   });
 
-  test("a hybrid v1+v2 torrent (BEP 52) is read through its v1 fields", () => {
-    const meta = parseMetainfo(single({ "meta version": 2, "file tree": { "single.bin": { "": { length: 40 } } } }, { "piece layers": {} }));
-    expect(meta.totalLength).toBe(40);
+  test("v2 fields make a hybrid torrent, checked by BEP 52's rules too (test/metainfo/parse-v2.test.ts)", () => {
+    const hybrid = single({ "meta version": 2, "file tree": { "single.bin": { "": { length: 40 } } } }, { "piece layers": {} });
+    expectRefused(hybrid, "info.piece length", /power of two of at least 16384 in a v2 torrent/);
   });
 });
 
@@ -127,11 +127,6 @@ describe("parseMetainfo: structure errors", () => {
     expectRefused(encodeBencode({ announce: "http://127.0.0.1/a" }), "info", /expected a dictionary, but it is missing/);
     expectRefused(encodeBencode({ info: ["x"] }), "info", /expected a dictionary, got a list of 1/);
     expectRefused(encodeBencode({ info: "d4:name1:xe" }), "info", /got a 11-byte string/);
-  });
-
-  test("a BitTorrent v2-only torrent (BEP 52) is refused with a clear reason", () => {
-    const v2 = encodeBencode({ info: { "meta version": 2, name: "x", "piece length": 16384, "file tree": { x: { "": { length: 1 } } } } });
-    expectRefused(v2, "info.pieces", /v2-only torrents \(BEP 52\) are not supported/);
   });
 });
 
@@ -408,7 +403,7 @@ describe("parseInfoDictionary (metadata fetched from peers, BEP 9)", () => {
     ["two files at one path", multi({ files: [{ length: 20, path: ["a"] }, { length: 20, path: ["a"] }] })],
     ["private 2", single({ private: 2 })],
     ["no data", makeTorrentBytes({ name: "empty", pieceLength: 16, data: new Uint8Array(0) }).torrentBytes],
-    ["v2 only", encodeBencode({ info: { "meta version": 2, name: "x", "piece length": 16384, "file tree": { x: { "": { length: 1 } } } } })],
+    ["a v2 file without pieces root", encodeBencode({ info: { "meta version": 2, name: "x", "piece length": 16384, "file tree": { x: { "": { length: 1 } } } } })],
   ];
   for (const [what, torrent] of broken) {
     test(`refuses ${what} with the same field and message as parseMetainfo`, () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseInfoDictionary } from "../../src/metainfo/index.ts";
-import { sha1 } from "../../src/util/index.ts";
+import { sha1, sha256 } from "../../src/util/index.ts";
 import { METADATA_PIECE_SIZE, MetadataAssembler, answerMetadataRequest, type MetadataReceiveResult } from "../../src/wire/index.ts";
 import { bdecode, isDict } from "../helpers/mini-bencode.ts";
 import { makeTorrentBytes, patternBytes } from "../helpers/torrent-fixture.ts";
@@ -45,6 +45,15 @@ describe("MetadataAssembler: the happy path", () => {
   test("the fixture spans 3 metadata pieces with a short last one", () => {
     expect(COUNT).toBe(3);
     expect(SIZE % METADATA_PIECE_SIZE).toBeGreaterThan(0);
+  });
+
+  test("BEP 52: the info hash may be the SHA-256 of the info dict truncated to 20 bytes (a v2 torrent)", () => {
+    const a = new MetadataAssembler(sha256(INFO).subarray(0, 20), SIZE);
+    a.addPeer("A", SIZE);
+    expect(fetchAll(a, ["A"]).at(-1)).toEqual({ kind: "complete", infoBytes: INFO });
+    const wrong = new MetadataAssembler(sha256(INFO).subarray(1, 21), SIZE);
+    wrong.addPeer("A", SIZE);
+    expect(fetchAll(wrong, ["A"]).at(-1)?.kind).toBe("mismatch");
   });
 
   test("assembles from three peers, each asked for a different piece, and the result parses", () => {

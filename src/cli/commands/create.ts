@@ -1,5 +1,6 @@
 // `ripple create <path>`: make a .torrent from a file or directory (BEP 3; BEP 12 tiers, BEP 19 web
-// seeds, BEP 27 private). Shell: walks and hashes through storage, writes the file, reports progress.
+// seeds, BEP 27 private; BEP 52 v2 or hybrid with --v2 / --hybrid). Shell: walks and hashes through
+// storage, writes the file, reports progress.
 
 import { defineCommand, type ArgsDef } from "citty";
 import { writeFile } from "node:fs/promises";
@@ -8,12 +9,14 @@ import {
   autoPieceLength,
   checkTorrentName,
   encodeTorrent,
+  encodeTorrentV2,
   parseMetainfo,
   parsePieceLength,
   parseTrackerTiers,
   parseWebSeeds,
+  v2FileOrder,
 } from "../../metainfo/index.ts";
-import { hashSourceFiles, listSourceFiles } from "../../storage/index.ts";
+import { hashSourceFiles, hashSourceFilesV2, listSourceFiles } from "../../storage/index.ts";
 import { RippleError, StorageError, errorMessage } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { formatBytes, formatRate } from "../format.ts";
@@ -35,6 +38,8 @@ const ARGS = {
   comment: { type: "string", alias: "c", description: "Comment stored in the .torrent" },
   date: { type: "boolean", default: true, description: "Write the creation date (--no-date leaves it out)" },
   name: { type: "string", alias: "n", description: "Torrent name (default: the base name of <path>)" },
+  v2: { type: "boolean", description: "Make a BitTorrent v2-only torrent (BEP 52: per-file SHA-256 merkle trees)" },
+  hybrid: { type: "boolean", description: "Make a hybrid v1+v2 torrent (BEP 52; pad files align each file to a piece), for both swarms" },
   force: { type: "boolean", alias: "f", description: "Overwrite the output file if it exists" },
   ...outputArgs("Show stacks on errors"),
 } satisfies ArgsDef;
@@ -44,6 +49,8 @@ export const createCommand = defineCommand({
   args: ARGS,
   async run({ args, rawArgs }) {
     const mode = outputMode(args);
+    if (args.v2 && args.hybrid) throw new RippleError("USAGE", "--v2 and --hybrid exclude each other: --hybrid already includes v2");
+    const version = args.hybrid ? "hybrid" : args.v2 ? "v2" : "v1";
     const pieceOption = parsePieceLength(args["piece-length"] ?? "auto");
     const trackerTiers = parseTrackerTiers(repeatedOption(ARGS, rawArgs, "tracker"));
     const webSeeds = parseWebSeeds(repeatedOption(ARGS, rawArgs, "web-seed"));
@@ -66,9 +73,36 @@ export const createCommand = defineCommand({
       abort.abort();
     });
     const progress = progressReporter(mode, tree.totalBytes);
-    let pieceHashes: Uint8Array;
+    const extras = {
+      trackerTiers,
+      webSeeds,
+      comment: args.comment,
+      creationDate: args.date ? Math.floor(Date.now() / 1000) : undefined,
+    };
+    let torrentBytes: Uint8Array;
     try {
-      pieceHashes = await hashSourceFiles(tree.files, pieceLength, { onProgress: progress.update, signal: abort.signal });
+      if (version === "v1") {
+        const pieceHashes = await hashSourceFiles(tree.files, pieceLength, { onProgress: progress.update, signal: abort.signal });
+        torrentBytes = encodeTorrent({ name, multiFile: tree.multiFile, files: tree.files, pieceLength, pieceHashes, private: args.private, ...extras });
+      } else {
+        // BEP 52: the file tree is a dictionary, so files go in its (sorted) order, in v1 `files` too.
+        const files = v2FileOrder(tree.files);
+        const hashed = await hashSourceFilesV2(files, pieceLength, {
+          hybrid: version === "hybrid",
+          multiFile: tree.multiFile,
+          onProgress: progress.update,
+          signal: abort.signal,
+        });
+        torrentBytes = encodeTorrentV2({
+          name,
+          multiFile: tree.multiFile,
+          files: hashed.files,
+          pieceLength,
+          ...(hashed.v1PieceHashes && { v1PieceHashes: hashed.v1PieceHashes }),
+          private: args.private,
+          ...extras,
+        });
+      }
     } catch (err) {
       if (!abort.signal.aborted) throw err;
       if (mode === "json") emitJson("interrupted", { signal: stoppedBy });
@@ -80,18 +114,6 @@ export const createCommand = defineCommand({
       progress.stop();
     }
 
-    const torrentBytes = encodeTorrent({
-      name,
-      multiFile: tree.multiFile,
-      files: tree.files,
-      pieceLength,
-      pieceHashes,
-      private: args.private,
-      trackerTiers,
-      webSeeds,
-      comment: args.comment,
-      creationDate: args.date ? Math.floor(Date.now() / 1000) : undefined,
-    });
     // Reading our own output back is cheap and proves it is a torrent ripple (and so others) accepts.
     const meta = parseMetainfo(torrentBytes);
     try {
@@ -105,6 +127,8 @@ export const createCommand = defineCommand({
     if (mode === "json") {
       emitJson("done", {
         infoHash: meta.infoHashHex,
+        metaVersion: version,
+        infoHashV2: meta.v2?.infoHashHex ?? null,
         path: outPath,
         name,
         files: tree.files.length,
@@ -121,7 +145,9 @@ export const createCommand = defineCommand({
           `  pieces:    ${meta.pieceCount} x ${formatBytes(pieceLength)}, hashed in ${seconds.toFixed(1)}s` +
             // A rate over a few milliseconds says nothing.
             (seconds >= 0.1 ? ` (${formatRate(meta.totalLength / seconds)})` : ""),
-          `  info hash: ${meta.infoHashHex}`,
+          ...(version === "v1" ? [`  info hash: ${meta.infoHashHex}`] : []),
+          ...(version === "hybrid" ? [`  info hash v1: ${meta.infoHashHex}`] : []),
+          ...(meta.v2 ? [`  info hash v2: ${meta.v2.infoHashHex}`] : []),
         ].join("\n") + "\n",
       );
     }
