@@ -4,3 +4,4 @@ export * from "./listener.ts";
 export * from "./write-queue.ts";
 export * from "./encryption.ts";
 export * from "./transport.ts";
+export * from "./utp-transport.ts";

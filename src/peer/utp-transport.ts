@@ -1,0 +1,90 @@
+// uTP (BEP 29, utp/) as a Transport, and the dialers built on it: uTP alone, one transport with the
+// other as fallback, and the choice per address. Shell: drives connections of a UtpSocket.
+
+import { errorMessage, isLocalAddress, type PeerAddress } from "../util/index.ts";
+import type { UtpSocket, UtpStream } from "../utp/index.ts";
+import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
+
+/**
+ * How peers are dialed: "auto" (TCP first to loopback and private addresses, uTP first to others, each
+ * falling back to the other), "prefer" (uTP first everywhere), "only" (uTP alone), "off" (TCP alone).
+ */
+export type UtpMode = "auto" | "prefer" | "only" | "off";
+export const UTP_MODES: readonly UtpMode[] = ["auto", "prefer", "only", "off"];
+
+export class UtpTransport implements Transport {
+  readonly kind = "utp";
+  readonly remoteAddress: PeerAddress;
+  handler: TransportHandler | undefined;
+  readonly #stream: UtpStream;
+
+  /** Takes over the stream's events; `onConnect` hears when a dialed stream opens. */
+  constructor(stream: UtpStream, onConnect?: () => void) {
+    this.#stream = stream;
+    this.remoteAddress = stream.remoteAddress;
+    stream.handler = {
+      connect: () => onConnect?.(),
+      data: (bytes) => this.handler?.data(bytes),
+      drain: () => this.handler?.drain(),
+      close: (reason) => this.handler?.close(reason),
+    };
+  }
+
+  write(data: Uint8Array, offset: number, length: number): number {
+    return this.#stream.connection.write(data, offset, length);
+  }
+
+  setIdleTimeout(sec: number): void {
+    this.#stream.connection.setIdleTimeout(sec * 1000);
+  }
+
+  end(): void {
+    this.#stream.connection.end();
+  }
+
+  terminate(): void {
+    this.#stream.connection.terminate();
+  }
+}
+
+/** Dials over uTP on `socket`. */
+export function utpDialer(socket: UtpSocket): Dialer {
+  return (address, handler) => {
+    try {
+      // The SYN goes out now; events start on a later datagram, by when the transport has the stream.
+      const stream = socket.dial(address, undefined);
+      const transport: UtpTransport = new UtpTransport(stream, () => handler.open(transport));
+      transport.handler = handler;
+    } catch (err) {
+      // A dial this socket cannot make (closed, wrong family, full) fails like a refused connection.
+      queueMicrotask(() => handler.close(`utp connect failed: ${errorMessage(err)}`));
+    }
+  };
+}
+
+/** Dials with `first`; if that fails before opening, with `second` (the caller sees one dial). */
+export function fallbackDialer(first: Dialer, second: Dialer): Dialer {
+  return (address, handler) => {
+    let opened = false;
+    first(address, {
+      open: (t) => {
+        opened = true;
+        handler.open(t);
+      },
+      data: (bytes) => handler.data(bytes),
+      drain: () => handler.drain(),
+      close: (reason) => (opened ? handler.close(reason) : second(address, handler)),
+    });
+  };
+}
+
+/** The dialer for `mode`; without a uTP socket, TCP. */
+export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined): Dialer {
+  if (!socket || mode === "off") return dialTcp;
+  const utp = utpDialer(socket);
+  if (mode === "only") return utp;
+  const utpFirst = fallbackDialer(utp, dialTcp);
+  if (mode === "prefer") return utpFirst;
+  const tcpFirst = fallbackDialer(dialTcp, utp);
+  return (address, handler) => (isLocalAddress(address.host) ? tcpFirst : utpFirst)(address, handler);
+}

@@ -1,0 +1,429 @@
+// One uTP connection (BEP 29): SYN_SENT -> CONNECTED -> FIN/RESET, a send window under LEDBAT with
+// retransmission (timer, 3 duplicate acks, selective acks) and a capped receive reordering buffer.
+// Pure: packets leave through env.send, time comes from env.now(); the socket shell calls tick().
+
+import { LIMITS } from "../util/index.ts";
+import {
+  HEADER_BYTES,
+  ST_DATA,
+  ST_FIN,
+  ST_RESET,
+  ST_STATE,
+  ST_SYN,
+  buildSack,
+  encodePacket,
+  sackedSeqs,
+  seqAdd,
+  seqDiff,
+  timestampUs,
+  type PacketType,
+  type UtpPacket,
+} from "./codec.ts";
+import { Congestion, RttEstimator } from "./congestion.ts";
+import { SendBuffer } from "./send-buffer.ts";
+
+/** Datagram size we send at most: under any path MTU of 1500 with IPv6 and a selective ack. */
+export const PACKET_BYTES = 1400;
+export const PAYLOAD_BYTES = PACKET_BYTES - HEADER_BYTES;
+/** SYNs sent before a dial gives up, one per SYN_TIMEOUT_MS (then the caller may fall back to TCP). */
+export const SYN_ATTEMPTS = 3;
+export const SYN_TIMEOUT_MS = 1000;
+/** Transmissions of one packet before the connection is given up. */
+export const MAX_TRANSMISSIONS = 7;
+/** libtorrent sends a keep-alive ST_STATE after ~29 s of silence (NAT mappings). */
+export const KEEPALIVE_MS = 29_000;
+/** Nothing at all received for this long: the peer is gone. */
+export const DEAD_MS = 90_000;
+/** Out-of-order packets kept at most this far past ack_nr; later ones are dropped (the peer resends). */
+export const MAX_REORDER_PACKETS = 2048;
+/** BEP 29: a packet with this many later packets acknowledged is taken as lost. */
+const DUPLICATE_ACKS = 3;
+
+export type UtpState = "syn-sent" | "connected" | "fin-sent" | "closed";
+
+export interface UtpEnv {
+  now(): number;
+  send(packet: Uint8Array): void;
+  /** Called once when the connection is over (the socket forgets it). */
+  closed?(): void;
+}
+
+export interface UtpEvents {
+  connect(): void;
+  data(bytes: Uint8Array): void;
+  drain(): void;
+  close(reason: string): void;
+}
+
+interface Outgoing {
+  readonly seq: number;
+  readonly type: PacketType;
+  readonly payload: Uint8Array;
+  sentAtMs: number;
+  transmissions: number;
+  sacked: boolean;
+  /** Taken as lost (timeout or selective acks): resent before new data. */
+  lost: boolean;
+  fastResent: boolean;
+}
+
+export class UtpConnection {
+  state: UtpState;
+  readonly recvId: number;
+  readonly sendId: number;
+  readonly congestion = new Congestion(PAYLOAD_BYTES);
+  readonly rtt = new RttEstimator();
+  readonly #env: UtpEnv;
+  readonly #events: UtpEvents;
+  #seqNext: number;
+  #ackNr = 0;
+  /** Sent packets not yet acknowledged, contiguous from the oldest to #seqNext - 1. */
+  readonly #outstanding: Outgoing[] = [];
+  #inFlightBytes = 0;
+  readonly #unsent = new SendBuffer();
+  #peerWindowBytes = PACKET_BYTES;
+  readonly #reorder = new Map<number, Uint8Array>();
+  #reorderBytes = 0;
+  #eofSeq: number | undefined;
+  #replyDiffUs = 0;
+  #ackPending = false;
+  #dupAcks = 0;
+  #lossRecoverySeq: number | undefined;
+  #timerStartMs: number;
+  #lastSentMs: number;
+  #lastReceivedMs: number;
+  #lastDataMs: number;
+  #idleLimitMs = Infinity;
+  #finWanted = false;
+  #wantDrain = false;
+
+  private constructor(env: UtpEnv, events: UtpEvents, recvId: number, sendId: number, seq: number, state: UtpState) {
+    this.#env = env;
+    this.#events = events;
+    this.recvId = recvId;
+    this.sendId = sendId;
+    this.#seqNext = seq;
+    this.state = state;
+    const now = env.now();
+    this.#timerStartMs = this.#lastSentMs = this.#lastReceivedMs = this.#lastDataMs = now;
+  }
+
+  /** Opens a connection: sends ST_SYN with connection id `recvId` (we send on recvId + 1). */
+  static dial(env: UtpEnv, events: UtpEvents, recvId: number): UtpConnection {
+    const c = new UtpConnection(env, events, recvId & 0xffff, (recvId + 1) & 0xffff, 1, "syn-sent");
+    c.#sendNew(ST_SYN, new Uint8Array(0));
+    return c;
+  }
+
+  /** Answers a SYN: we receive on its id + 1 and send on its id; ST_STATE carries our first seq_nr (not consumed). */
+  static accept(env: UtpEnv, events: UtpEvents, syn: UtpPacket, seq: number): UtpConnection {
+    const c = new UtpConnection(env, events, (syn.connectionId + 1) & 0xffff, syn.connectionId, seq & 0xffff, "connected");
+    c.#ackNr = syn.seq;
+    c.#peerWindowBytes = syn.windowBytes;
+    c.#replyDiffUs = (timestampUs(env.now()) - syn.timestampUs) >>> 0;
+    c.#sendState();
+    return c;
+  }
+
+  get inFlightBytes(): number {
+    return this.#inFlightBytes;
+  }
+  get unsentBytes(): number {
+    return this.#unsent.length;
+  }
+  get reorderBytes(): number {
+    return this.#reorderBytes;
+  }
+  get ackPending(): boolean {
+    return this.#ackPending;
+  }
+  get ackNr(): number {
+    return this.#ackNr;
+  }
+  get seqNext(): number {
+    return this.#seqNext;
+  }
+
+  /** Takes what fits in the send buffer (copied) and sends what the windows allow; returns bytes taken. */
+  write(data: Uint8Array, offset: number, length: number): number {
+    if (this.state === "closed" || this.#finWanted) return 0;
+    const n = Math.min(length, LIMITS.utpSendBufferBytes - this.#unsent.length);
+    if (n > 0) this.#unsent.push(data.slice(offset, offset + n));
+    if (n < length) this.#wantDrain = true;
+    if (this.state !== "syn-sent") this.#flush();
+    return Math.max(0, n);
+  }
+
+  /** Close after `ms` without receiving data (0 or Infinity: never). */
+  setIdleTimeout(ms: number): void {
+    this.#idleLimitMs = ms > 0 ? ms : Infinity;
+    this.#lastDataMs = this.#env.now();
+  }
+
+  /** Graceful close: what was written is sent, then ST_FIN; the connection ends once that is acknowledged. */
+  end(): void {
+    if (this.state === "closed" || this.#finWanted) return;
+    if (this.state === "syn-sent") return this.terminate("closed before connecting");
+    this.#finWanted = true;
+    this.#flush();
+  }
+
+  /** Abortive close: ST_RESET, and nothing more. */
+  terminate(reason = "closed"): void {
+    if (this.state === "closed") return;
+    this.#sendPacket(ST_RESET, this.#seqNext, new Uint8Array(0));
+    this.#close(reason);
+  }
+
+  /** Sends a pending acknowledgement now (the shell calls it once per batch of datagrams). */
+  flushAck(): void {
+    if (this.#ackPending && this.state !== "closed") this.#sendState();
+  }
+
+  /** One datagram for this connection (its connection id already matched). */
+  receive(p: UtpPacket): void {
+    if (this.state === "closed") return;
+    const now = this.#env.now();
+    this.#lastReceivedMs = now;
+    this.#replyDiffUs = (timestampUs(now) - p.timestampUs) >>> 0;
+    if (p.type === ST_RESET) return this.#close("connection reset by peer");
+    if (this.state === "syn-sent") {
+      // Only an ack of our SYN opens the connection (libtorrent: ST_STATE, or ST_DATA carrying it).
+      if ((p.type !== ST_STATE && p.type !== ST_DATA) || p.ack !== seqAdd(this.#seqNext, -1)) return;
+      this.state = "connected";
+      this.#ackNr = seqAdd(p.seq, -1);
+      this.#processAck(p, now);
+      this.#events.connect();
+      if (this.#isClosed()) return;
+    } else if (p.type === ST_SYN) {
+      // Our ST_STATE answering it was lost: say it again.
+      this.#ackPending = true;
+      return;
+    } else {
+      this.#processAck(p, now);
+    }
+    if (p.type === ST_DATA || p.type === ST_FIN) this.#processIncoming(p, now);
+    if (this.#isClosed()) return;
+    this.#flush();
+    this.#afterProgress();
+  }
+
+  /** Timers: retransmission, keep-alive, dead peer, idle data; the shell calls it every few tens of ms. */
+  tick(): void {
+    if (this.state === "closed") return;
+    const now = this.#env.now();
+    const oldest = this.#outstanding[0];
+    const timeoutMs = this.state === "syn-sent" ? SYN_TIMEOUT_MS : this.rtt.timeoutMs;
+    if (oldest && now - this.#timerStartMs >= timeoutMs) {
+      if (this.state === "syn-sent") {
+        if (oldest.transmissions >= SYN_ATTEMPTS) return this.#close(`utp connect timed out after ${SYN_ATTEMPTS} SYNs`);
+      } else if (oldest.transmissions >= MAX_TRANSMISSIONS) {
+        return this.#close(`utp timed out: packet ${oldest.seq} sent ${oldest.transmissions} times without an ack`);
+      } else {
+        this.rtt.backOff();
+        this.congestion.onTimeout();
+      }
+      for (const o of this.#outstanding) if (!o.sacked && !o.lost) this.#markLost(o);
+      this.#timerStartMs = now;
+      // At least the oldest goes out again, whatever the window.
+      this.#resend(oldest, now);
+      this.#flush();
+    }
+    if (this.#isClosed()) return;
+    if (now - this.#lastReceivedMs >= DEAD_MS) return this.#close(`utp peer silent for ${DEAD_MS / 1000} s`);
+    if (now - this.#lastDataMs >= this.#idleLimitMs) return this.#close("timed out");
+    if (this.state !== "syn-sent" && now - this.#lastSentMs >= KEEPALIVE_MS) this.#sendState();
+  }
+
+  #processAck(p: UtpPacket, now: number): void {
+    this.#peerWindowBytes = p.windowBytes;
+    const first = this.#outstanding[0];
+    if (!first) return;
+    const newest = seqAdd(this.#seqNext, -1);
+    // ignore: an ack of data never sent (hostile or stale); its selective acks too.
+    if (seqDiff(p.ack, newest) > 0) return;
+    const d = seqDiff(p.ack, first.seq);
+    let ackedBytes = 0;
+    if (d >= 0) {
+      let rttSample: number | undefined;
+      const removed = this.#outstanding.splice(0, d + 1);
+      for (const o of removed) {
+        if (!o.sacked) {
+          ackedBytes += o.payload.length;
+          if (!o.lost) this.#inFlightBytes -= o.payload.length;
+        }
+        if (o.transmissions === 1) rttSample = now - o.sentAtMs;
+      }
+      if (rttSample !== undefined) this.rtt.sample(rttSample);
+      this.#dupAcks = 0;
+      this.#timerStartMs = now;
+    } else if (d === -1 && p.type === ST_STATE && this.#outstanding.length > 0) {
+      if (++this.#dupAcks === DUPLICATE_ACKS) this.#lose(this.#outstanding[0]!, now);
+    }
+    if (p.sack) ackedBytes += this.#processSack(p.ack, p.sack, now);
+    this.congestion.onAck(ackedBytes, p.timestampDiffUs, now, this.rtt.minRttMs);
+  }
+
+  /** Marks selectively acknowledged packets; a packet with DUPLICATE_ACKS later ones acknowledged is lost. */
+  #processSack(ack: number, sack: Uint8Array, now: number): number {
+    const first = this.#outstanding[0];
+    if (!first) return 0;
+    let acked = 0;
+    let laterSacked = 0;
+    let highest = -1;
+    for (const seq of sackedSeqs(ack, sack)) {
+      const i = seqDiff(seq, first.seq);
+      if (i < 0 || i >= this.#outstanding.length) continue;
+      const o = this.#outstanding[i]!;
+      highest = Math.max(highest, i);
+      if (o.sacked) continue;
+      o.sacked = true;
+      acked += o.payload.length;
+      if (!o.lost) this.#inFlightBytes -= o.payload.length;
+    }
+    for (let i = highest; i >= 0; i--) {
+      const o = this.#outstanding[i]!;
+      if (o.sacked) laterSacked++;
+      else if (laterSacked >= DUPLICATE_ACKS && !o.fastResent) this.#lose(o, now);
+    }
+    return acked;
+  }
+
+  /** Fast retransmit of one packet; the window halves once per window of data (not per lost packet). */
+  #lose(o: Outgoing, now: number): void {
+    o.fastResent = true;
+    if (this.#lossRecoverySeq === undefined || seqDiff(o.seq, this.#lossRecoverySeq) > 0) {
+      this.congestion.onLoss();
+      this.#lossRecoverySeq = seqAdd(this.#seqNext, -1);
+    }
+    if (!o.lost) this.#markLost(o);
+    this.#resend(o, now);
+  }
+
+  #processIncoming(p: UtpPacket, now: number): void {
+    const d = seqDiff(p.seq, seqAdd(this.#ackNr, 1));
+    this.#ackPending = true;
+    // A duplicate (our ack was lost), or beyond what we keep: acknowledge what we have; the peer resends.
+    if (d < 0 || d > MAX_REORDER_PACKETS) return;
+    if (this.#eofSeq !== undefined && seqDiff(p.seq, this.#eofSeq) > 0) return;
+    if (p.type === ST_FIN) this.#eofSeq = p.seq;
+    if (p.payload.length > 0) this.#lastDataMs = now;
+    if (d > 0) {
+      if (!this.#reorder.has(p.seq) && this.#reorderBytes + p.payload.length <= LIMITS.utpReorderBytes) {
+        this.#reorder.set(p.seq, p.payload.slice());
+        this.#reorderBytes += p.payload.length;
+      }
+      // Out of order: acknowledge at once so the selective ack reaches the sender quickly.
+      this.#sendState();
+      return;
+    }
+    this.#ackNr = p.seq;
+    if (p.payload.length > 0) this.#events.data(p.payload);
+    for (;;) {
+      if (this.state === "closed") return;
+      const next = seqAdd(this.#ackNr, 1);
+      const payload = this.#reorder.get(next);
+      if (payload === undefined) break;
+      this.#reorder.delete(next);
+      this.#reorderBytes -= payload.length;
+      this.#ackNr = next;
+      if (payload.length > 0) this.#events.data(payload);
+    }
+    if (!this.#isClosed() && this.#eofSeq !== undefined && this.#ackNr === this.#eofSeq) {
+      this.#sendState();
+      this.#close("closed by peer");
+    }
+  }
+
+  /** Resends lost packets, then new data, then ST_FIN, as far as the windows allow. */
+  #flush(): void {
+    if (this.state !== "connected" && this.state !== "fin-sent") return;
+    const now = this.#env.now();
+    const window = () => Math.min(this.congestion.windowBytes, this.#peerWindowBytes);
+    for (const o of this.#outstanding) {
+      if (!o.lost || o.sacked) continue;
+      if (this.#inFlightBytes > 0 && this.#inFlightBytes + o.payload.length > window()) return;
+      this.#resend(o, now);
+    }
+    while (this.#unsent.length > 0) {
+      const size = Math.min(PAYLOAD_BYTES, this.#unsent.length);
+      // One packet may always be in flight, so a zero window is probed.
+      if (this.#inFlightBytes > 0 && this.#inFlightBytes + size > window()) return;
+      this.#sendNew(ST_DATA, this.#unsent.take(size));
+    }
+    if (this.#finWanted && this.state === "connected") {
+      this.state = "fin-sent";
+      this.#sendNew(ST_FIN, new Uint8Array(0));
+    }
+  }
+
+  #afterProgress(): void {
+    if (this.state === "fin-sent" && this.#outstanding.length === 0) return this.#close("closed");
+    if (this.#wantDrain && this.#unsent.length < LIMITS.utpSendBufferBytes / 2) {
+      this.#wantDrain = false;
+      this.#events.drain();
+    }
+  }
+
+  #sendNew(type: PacketType, payload: Uint8Array): void {
+    const o: Outgoing = { seq: this.#seqNext, type, payload, sentAtMs: 0, transmissions: 0, sacked: false, lost: true, fastResent: false };
+    this.#seqNext = seqAdd(this.#seqNext, 1);
+    if (this.#outstanding.length === 0) this.#timerStartMs = this.#env.now();
+    this.#outstanding.push(o);
+    this.#resend(o, this.#env.now());
+  }
+
+  #markLost(o: Outgoing): void {
+    o.lost = true;
+    this.#inFlightBytes -= o.payload.length;
+  }
+
+  #resend(o: Outgoing, now: number): void {
+    if (o.lost) this.#inFlightBytes += o.payload.length;
+    o.lost = false;
+    o.sentAtMs = now;
+    o.transmissions++;
+    this.#sendPacket(o.type, o.seq, o.payload);
+  }
+
+  #sendState(): void {
+    this.#sendPacket(ST_STATE, this.#seqNext, new Uint8Array(0));
+  }
+
+  #sendPacket(type: PacketType, seq: number, payload: Uint8Array): void {
+    const now = this.#env.now();
+    const sack = this.#reorder.size > 0 ? buildSack(this.#ackNr, this.#reorder.keys()) : undefined;
+    this.#env.send(
+      encodePacket({
+        type,
+        connectionId: type === ST_SYN ? this.recvId : this.sendId,
+        timestampUs: timestampUs(now),
+        timestampDiffUs: this.#replyDiffUs,
+        windowBytes: LIMITS.utpReorderBytes - this.#reorderBytes,
+        seq,
+        ack: this.#ackNr,
+        sack,
+        payload,
+      }),
+    );
+    this.#lastSentMs = now;
+    this.#ackPending = false;
+  }
+
+  /** The state as it is now (events called meanwhile may have closed the connection). */
+  #isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  #close(reason: string): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.#outstanding.length = 0;
+    this.#inFlightBytes = 0;
+    this.#unsent.clear();
+    this.#reorder.clear();
+    this.#reorderBytes = 0;
+    this.#env.closed?.();
+    this.#events.close(reason);
+  }
+}
