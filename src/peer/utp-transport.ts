@@ -73,7 +73,19 @@ export function fallbackDialer(first: Dialer, second: Dialer): Dialer {
       },
       data: (bytes) => handler.data(bytes),
       drain: () => handler.drain(),
-      close: (reason) => (opened ? handler.close(reason) : second(address, handler)),
+      close: (reason) => {
+        if (opened) return handler.close(reason);
+        // The second dial's failure names both.
+        let secondOpened = false;
+        second(address, {
+          ...handler,
+          open: (t) => {
+            secondOpened = true;
+            handler.open(t);
+          },
+          close: (r) => handler.close(secondOpened ? r : `${reason}; then ${r}`),
+        });
+      },
     });
   };
 }

@@ -75,8 +75,9 @@ export class Connections<P> {
     for (const address of this.pool.candidates(room, this.#opts.clock.now())) {
       const key = formatPeerAddress(address);
       this.pool.markConnecting(key);
-      const { handshakeTimeoutMs, encryption } = this.#opts.dial ?? {};
-      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, encryption?.provideFor(key)));
+      const { handshakeTimeoutMs, encryption, dialer } = this.#opts.dial ?? {};
+      const provide = encryption?.provideFor(key);
+      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, provide, dialer));
     }
   }
 
