@@ -258,7 +258,8 @@ export class UtpConnection {
       this.#dupAcks = 0;
       this.#timerStartMs = now;
     } else if (d === -1 && p.type === ST_STATE && this.#outstanding.length > 0) {
-      if (++this.#dupAcks === DUPLICATE_ACKS) this.#lose(this.#outstanding[0]!, now);
+      const oldest = this.#outstanding[0]!;
+      if (++this.#dupAcks >= DUPLICATE_ACKS && !oldest.fastResent && !oldest.sacked) this.#lose(oldest, now);
     }
     if (p.sack) ackedBytes += this.#processSack(p.ack, p.sack, now);
     this.congestion.onAck(ackedBytes, p.timestampDiffUs, now, this.rtt.minRttMs);
