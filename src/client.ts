@@ -5,6 +5,7 @@ import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, sy
 import { parseInfoDictionary, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import {
+  DialTransports,
   UtpTransport,
   chooseDialer,
   createAcceptor,
@@ -128,10 +129,11 @@ export class Client {
     const utpMode = opts.utp ?? "auto";
     this.#utp = utpMode === "off" ? Promise.resolve(undefined) : this.#bindUtp(accept);
     let dialer: Dialer | undefined;
-    void this.#utp.then((socket) => (dialer = chooseDialer(utpMode, socket)));
+    const transports = new DialTransports();
+    void this.#utp.then((socket) => (dialer = chooseDialer(utpMode, socket, transports)));
     // Until the UDP socket is bound (a moment after start), dials wait for it.
     const dial: Dialer = (address, handler) => (dialer ? dialer(address, handler) : void this.#utp.then(() => dialer!(address, handler)));
-    this.#dial = { ...timeout, encryption: new DialEncryption(encryption), dialer: dial };
+    this.#dial = { ...timeout, encryption: new DialEncryption(encryption), dialer: dial, transports };
     // BEP 7: the IPv6 address we listen on, or a global one of this machine when we listen on all of IPv6.
     const host = opts.host;
     this.#announceIpv6 = opts.announceIpv6 ?? (host === undefined || host === "::" ? globalIpv6Address() : host.includes(":") ? host : undefined);

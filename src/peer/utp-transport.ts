@@ -1,7 +1,7 @@
 // uTP (BEP 29, utp/) as a Transport, and the dialers built on it: uTP alone, one transport with the
 // other as fallback, and the choice per address. Shell: drives connections of a UtpSocket.
 
-import { errorMessage, isLocalAddress, type PeerAddress } from "../util/index.ts";
+import { errorMessage, formatPeerAddress, isLocalAddress, type PeerAddress } from "../util/index.ts";
 import type { UtpSocket, UtpStream } from "../utp/index.ts";
 import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
 
@@ -90,13 +90,45 @@ export function fallbackDialer(first: Dialer, second: Dialer): Dialer {
   };
 }
 
-/** The dialer for `mode`; without a uTP socket, TCP. */
-export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined): Dialer {
+/** Addresses remembered by DialTransports; past it the oldest is forgotten. */
+const MAX_REMEMBERED = 4096;
+
+/**
+ * Per address, the transport whose connection opened but ended before the peer's handshake (libtorrent
+ * with TCP off still accepts TCP connections, then resets them): the next dial tries the other first.
+ * Shared by every torrent of a client. Pure.
+ */
+export class DialTransports {
+  readonly #failed = new Map<string, "tcp" | "utp">();
+
+  /** A dialed connection over `kind` ended before its handshake. */
+  failedBeforeHandshake(key: string, kind: "tcp" | "utp" | undefined): void {
+    if (kind === undefined) return;
+    this.#failed.delete(key);
+    if (this.#failed.size >= MAX_REMEMBERED) this.#failed.delete(this.#failed.keys().next().value!);
+    this.#failed.set(key, kind);
+  }
+
+  succeeded(key: string): void {
+    this.#failed.delete(key);
+  }
+
+  /** Which transport to try first at `key`, given the preferred one. */
+  firstFor(key: string, preferred: "tcp" | "utp"): "tcp" | "utp" {
+    return this.#failed.get(key) === preferred ? (preferred === "tcp" ? "utp" : "tcp") : preferred;
+  }
+}
+
+/** The dialer for `mode`; without a uTP socket, TCP. `memory` turns the order around where the first one failed. */
+export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined, memory?: DialTransports): Dialer {
   if (!socket || mode === "off") return dialTcp;
   const utp = utpDialer(socket);
   if (mode === "only") return utp;
   const utpFirst = fallbackDialer(utp, dialTcp);
-  if (mode === "prefer") return utpFirst;
   const tcpFirst = fallbackDialer(dialTcp, utp);
-  return (address, handler) => (isLocalAddress(address.host) ? tcpFirst : utpFirst)(address, handler);
+  return (address, handler) => {
+    const preferred = mode === "auto" && isLocalAddress(address.host) ? "tcp" : "utp";
+    const first = memory ? memory.firstFor(formatPeerAddress(address), preferred) : preferred;
+    (first === "tcp" ? tcpFirst : utpFirst)(address, handler);
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chooseDialer, fallbackDialer, type DialHandler, type Dialer, type Transport } from "../../src/peer/index.ts";
+import { DialTransports, chooseDialer, fallbackDialer, type DialHandler, type Dialer, type Transport } from "../../src/peer/index.ts";
 import { isLocalAddress } from "../../src/util/index.ts";
 import { UtpSocket } from "../../src/utp/index.ts";
 
@@ -63,5 +63,21 @@ describe("dial preference", () => {
     } finally {
       socket.close();
     }
+  });
+});
+
+describe("DialTransports", () => {
+  test("a transport that opened and then failed before the handshake is tried second next time, until one succeeds", () => {
+    const m = new DialTransports();
+    expect(m.firstFor("a:1", "tcp")).toBe("tcp");
+    m.failedBeforeHandshake("a:1", "tcp");
+    expect(m.firstFor("a:1", "tcp")).toBe("utp");
+    expect(m.firstFor("a:1", "utp")).toBe("utp");
+    m.failedBeforeHandshake("a:1", "utp");
+    expect(m.firstFor("a:1", "tcp")).toBe("tcp");
+    m.succeeded("a:1");
+    expect(m.firstFor("a:1", "utp")).toBe("utp");
+    m.failedBeforeHandshake("a:1", undefined);
+    expect(m.firstFor("a:1", "utp")).toBe("utp");
   });
 });
