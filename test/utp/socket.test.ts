@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { UtpSocket, type UtpStream } from "../../src/utp/index.ts";
+import dgram from "node:dgram";
+import { ST_DATA, ST_STATE, UtpSocket, encodePacket, type UtpStream } from "../../src/utp/index.ts";
 import { patternBytes } from "../helpers/torrent-fixture.ts";
 
 const sockets: UtpSocket[] = [];
@@ -60,5 +61,27 @@ describe("UtpSocket on 127.0.0.1", () => {
     client.dial({ host: "127.0.0.1", port: server.port }, { connect: () => undefined, data: () => undefined, drain: () => undefined, close: (r) => closed.resolve(r) });
     expect(await closed.promise).toBe("connection reset by peer");
     expect(server.counters.refused).toBe(1);
+  });
+
+  test("garbage and packets for unknown connection ids are counted and dropped; live connections go on", async () => {
+    const received = Promise.withResolvers<Promise<{ bytes: Uint8Array; reason: string }>>();
+    const { server, client } = await pair((s) => (received.resolve(collect(s)), true));
+    const stranger = dgram.createSocket("udp4");
+    const sent = Promise.withResolvers<void>();
+    stranger.bind(0, "127.0.0.1", () => sent.resolve());
+    await sent.promise;
+    const garbage = [new Uint8Array([1, 2, 3]), new Uint8Array(40).fill(0xff)];
+    const unknown = ([ST_DATA, ST_STATE] as const).map((type) =>
+      encodePacket({ type, connectionId: 777, timestampUs: 0, timestampDiffUs: 0, windowBytes: 0xffffffff, seq: 5, ack: 9, payload: new Uint8Array(10) }),
+    );
+    const data = patternBytes(300_000, 7);
+    const stream = client.dial({ host: "127.0.0.1", port: server.port }, undefined);
+    for (const d of [...garbage, ...unknown]) stranger.send(d, server.port, "127.0.0.1");
+    writeAll(stream, data);
+    const got = await (await received.promise);
+    stranger.close();
+    expect(Buffer.compare(got.bytes, data)).toBe(0);
+    expect(server.counters.malformed).toBe(2);
+    expect(server.counters.unknown).toBe(2);
   });
 });
