@@ -1,10 +1,24 @@
 // uTP congestion control (BEP 29): LEDBAT's delay-based window with a base delay history, halving on
-// loss, slow start, and the RTT/RTO estimate. Pure: every method takes the time it is called at.
+// congestive loss, slow start, and the RTT/RTO estimate. Pure: every method takes the time it is called at.
 
 /** BEP 29 / libtorrent: the queuing delay LEDBAT aims for. */
 export const TARGET_DELAY_US = 100_000;
 /** BEP 29: most the window grows per round trip at zero delay (libtorrent's utp_gain_factor). */
 export const MAX_CWND_INCREASE_BYTES_PER_RTT = 3000;
+/**
+ * Ours: on long fat links the gain is at least this share of the window per round trip, so a window
+ * halved at 100 Mbit/s and 50 ms comes back in seconds, not minutes. It shrinks at the same pace when
+ * the delay is over the target, so the delay still governs.
+ */
+export const GAIN_WINDOW_SHARE = 1 / 8;
+/**
+ * Ours: a loss halves the window when the queuing delay is at least half the target (a queue is
+ * overflowing) or when losses are frequent (this share of recent packets, as a moving average over
+ * ~32 packets). A rare loss on a path without queuing (a lossy radio or WAN link) is resent without
+ * cutting the window: the delay is LEDBAT's congestion signal.
+ */
+export const CONGESTIVE_LOSS_RATE = 0.08;
+const LOSS_AVERAGE_WEIGHT = 1 / 32;
 /** The window's cap: enough for 100 Mbit/s at 80 ms of round trip. */
 export const MAX_WINDOW_BYTES = 1 << 20;
 /** BEP 29: the base delay is the lowest delay seen over the last two minutes (kept as one minimum per minute). */
@@ -27,6 +41,8 @@ export class Congestion {
   #bucketStartMs = -Infinity;
   /** Latest queuing delay estimate (sample - base), microseconds. */
   ourDelayUs = 0;
+  /** Moving average of packets lost (1) or acknowledged (0). */
+  lossRate = 0;
 
   constructor(packetBytes: number, initialPackets = 4) {
     this.packetBytes = packetBytes;
@@ -47,6 +63,7 @@ export class Congestion {
    */
   onAck(ackedBytes: number, delaySampleUs: number, nowMs: number, minRttMs = Infinity): void {
     if (ackedBytes <= 0) return;
+    this.lossRate *= (1 - LOSS_AVERAGE_WEIGHT) ** Math.ceil(ackedBytes / this.packetBytes);
     if (delaySampleUs !== 0) this.#addDelaySample(delaySampleUs >>> 0, nowMs);
     const base = this.baseDelayUs;
     const queuing = base === undefined ? 0 : (delaySampleUs - base) >>> 0;
@@ -60,13 +77,24 @@ export class Congestion {
         return;
       }
     }
-    // BEP 29: window += GAIN * (target - delay) / target * acked / window.
-    const offTarget = (TARGET_DELAY_US - this.ourDelayUs) / TARGET_DELAY_US;
-    this.windowBytes += (MAX_CWND_INCREASE_BYTES_PER_RTT * offTarget * ackedBytes) / this.windowBytes;
+    // BEP 29: window += GAIN * (target - delay) / target * acked / window (off target clamped to -1).
+    const offTarget = Math.max(-1, (TARGET_DELAY_US - this.ourDelayUs) / TARGET_DELAY_US);
+    const gain = Math.max(MAX_CWND_INCREASE_BYTES_PER_RTT, this.windowBytes * GAIN_WINDOW_SHARE);
+    this.windowBytes += (gain * offTarget * ackedBytes) / this.windowBytes;
     this.#clamp();
   }
 
-  /** A packet was lost (three duplicate acks, or three later packets acknowledged): halve the window. */
+  /** A packet was lost (three duplicate acks, or three later packets acknowledged). */
+  onPacketLost(): void {
+    this.lossRate = this.lossRate * (1 - LOSS_AVERAGE_WEIGHT) + LOSS_AVERAGE_WEIGHT;
+  }
+
+  /** Whether the losses seen now mean congestion (see CONGESTIVE_LOSS_RATE). */
+  get lossIsCongestive(): boolean {
+    return this.ourDelayUs >= TARGET_DELAY_US / 2 || this.lossRate >= CONGESTIVE_LOSS_RATE;
+  }
+
+  /** Congestive loss: halve the window (once per window of data; the connection sees to that). */
   onLoss(): void {
     this.windowBytes = this.windowBytes / 2;
     this.#ssthreshBytes = Math.max(this.windowBytes, this.packetBytes * 2);

@@ -290,10 +290,11 @@ export class UtpConnection {
     return acked;
   }
 
-  /** Fast retransmit of one packet; the window halves once per window of data (not per lost packet). */
+  /** Fast retransmit of one packet; a congestive loss halves the window once per window of data. */
   #lose(o: Outgoing, now: number): void {
     o.fastResent = true;
-    if (this.#lossRecoverySeq === undefined || seqDiff(o.seq, this.#lossRecoverySeq) > 0) {
+    this.congestion.onPacketLost();
+    if (this.congestion.lossIsCongestive && (this.#lossRecoverySeq === undefined || seqDiff(o.seq, this.#lossRecoverySeq) > 0)) {
       this.congestion.onLoss();
       this.#lossRecoverySeq = seqAdd(this.#seqNext, -1);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Congestion, MAX_CWND_INCREASE_BYTES_PER_RTT, MAX_WINDOW_BYTES, RttEstimator, TARGET_DELAY_US } from "../../src/utp/index.ts";
+import { CONGESTIVE_LOSS_RATE, Congestion, GAIN_WINDOW_SHARE, MAX_CWND_INCREASE_BYTES_PER_RTT, MAX_WINDOW_BYTES, RttEstimator, TARGET_DELAY_US } from "../../src/utp/index.ts";
 
 const PACKET = 1000;
 
@@ -21,10 +21,16 @@ describe("LEDBAT window (BEP 29)", () => {
     expect(cc.slowStart).toBe(false);
   });
 
-  test("at zero queuing delay, one window of acks grows the window by MAX_CWND_INCREASE_BYTES_PER_RTT", () => {
-    const cc = avoiding(100_000);
-    for (let i = 0; i < 100; i++) cc.onAck(1000, 50_000, 1);
-    expect(cc.windowBytes).toBeCloseTo(100_000 + MAX_CWND_INCREASE_BYTES_PER_RTT, -2);
+  test("at zero queuing delay, one window of acks grows a small window by MAX_CWND_INCREASE_BYTES_PER_RTT", () => {
+    const cc = avoiding(20_000);
+    for (let i = 0; i < 20; i++) cc.onAck(1000, 50_000, 1);
+    expect(cc.windowBytes).toBeCloseTo(20_000 + MAX_CWND_INCREASE_BYTES_PER_RTT, -3);
+  });
+
+  test("a large window grows by GAIN_WINDOW_SHARE of itself per round trip instead", () => {
+    const cc = avoiding(400_000);
+    for (let i = 0; i < 400; i++) cc.onAck(1000, 50_000, 1);
+    expect(cc.windowBytes / 400_000).toBeCloseTo(1 + GAIN_WINDOW_SHARE, 2);
   });
 
   test("at the target delay the window holds; above it the window shrinks", () => {
@@ -33,7 +39,26 @@ describe("LEDBAT window (BEP 29)", () => {
     expect(held.windowBytes).toBe(100_000);
     const shrunk = avoiding(100_000);
     shrunk.onAck(10_000, 50_000 + 2 * TARGET_DELAY_US, 1);
-    expect(shrunk.windowBytes).toBeCloseTo(100_000 - (MAX_CWND_INCREASE_BYTES_PER_RTT * 10_000) / 100_000, 5);
+    expect(shrunk.windowBytes).toBeCloseTo(100_000 - (100_000 * GAIN_WINDOW_SHARE * 10_000) / 100_000, 5);
+    // Far over the target, the decrease is clamped to what the same gain adds at zero delay.
+    const clamped = avoiding(100_000);
+    clamped.onAck(10_000, 50_000 + 20 * TARGET_DELAY_US, 1, 10_000);
+    expect(clamped.windowBytes).toBeCloseTo(100_000 - 100_000 * GAIN_WINDOW_SHARE * 0.1, 5);
+  });
+
+  test("a loss is congestive when the queuing delay is half the target, or losses are frequent; a rare one on an idle path is not", () => {
+    const idle = avoiding(50_000);
+    idle.onPacketLost();
+    expect(idle.lossIsCongestive).toBe(false);
+    for (let i = 0; i < 3; i++) idle.onPacketLost();
+    expect(idle.lossRate).toBeGreaterThan(CONGESTIVE_LOSS_RATE);
+    expect(idle.lossIsCongestive).toBe(true);
+    idle.onAck(100 * PACKET, 50_000, 2); // a hundred packets acknowledged since: the average decays
+    expect(idle.lossIsCongestive).toBe(false);
+    const queued = avoiding(50_000);
+    queued.onAck(PACKET, 50_000 + TARGET_DELAY_US / 2, 1);
+    queued.onPacketLost();
+    expect(queued.lossIsCongestive).toBe(true);
   });
 
   test("the base delay is the lowest sample of the last two minutes, and survives the 32-bit wrap", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  CONGESTIVE_LOSS_RATE,
   DEAD_MS,
   MAX_REORDER_PACKETS,
   MAX_TRANSMISSIONS,
@@ -103,26 +104,29 @@ describe("data transfer", () => {
     expect(link.a.conn!.inFlightBytes).toBe(0);
   });
 
-  test("a lost packet is resent after three later ones are acknowledged, and the window halves once", () => {
-    const link = connected();
-    const cc = link.a.conn!.congestion;
-    cc.windowBytes = PAYLOAD_BYTES * 8;
-    cc.slowStart = false;
-    let losses = 0;
-    const onLoss = cc.onLoss.bind(cc);
-    cc.onLoss = () => (losses++, onLoss());
-    const data = patternBytes(PAYLOAD_BYTES * 6, 4);
-    link.a.conn!.write(data, 0, data.length);
-    const sent = link.deliver("a", { filter: (_, i) => i !== 1 });
-    expect(sent.length).toBe(5);
-    link.deliver("b");
-    expect(losses).toBe(1);
-    expect(cc.windowBytes).toBeLessThan(PAYLOAD_BYTES * 6);
-    const resent = link.a.outbox.filter((p) => p.type === ST_DATA);
-    expect(resent.map((p) => p.seq)).toEqual([3]);
-    link.settle();
-    expect(concat(link.b.received)).toEqual(data);
-  });
+  for (const congested of [false, true]) {
+    test(`a lost packet is resent after three later ones are acknowledged; the window halves ${congested ? "once when losses are frequent" : "not for a rare loss"}`, () => {
+      const link = connected();
+      const cc = link.a.conn!.congestion;
+      cc.windowBytes = PAYLOAD_BYTES * 8;
+      cc.slowStart = false;
+      if (congested) cc.lossRate = CONGESTIVE_LOSS_RATE;
+      let halvings = 0;
+      const onLoss = cc.onLoss.bind(cc);
+      cc.onLoss = () => (halvings++, onLoss());
+      const data = patternBytes(PAYLOAD_BYTES * 6, 4);
+      link.a.conn!.write(data, 0, data.length);
+      const sent = link.deliver("a", { filter: (_, i) => i !== 1 });
+      expect(sent.length).toBe(5);
+      link.deliver("b");
+      expect(halvings).toBe(congested ? 1 : 0);
+      expect(cc.windowBytes < PAYLOAD_BYTES * 6).toBe(congested);
+      const resent = link.a.outbox.filter((p) => p.type === ST_DATA);
+      expect(resent.map((p) => p.seq)).toEqual([3]);
+      link.settle();
+      expect(concat(link.b.received)).toEqual(data);
+    });
+  }
 
   test("the retransmission timer resends, backs off, and gives up after MAX_TRANSMISSIONS", () => {
     const link = connected();
