@@ -42,8 +42,8 @@ export class UtpSocket {
   #ackFlush: ReturnType<typeof setImmediate> | undefined;
   #port = 0;
   #closed = false;
-  /** Datagrams that did not decode, or named no connection of ours. */
-  readonly counters = { malformed: 0, unknown: 0, refused: 0 };
+  /** Datagrams sent and received; those that did not decode, named no connection of ours, or were refused SYNs. */
+  readonly counters = { sent: 0, received: 0, malformed: 0, unknown: 0, refused: 0 };
 
   private constructor(opts: UtpSocketOptions) {
     this.#opts = opts;
@@ -160,6 +160,7 @@ export class UtpSocket {
   }
 
   #onDatagram(msg: Uint8Array, host: string, port: number): void {
+    this.counters.received++;
     let p: UtpPacket;
     try {
       p = decodePacket(msg);
@@ -218,6 +219,7 @@ export class UtpSocket {
   #send(address: PeerAddress, packet: Uint8Array): void {
     const socket = this.#sockets.get(address.host.includes(":") ? "6" : "4");
     if (!socket || this.#closed) return;
+    this.counters.sent++;
     try {
       socket.send(packet, address.port, address.host);
     } catch (err) {
