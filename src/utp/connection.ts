@@ -3,57 +3,11 @@
 // Pure: packets leave through env.send, time comes from env.now(); the socket shell calls tick().
 
 import { LIMITS } from "../util/index.ts";
-import {
-  HEADER_BYTES,
-  ST_DATA,
-  ST_FIN,
-  ST_RESET,
-  ST_STATE,
-  ST_SYN,
-  buildSack,
-  encodePacket,
-  sackedSeqs,
-  seqAdd,
-  seqDiff,
-  timestampUs,
-  type PacketType,
-  type UtpPacket,
-} from "./codec.ts";
+import { ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, buildSack, encodePacket, sackedSeqs, seqAdd, seqDiff, timestampUs, type PacketType, type UtpPacket } from "./codec.ts";
 import { Congestion, RttEstimator } from "./congestion.ts";
+import { DEAD_MS, DUPLICATE_ACKS, KEEPALIVE_MS, MAX_REORDER_PACKETS, MAX_TRANSMISSIONS, PAYLOAD_BYTES, PACKET_BYTES, SYN_ATTEMPTS, SYN_TIMEOUT_MS, type UtpEnv, type UtpEvents, type UtpState } from "./params.ts";
+import { ReorderBuffer } from "./reorder-buffer.ts";
 import { SendBuffer } from "./send-buffer.ts";
-
-/** Datagram size we send at most: under any path MTU of 1500 with IPv6 and a selective ack. */
-export const PACKET_BYTES = 1400;
-export const PAYLOAD_BYTES = PACKET_BYTES - HEADER_BYTES;
-/** SYNs sent before a dial gives up, one per SYN_TIMEOUT_MS (then the caller may fall back to TCP). */
-export const SYN_ATTEMPTS = 3;
-export const SYN_TIMEOUT_MS = 1000;
-/** Transmissions of one packet before the connection is given up. */
-export const MAX_TRANSMISSIONS = 7;
-/** libtorrent sends a keep-alive ST_STATE after ~29 s of silence (NAT mappings). */
-export const KEEPALIVE_MS = 29_000;
-/** Nothing at all received for this long: the peer is gone. */
-export const DEAD_MS = 90_000;
-/** Out-of-order packets kept at most this far past ack_nr; later ones are dropped (the peer resends). */
-export const MAX_REORDER_PACKETS = 2048;
-/** BEP 29: a packet with this many later packets acknowledged is taken as lost. */
-const DUPLICATE_ACKS = 3;
-
-export type UtpState = "syn-sent" | "connected" | "fin-sent" | "closed";
-
-export interface UtpEnv {
-  now(): number;
-  send(packet: Uint8Array): void;
-  /** Called once when the connection is over (the socket forgets it). */
-  closed?(): void;
-}
-
-export interface UtpEvents {
-  connect(): void;
-  data(bytes: Uint8Array): void;
-  drain(): void;
-  close(reason: string): void;
-}
 
 interface Outgoing {
   readonly seq: number;
@@ -82,8 +36,7 @@ export class UtpConnection {
   #inFlightBytes = 0;
   readonly #unsent = new SendBuffer();
   #peerWindowBytes = PACKET_BYTES;
-  readonly #reorder = new Map<number, Uint8Array>();
-  #reorderBytes = 0;
+  readonly #reorder = new ReorderBuffer(LIMITS.utpReorderBytes);
   #eofSeq: number | undefined;
   #replyDiffUs = 0;
   #ackPending = false;
@@ -132,7 +85,7 @@ export class UtpConnection {
     return this.#unsent.length;
   }
   get reorderBytes(): number {
-    return this.#reorderBytes;
+    return this.#reorder.bytes;
   }
   get ackPending(): boolean {
     return this.#ackPending;
@@ -311,10 +264,7 @@ export class UtpConnection {
     if (p.type === ST_FIN) this.#eofSeq = p.seq;
     if (p.payload.length > 0) this.#lastDataMs = now;
     if (d > 0) {
-      if (!this.#reorder.has(p.seq) && this.#reorderBytes + p.payload.length <= LIMITS.utpReorderBytes) {
-        this.#reorder.set(p.seq, p.payload.slice());
-        this.#reorderBytes += p.payload.length;
-      }
+      this.#reorder.hold(p.seq, p.payload);
       // Out of order: acknowledge at once so the selective ack reaches the sender quickly.
       this.#sendState();
       return;
@@ -324,10 +274,8 @@ export class UtpConnection {
     for (;;) {
       if (this.state === "closed") return;
       const next = seqAdd(this.#ackNr, 1);
-      const payload = this.#reorder.get(next);
+      const payload = this.#reorder.take(next);
       if (payload === undefined) break;
-      this.#reorder.delete(next);
-      this.#reorderBytes -= payload.length;
       this.#ackNr = next;
       if (payload.length > 0) this.#events.data(payload);
     }
@@ -394,14 +342,14 @@ export class UtpConnection {
 
   #sendPacket(type: PacketType, seq: number, payload: Uint8Array): void {
     const now = this.#env.now();
-    const sack = this.#reorder.size > 0 ? buildSack(this.#ackNr, this.#reorder.keys()) : undefined;
+    const sack = this.#reorder.size > 0 ? buildSack(this.#ackNr, this.#reorder.seqs()) : undefined;
     this.#env.send(
       encodePacket({
         type,
         connectionId: type === ST_SYN ? this.recvId : this.sendId,
         timestampUs: timestampUs(now),
         timestampDiffUs: this.#replyDiffUs,
-        windowBytes: LIMITS.utpReorderBytes - this.#reorderBytes,
+        windowBytes: LIMITS.utpReorderBytes - this.#reorder.bytes,
         seq,
         ack: this.#ackNr,
         sack,
@@ -424,7 +372,6 @@ export class UtpConnection {
     this.#inFlightBytes = 0;
     this.#unsent.clear();
     this.#reorder.clear();
-    this.#reorderBytes = 0;
     this.#env.closed?.();
     this.#events.close(reason);
   }

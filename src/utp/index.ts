@@ -3,5 +3,7 @@
 export * from "./codec.ts";
 export * from "./congestion.ts";
 export * from "./connection.ts";
+export * from "./params.ts";
+export * from "./reorder-buffer.ts";
 export * from "./send-buffer.ts";
 export * from "./socket.ts";

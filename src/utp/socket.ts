@@ -5,7 +5,8 @@
 import dgram from "node:dgram";
 import { LIMITS, RippleError, UtpError, errorMessage, silentLogger, systemClock, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
 import { ST_DATA, ST_FIN, ST_RESET, ST_SYN, decodePacket, encodePacket, timestampUs, type UtpPacket } from "./codec.ts";
-import { UtpConnection, type UtpEvents } from "./connection.ts";
+import { UtpConnection } from "./connection.ts";
+import type { UtpEnv, UtpEvents } from "./params.ts";
 
 /** How often connections look at their timers (the retransmission timeout is at least 500 ms). */
 const TICK_MS = 50;
@@ -132,7 +133,7 @@ export class UtpSocket {
     return promise;
   }
 
-  #newStream(address: PeerAddress, recvId: number, handler: UtpEvents | undefined, open: (env: UtpEnvOf, events: UtpEvents) => UtpConnection): UtpStream {
+  #newStream(address: PeerAddress, recvId: number, handler: UtpEvents | undefined, open: (env: UtpEnv, events: UtpEvents) => UtpConnection): UtpStream {
     const k = key(address, recvId);
     const stream = { remoteAddress: address, connection: undefined as unknown as UtpConnection, handler };
     const events: UtpEvents = {
@@ -232,8 +233,6 @@ export class UtpSocket {
     for (const s of [...this.#streams.values()]) s.connection.tick();
   }
 }
-
-type UtpEnvOf = Parameters<typeof UtpConnection.dial>[0];
 
 function key(address: PeerAddress, connectionId: number): string {
   return `${address.host}|${address.port}|${connectionId}`;
