@@ -1,11 +1,11 @@
-// uTP (BEP 29) against libtorrent with TCP off both ways (uTP only, discovery off, 127.0.0.1): libtorrent
-// seeding to ripple and leeching from ripple, byte-identical. ripple dials it with its default dial
-// preference (TCP first on loopback, refused, then uTP).
+// uTP (BEP 29) against real clients on 127.0.0.1 with discovery off: libtorrent with TCP off both ways
+// (ripple dials it with its default dial preference: TCP first on loopback, then uTP) seeding to ripple
+// and leeching from it, and Transmission with uTP on, dialed by ripple over uTP only. Byte-identical.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { missingLibtorrent, startLibtorrent } from "../helpers/libtorrent-peer.ts";
-import { compareTrees, createTorrentWithMktorrent, freePort, makePayloadTree, missingBinaries, stopAllManaged, tempDir } from "../helpers/real-peers.ts";
+import { compareTrees, createTorrentWithMktorrent, freePort, makePayloadTree, missingBinaries, startTransmissionLeecher, startTransmissionSeeder, stopAllManaged, tempDir } from "../helpers/real-peers.ts";
 import { startRipple, type RippleProcess } from "../helpers/ripple-process.ts";
 
 afterEach(stopAllManaged);
@@ -47,5 +47,33 @@ describe("libtorrent over uTP only", () => {
     await lt.waitFor("exited", 60_000);
     expect(transports(ripple)).toContain("utp");
     expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
+  }, 120_000);
+});
+
+describe("Transmission with uTP on (utp-enabled), ripple dialing uTP only", () => {
+  test.skipIf(missingBinaries("mktorrent", "transmission-daemon"))("seeding to ripple: byte-identical over uTP", async () => {
+    await using work = await tempDir();
+    const { payload, torrent } = await payloadTorrent(work.path);
+    await using seeder = await startTransmissionSeeder({ torrentPath: torrent.path, dataDir: payload.dir, settings: { "utp-enabled": true } });
+    const out = join(work.path, "leech");
+    const args = ["download", torrent.path, "-o", out, "--port", "0", "--host", "127.0.0.1", "--no-trackers", "--utp-mode", "only", "--peer", `127.0.0.1:${seeder.port}`];
+    await using ripple = await startRipple(args, "ripple leecher");
+    await ripple.waitEvent((e) => e.event === "done", "the download to finish", 60_000);
+    expect(transports(ripple)).toContain("utp");
+    expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
+  }, 120_000);
+
+  test.skipIf(missingBinaries("mktorrent", "transmission-daemon"))("leeching from ripple seed (ripple dials it): byte-identical over uTP", async () => {
+    await using work = await tempDir();
+    const { payload, torrent } = await payloadTorrent(work.path);
+    const out = join(work.path, "leech");
+    await using leecher = await startTransmissionLeecher({ torrentPath: torrent.path, dataDir: out, settings: { "utp-enabled": true } });
+    const args = ["seed", torrent.path, "-o", payload.dir, "--port", "0", "--host", "127.0.0.1", "--no-trackers", "--utp-mode", "only", "--peer", `127.0.0.1:${leecher.port}`];
+    await using ripple = await startRipple(args, "ripple seeder");
+    await leecher.waitDone({ timeoutMs: 60_000 });
+    await leecher.stop(); // flushes Transmission's write cache
+    expect(transports(ripple)).toContain("utp");
+    // Transmission does not create 0-byte files.
+    expect(await compareTrees(payload.root, join(out, torrent.name), { ignoreEmptyFiles: true })).toEqual([]);
   }, 120_000);
 });
