@@ -64,4 +64,10 @@ describe("ripple to ripple over uTP", () => {
     expect(Buffer.compare(data, fixture.data)).toBe(0);
     expect(events.find((e) => e.event === "connected")?.transport).toBe("tcp");
   });
+
+  test("the uTP socket has the TCP listener's port number; with uTP off there is none", async () => {
+    const on = client();
+    expect((await on.utpSocket())?.port).toBe(on.port);
+    expect(await client({ utp: "off" }).utpSocket()).toBeUndefined();
+  });
 });
