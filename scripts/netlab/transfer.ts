@@ -31,7 +31,8 @@ export async function preparePayload(ripple: string, work: string, bytes: number
 
 /** Starts a ripple seeder (TCP and uTP on SEED_PORT) on `host` and waits until it seeds. */
 export async function startSeeder(lab: NetLab, host: LabHost, ripple: string, p: Payload, logs: string): Promise<LabProcess> {
-  const argv = [ripple, "seed", p.torrent, "-o", p.seedDir, "--port", String(SEED_PORT), "--no-dht", "--no-trackers", "--json"];
+  // --verbose: the uTP connection counters go to the seeder's log (stderr) when a connection closes.
+  const argv = [ripple, "seed", p.torrent, "-o", p.seedDir, "--port", String(SEED_PORT), "--no-dht", "--no-trackers", "--json", "--verbose"];
   const seeder = new LabProcess(lab, host, `seeder-${host.name}`, argv, join(logs, `seeder-${host.name}.log`));
   await seeder.waitEvent("seeding", 60_000);
   return seeder;

@@ -14,6 +14,8 @@ interface Outgoing {
   readonly type: PacketType;
   readonly payload: Uint8Array;
   sentAtMs: number;
+  /** Order of its latest transmission among all of this connection's. */
+  sendOrder: number;
   transmissions: number;
   sacked: boolean;
   /** Taken as lost (timeout or selective acks): resent before new data. */
@@ -27,6 +29,8 @@ export class UtpConnection {
   readonly sendId: number;
   readonly congestion = new Congestion(PAYLOAD_BYTES);
   readonly rtt = new RttEstimator();
+  /** Counters for logs and benchmarks. */
+  readonly stats = { packetsSent: 0, packetsResent: 0, fastRetransmits: 0, timeouts: 0, windowCuts: 0 };
   readonly #env: UtpEnv;
   readonly #events: UtpEvents;
   #seqNext: number;
@@ -49,6 +53,7 @@ export class UtpConnection {
   #idleLimitMs = Infinity;
   #finWanted = false;
   #wantDrain = false;
+  #sendOrder = 0;
 
   private constructor(env: UtpEnv, events: UtpEvents, recvId: number, sendId: number, seq: number, state: UtpState) {
     this.#env = env;
@@ -175,6 +180,7 @@ export class UtpConnection {
       } else {
         this.rtt.backOff();
         this.congestion.onTimeout();
+        this.stats.timeouts++;
       }
       for (const o of this.#outstanding) if (!o.sacked && !o.lost) this.#markLost(o);
       this.#timerStartMs = now;
@@ -218,12 +224,14 @@ export class UtpConnection {
     this.congestion.onAck(ackedBytes, p.timestampDiffUs, now, this.rtt.minRttMs);
   }
 
-  /** Marks selectively acknowledged packets; a packet with DUPLICATE_ACKS later ones acknowledged is lost. */
+  /**
+   * Marks selectively acknowledged packets. A packet is lost when DUPLICATE_ACKS later ones sent after its
+   * last transmission are acknowledged: so a lost retransmission is sent again without waiting for the timer.
+   */
   #processSack(ack: number, sack: Uint8Array, now: number): number {
     const first = this.#outstanding[0];
     if (!first) return 0;
     let acked = 0;
-    let laterSacked = 0;
     let highest = -1;
     for (const seq of sackedSeqs(ack, sack)) {
       const i = seqDiff(seq, first.seq);
@@ -235,10 +243,17 @@ export class UtpConnection {
       acked += o.payload.length;
       if (!o.lost) this.#inFlightBytes -= o.payload.length;
     }
+    // The DUPLICATE_ACKS latest send orders among the acknowledged packets after each one, newest first.
+    const latest: number[] = [];
     for (let i = highest; i >= 0; i--) {
       const o = this.#outstanding[i]!;
-      if (o.sacked) laterSacked++;
-      else if (laterSacked >= DUPLICATE_ACKS && !o.fastResent) this.#lose(o, now);
+      if (o.sacked) {
+        latest.push(o.sendOrder);
+        latest.sort((a, b) => b - a);
+        if (latest.length > DUPLICATE_ACKS) latest.pop();
+      } else if (latest.length === DUPLICATE_ACKS && latest[DUPLICATE_ACKS - 1]! > o.sendOrder) {
+        this.#lose(o, now);
+      }
     }
     return acked;
   }
@@ -246,9 +261,11 @@ export class UtpConnection {
   /** Fast retransmit of one packet; a congestive loss halves the window once per window of data. */
   #lose(o: Outgoing, now: number): void {
     o.fastResent = true;
+    this.stats.fastRetransmits++;
     this.congestion.onPacketLost();
     if (this.congestion.lossIsCongestive && (this.#lossRecoverySeq === undefined || seqDiff(o.seq, this.#lossRecoverySeq) > 0)) {
       this.congestion.onLoss();
+      this.stats.windowCuts++;
       this.#lossRecoverySeq = seqAdd(this.#seqNext, -1);
     }
     if (!o.lost) this.#markLost(o);
@@ -316,7 +333,7 @@ export class UtpConnection {
   }
 
   #sendNew(type: PacketType, payload: Uint8Array): void {
-    const o: Outgoing = { seq: this.#seqNext, type, payload, sentAtMs: 0, transmissions: 0, sacked: false, lost: true, fastResent: false };
+    const o: Outgoing = { seq: this.#seqNext, type, payload, sentAtMs: 0, sendOrder: 0, transmissions: 0, sacked: false, lost: true, fastResent: false };
     this.#seqNext = seqAdd(this.#seqNext, 1);
     if (this.#outstanding.length === 0) this.#timerStartMs = this.#env.now();
     this.#outstanding.push(o);
@@ -332,7 +349,10 @@ export class UtpConnection {
     if (o.lost) this.#inFlightBytes += o.payload.length;
     o.lost = false;
     o.sentAtMs = now;
+    o.sendOrder = ++this.#sendOrder;
     o.transmissions++;
+    this.stats.packetsSent++;
+    if (o.transmissions > 1) this.stats.packetsResent++;
     this.#sendPacket(o.type, o.seq, o.payload);
   }
 

@@ -146,6 +146,9 @@ export class UtpSocket {
       now: () => this.#clock.now(),
       send: (packet: Uint8Array) => this.#send(address, packet),
       closed: () => {
+        const { stats, congestion, rtt } = stream.connection;
+        const s = Object.entries(stats).map(([name, n]) => `${name} ${n}`).join(", ");
+        this.#log.debug(`utp ${address.host}:${address.port} closed: ${s}, window ${Math.round(congestion.windowBytes)}, rtt ${Math.round(rtt.rttMs ?? 0)} ms`);
         this.#streams.delete(k);
         this.#pendingAcks.delete(stream.connection);
         if (this.#streams.size === 0) {

@@ -128,6 +128,25 @@ describe("data transfer", () => {
     });
   }
 
+  test("a lost retransmission is sent again once three packets sent after it are acknowledged, before any timer", () => {
+    const link = connected();
+    const cc = link.a.conn!.congestion;
+    cc.windowBytes = PAYLOAD_BYTES * 20;
+    const data = patternBytes(PAYLOAD_BYTES * 9, 6);
+    link.a.conn!.write(data, 0, PAYLOAD_BYTES * 6);
+    link.deliver("a", { filter: (_, i) => i !== 1 }); // seq 3 lost
+    link.deliver("b");
+    expect(link.a.outbox.filter((p) => p.type === ST_DATA).map((p) => p.seq)).toEqual([3]);
+    link.a.outbox.length = 0; // ...and its retransmission too
+    link.a.conn!.write(data, PAYLOAD_BYTES * 6, PAYLOAD_BYTES * 3);
+    link.deliver("a");
+    link.deliver("b");
+    expect(link.a.outbox.filter((p) => p.type === ST_DATA).map((p) => p.seq)).toEqual([3]);
+    expect(link.a.conn!.stats).toMatchObject({ fastRetransmits: 2, timeouts: 0 });
+    link.settle();
+    expect(concat(link.b.received)).toEqual(data);
+  });
+
   test("the retransmission timer resends, backs off, and gives up after MAX_TRANSMISSIONS", () => {
     const link = connected();
     const data = new Uint8Array(100);
