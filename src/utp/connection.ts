@@ -30,7 +30,7 @@ export class UtpConnection {
   readonly congestion = new Congestion(PAYLOAD_BYTES);
   readonly rtt = new RttEstimator();
   /** Counters for logs and benchmarks. */
-  readonly stats = { packetsSent: 0, packetsResent: 0, fastRetransmits: 0, timeouts: 0, windowCuts: 0 };
+  readonly stats = { packetsSent: 0, packetsResent: 0, fastRetransmits: 0, probes: 0, timeouts: 0, windowCuts: 0 };
   readonly #env: UtpEnv;
   readonly #events: UtpEvents;
   #seqNext: number;
@@ -54,6 +54,8 @@ export class UtpConnection {
   #finWanted = false;
   #wantDrain = false;
   #sendOrder = 0;
+  /** A tail-loss probe went out since the last progress of the cumulative ack. */
+  #probed = false;
 
   private constructor(env: UtpEnv, events: UtpEvents, recvId: number, sendId: number, seq: number, state: UtpState) {
     this.#env = env;
@@ -172,7 +174,19 @@ export class UtpConnection {
     const now = this.#env.now();
     const oldest = this.#outstanding[0];
     const timeoutMs = this.state === "syn-sent" ? SYN_TIMEOUT_MS : this.rtt.timeoutMs;
-    if (oldest && now - this.#timerStartMs >= timeoutMs) {
+    const stalledMs = now - this.#timerStartMs;
+    // A tail-loss probe (RFC 8985's idea): no ack for two round trips, well before the timer: the lost
+    // one may be the last ack of a burst, or the last packets. The oldest goes again; the window stays.
+    const rtt = this.rtt.rttMs;
+    if (oldest && !this.#probed && this.state !== "syn-sent" && rtt !== undefined && stalledMs >= Math.max(2 * rtt, 10) && stalledMs < timeoutMs) {
+      this.#probed = true;
+      const first = this.#outstanding.find((o) => !o.sacked);
+      if (first) {
+        this.stats.probes++;
+        this.#resend(first, now);
+      }
+    }
+    if (oldest && stalledMs >= timeoutMs) {
       if (this.state === "syn-sent") {
         if (oldest.transmissions >= SYN_ATTEMPTS) return this.#close(`utp connect timed out after ${SYN_ATTEMPTS} SYNs`);
       } else if (oldest.transmissions >= MAX_TRANSMISSIONS) {
@@ -204,17 +218,18 @@ export class UtpConnection {
     const d = seqDiff(p.ack, first.seq);
     let ackedBytes = 0;
     if (d >= 0) {
-      let rttSample: number | undefined;
       const removed = this.#outstanding.splice(0, d + 1);
       for (const o of removed) {
-        if (!o.sacked) {
-          ackedBytes += o.payload.length;
-          if (!o.lost) this.#inFlightBytes -= o.payload.length;
-        }
-        if (o.transmissions === 1) rttSample = now - o.sentAtMs;
+        if (o.sacked) continue;
+        ackedBytes += o.payload.length;
+        if (!o.lost) this.#inFlightBytes -= o.payload.length;
       }
-      if (rttSample !== undefined) this.rtt.sample(rttSample);
+      // Karn: the round trip of the packet this ack is for, if it was sent once (not of those it covers:
+      // their acks may have waited for a hole to fill).
+      const last = removed.at(-1)!;
+      if (last.transmissions === 1 && !last.sacked) this.rtt.sample(now - last.sentAtMs);
       this.#dupAcks = 0;
+      this.#probed = false;
       this.#timerStartMs = now;
     } else if (d === -1 && p.type === ST_STATE && this.#outstanding.length > 0) {
       const oldest = this.#outstanding[0]!;
@@ -240,6 +255,7 @@ export class UtpConnection {
       highest = Math.max(highest, i);
       if (o.sacked) continue;
       o.sacked = true;
+      if (i === highest && o.transmissions === 1) this.rtt.sample(now - o.sentAtMs);
       acked += o.payload.length;
       if (!o.lost) this.#inFlightBytes -= o.payload.length;
     }

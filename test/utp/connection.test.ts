@@ -147,16 +147,45 @@ describe("data transfer", () => {
     expect(concat(link.b.received)).toEqual(data);
   });
 
+  test("a lost ack of a whole burst brings a tail-loss probe after two round trips, not a timeout", () => {
+    const link = new UtpLink();
+    link.deliver("a");
+    link.time.advance(50);
+    link.deliver("b"); // rtt 50 ms
+    const window = link.a.conn!.congestion.windowBytes;
+    const data = patternBytes(PAYLOAD_BYTES * 4, 7);
+    link.a.conn!.write(data, 0, data.length);
+    link.deliver("a");
+    link.b.outbox.length = 0; // the one ack for all four is lost
+    link.advance(50);
+    expect(link.a.outbox.length).toBe(0);
+    link.advance(50);
+    expect(link.a.outbox.map((p) => p.seq)).toEqual([2]); // the probe: the oldest again
+    link.settle();
+    expect(link.a.conn!.stats).toMatchObject({ probes: 1, timeouts: 0 });
+    expect(link.a.conn!.congestion.windowBytes).toBeGreaterThanOrEqual(window);
+    expect(link.a.conn!.inFlightBytes).toBe(0);
+    expect(concat(link.b.received)).toEqual(data);
+  });
+
   test("the retransmission timer resends, backs off, and gives up after MAX_TRANSMISSIONS", () => {
     const link = connected();
     const data = new Uint8Array(100);
     link.a.conn!.write(data, 0, data.length);
     link.a.outbox.length = 0; // lost
+    // First a tail-loss probe (two round trips; the handshake's was ~0 ms, so after 10 ms)...
+    link.advance(10);
+    expect(link.a.outbox.length).toBe(1);
+    link.a.outbox.length = 0;
+    expect(link.a.conn!.stats.probes).toBe(1);
+    // ...then the timer, from the write, doubling each time.
     let timeout = link.a.conn!.rtt.timeoutMs;
-    for (let n = 2; n <= MAX_TRANSMISSIONS; n++) {
-      link.advance(timeout - 1);
+    let sinceTimerMs = 10;
+    for (let n = 3; n <= MAX_TRANSMISSIONS; n++) {
+      link.advance(timeout - sinceTimerMs - 1);
       expect(link.a.outbox.length).toBe(0);
       link.advance(1);
+      sinceTimerMs = 0;
       expect(link.a.outbox.length).toBe(1);
       expect(link.a.conn!.congestion.windowBytes).toBe(PAYLOAD_BYTES);
       link.a.outbox.length = 0;
@@ -166,6 +195,7 @@ describe("data transfer", () => {
     }
     link.advance(timeout);
     expect(link.a.events.at(-1)).toStartWith("close utp timed out");
+    expect(link.a.conn!.stats.probes).toBe(1);
   });
 
   test("round trips measured on acks set the timeout: rtt + 4 rtt_var, at least 500 ms", () => {
