@@ -22,10 +22,10 @@ async function seeder(c: Client) {
   return c.port;
 }
 
-async function download(c: Client, port: number) {
+async function download(c: Client, port: number, host = "127.0.0.1") {
   const out = await tempDir();
   defer(() => out[Symbol.asyncDispose]());
-  const torrent: Torrent = c.addTorrent(fixture.meta, { outDir: out.path, peers: [{ host: "127.0.0.1", port }], noTrackers: true });
+  const torrent: Torrent = c.addTorrent(fixture.meta, { outDir: out.path, peers: [{ host, port }], noTrackers: true });
   const events: PeerEvent[] = [];
   torrent.on("peer", (e) => void events.push(e));
   await finished(torrent);
@@ -63,6 +63,22 @@ describe("ripple to ripple over uTP", () => {
     const { events, data } = await download(client({ utp: "auto" }), port);
     expect(Buffer.compare(data, fixture.data)).toBe(0);
     expect(events.find((e) => e.event === "connected")?.transport).toBe("tcp");
+  });
+
+  test("over IPv6 (::1) too", async () => {
+    const port = await seeder(client({ host: "::1" }));
+    const { events, data } = await download(client({ host: "::1", utp: "only" }), port, "::1");
+    expect(Buffer.compare(data, fixture.data)).toBe(0);
+    expect(events.find((e) => e.event === "connected")).toMatchObject({ address: `[::1]:${port}`, transport: "utp" });
+  });
+
+  test("a seeder on the default dual-stack listener takes uTP over IPv4 and IPv6", async () => {
+    const port = await seeder(client({ host: undefined }));
+    for (const host of ["127.0.0.1", "::1"]) {
+      const { events, data } = await download(client({ host, utp: "only" }), port, host);
+      expect(Buffer.compare(data, fixture.data)).toBe(0);
+      expect(events.find((e) => e.event === "connected")?.transport).toBe("utp");
+    }
   });
 
   test("the uTP socket has the TCP listener's port number; with uTP off there is none", async () => {
