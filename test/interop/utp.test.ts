@@ -1,11 +1,13 @@
-// uTP (BEP 29) against real clients on 127.0.0.1 with discovery off: libtorrent with TCP off both ways
-// (ripple dials it with its default dial preference: TCP first on loopback, then uTP) seeding to ripple
-// and leeching from it, and Transmission with uTP on, dialed by ripple over uTP only. Byte-identical.
+// uTP (BEP 29) against real clients on 127.0.0.1 with discovery off, each seeding to ripple and leeching
+// from it, byte-identical: libtorrent with TCP off both ways and qBittorrent with uTP only (ripple dials
+// them with its default dial preference: TCP first on loopback, then uTP), and Transmission with uTP on
+// (ripple dials it over uTP only).
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { missingLibtorrent, startLibtorrent } from "../helpers/libtorrent-peer.ts";
 import { compareTrees, createTorrentWithMktorrent, freePort, makePayloadTree, missingBinaries, startTransmissionLeecher, startTransmissionSeeder, stopAllManaged, tempDir } from "../helpers/real-peers.ts";
+import { startQbittorrent } from "../helpers/qbittorrent-peer.ts";
 import { startRipple, type RippleProcess } from "../helpers/ripple-process.ts";
 
 afterEach(stopAllManaged);
@@ -75,5 +77,33 @@ describe("Transmission with uTP on (utp-enabled), ripple dialing uTP only", () =
     expect(transports(ripple)).toContain("utp");
     // Transmission does not create 0-byte files.
     expect(await compareTrees(payload.root, join(out, torrent.name), { ignoreEmptyFiles: true })).toEqual([]);
+  }, 120_000);
+});
+
+describe("qBittorrent over uTP only (BTProtocol=UTP)", () => {
+  test.skipIf(missingBinaries("mktorrent", "qbittorrent-nox"))("seeding to ripple: byte-identical over uTP", async () => {
+    await using work = await tempDir();
+    const { payload, torrent } = await payloadTorrent(work.path);
+    await using qbt = await startQbittorrent({ torrentPath: torrent.path, dataDir: payload.dir, infoHash: torrent.infoHash, encryption: 0, protocol: "UTP" });
+    await qbt.waitComplete(30_000); // it has checked the data and seeds
+    const out = join(work.path, "leech");
+    const args = ["download", torrent.path, "-o", out, "--port", "0", "--host", "127.0.0.1", "--no-trackers", "--peer", `127.0.0.1:${qbt.port}`];
+    await using ripple = await startRipple(args, "ripple leecher");
+    await ripple.waitEvent((e) => e.event === "done", "the download to finish", 60_000);
+    expect(transports(ripple)).toContain("utp");
+    expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
+  }, 120_000);
+
+  test.skipIf(missingBinaries("mktorrent", "qbittorrent-nox"))("leeching from ripple seed (ripple dials it): byte-identical over uTP", async () => {
+    await using work = await tempDir();
+    const { payload, torrent } = await payloadTorrent(work.path);
+    const out = join(work.path, "leech");
+    await using qbt = await startQbittorrent({ torrentPath: torrent.path, dataDir: out, infoHash: torrent.infoHash, encryption: 0, protocol: "UTP" });
+    const args = ["seed", torrent.path, "-o", payload.dir, "--port", "0", "--host", "127.0.0.1", "--no-trackers", "--peer", `127.0.0.1:${qbt.port}`];
+    await using ripple = await startRipple(args, "ripple seeder");
+    await qbt.waitComplete(60_000);
+    await qbt.stop(); // flushes its files
+    expect(transports(ripple)).toContain("utp");
+    expect(await compareTrees(payload.root, join(out, torrent.name))).toEqual([]);
   }, 120_000);
 });
