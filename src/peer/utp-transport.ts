@@ -1,7 +1,7 @@
 // uTP (BEP 29, utp/) as a Transport, and the dialers built on it: uTP alone, one transport with the
 // other as fallback, and the choice per address. Shell: drives connections of a UtpSocket.
 
-import { errorMessage, formatPeerAddress, isLocalAddress, type PeerAddress } from "../util/index.ts";
+import { UtpError, errorMessage, formatPeerAddress, isLocalAddress, type PeerAddress } from "../util/index.ts";
 import type { UtpSocket, UtpStream } from "../utp/index.ts";
 import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
 
@@ -57,6 +57,7 @@ export function utpDialer(socket: UtpSocket): Dialer {
       transport.handler = handler;
     } catch (err) {
       // A dial this socket cannot make (closed, wrong family, full) fails like a refused connection.
+      if (!(err instanceof UtpError)) throw err;
       queueMicrotask(() => handler.close(`utp connect failed: ${errorMessage(err)}`));
     }
   };
