@@ -5,23 +5,9 @@
 import { LIMITS } from "../util/index.ts";
 import { ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, buildSack, encodePacket, sackedSeqs, seqAdd, seqDiff, timestampUs, type PacketType, type UtpPacket } from "./codec.ts";
 import { Congestion, RttEstimator } from "./congestion.ts";
-import { DEAD_MS, DUPLICATE_ACKS, KEEPALIVE_MS, MAX_REORDER_PACKETS, MAX_TRANSMISSIONS, PAYLOAD_BYTES, PACKET_BYTES, SYN_ATTEMPTS, SYN_TIMEOUT_MS, type UtpEnv, type UtpEvents, type UtpState } from "./params.ts";
+import { DEAD_MS, DUPLICATE_ACKS, KEEPALIVE_MS, MAX_REORDER_PACKETS, MAX_TRANSMISSIONS, PAYLOAD_BYTES, PACKET_BYTES, SYN_ATTEMPTS, SYN_TIMEOUT_MS, type SentPacket, type UtpEnv, type UtpEvents, type UtpState } from "./params.ts";
 import { ReorderBuffer } from "./reorder-buffer.ts";
 import { SendBuffer } from "./send-buffer.ts";
-
-interface Outgoing {
-  readonly seq: number;
-  readonly type: PacketType;
-  readonly payload: Uint8Array;
-  sentAtMs: number;
-  /** Order of its latest transmission among all of this connection's. */
-  sendOrder: number;
-  transmissions: number;
-  sacked: boolean;
-  /** Taken as lost (timeout or selective acks): resent before new data. */
-  lost: boolean;
-  fastResent: boolean;
-}
 
 export class UtpConnection {
   state: UtpState;
@@ -36,7 +22,7 @@ export class UtpConnection {
   #seqNext: number;
   #ackNr = 0;
   /** Sent packets not yet acknowledged, contiguous from the oldest to #seqNext - 1. */
-  readonly #outstanding: Outgoing[] = [];
+  readonly #outstanding: SentPacket[] = [];
   #inFlightBytes = 0;
   readonly #unsent = new SendBuffer();
   #peerWindowBytes = PACKET_BYTES;
@@ -275,7 +261,7 @@ export class UtpConnection {
   }
 
   /** Fast retransmit of one packet; a congestive loss halves the window once per window of data. */
-  #lose(o: Outgoing, now: number): void {
+  #lose(o: SentPacket, now: number): void {
     o.fastResent = true;
     this.stats.fastRetransmits++;
     this.congestion.onPacketLost();
@@ -349,19 +335,19 @@ export class UtpConnection {
   }
 
   #sendNew(type: PacketType, payload: Uint8Array): void {
-    const o: Outgoing = { seq: this.#seqNext, type, payload, sentAtMs: 0, sendOrder: 0, transmissions: 0, sacked: false, lost: true, fastResent: false };
+    const o: SentPacket = { seq: this.#seqNext, type, payload, sentAtMs: 0, sendOrder: 0, transmissions: 0, sacked: false, lost: true, fastResent: false };
     this.#seqNext = seqAdd(this.#seqNext, 1);
     if (this.#outstanding.length === 0) this.#timerStartMs = this.#env.now();
     this.#outstanding.push(o);
     this.#resend(o, this.#env.now());
   }
 
-  #markLost(o: Outgoing): void {
+  #markLost(o: SentPacket): void {
     o.lost = true;
     this.#inFlightBytes -= o.payload.length;
   }
 
-  #resend(o: Outgoing, now: number): void {
+  #resend(o: SentPacket, now: number): void {
     if (o.lost) this.#inFlightBytes += o.payload.length;
     o.lost = false;
     o.sentAtMs = now;

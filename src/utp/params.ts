@@ -1,7 +1,8 @@
 // uTP connection parameters (BEP 29 and libtorrent's practice) and the shapes a connection is driven
-// through: its environment (clock, datagram out) and its events. Pure data.
+// through: its environment (clock, datagram out), its events, and the record of a packet in flight.
+// Pure data.
 
-import { HEADER_BYTES } from "./codec.ts";
+import { HEADER_BYTES, type PacketType } from "./codec.ts";
 
 /** Datagram size we send at most: under any path MTU of 1500 with IPv6 and a selective ack. */
 export const PACKET_BYTES = 1400;
@@ -34,4 +35,19 @@ export interface UtpEvents {
   data(bytes: Uint8Array): void;
   drain(): void;
   close(reason: string): void;
+}
+
+/** A packet sent and not yet acknowledged, as the connection keeps it. */
+export interface SentPacket {
+  readonly seq: number;
+  readonly type: PacketType;
+  readonly payload: Uint8Array;
+  sentAtMs: number;
+  /** Order of its latest transmission among all of this connection's. */
+  sendOrder: number;
+  transmissions: number;
+  sacked: boolean;
+  /** Taken as lost (timeout or selective acks): resent before new data. */
+  lost: boolean;
+  fastResent: boolean;
 }
