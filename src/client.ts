@@ -4,7 +4,21 @@
 import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
 import { magnetMetainfo, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
-import { globalIpv6Address, listenDualStack, listenForPeers, type EncryptionPolicy, type PeerListener } from "./peer/index.ts";
+import {
+  DialTransports,
+  UtpTransport,
+  chooseDialer,
+  createAcceptor,
+  globalIpv6Address,
+  listenDualStack,
+  listenForPeers,
+  type Dialer,
+  type EncryptionPolicy,
+  type PeerListener,
+  type Transport,
+  type UtpMode,
+} from "./peer/index.ts";
+import { UtpSocket } from "./utp/index.ts";
 import { DialEncryption, MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer, type DialOptions } from "./swarm/index.ts";
 import { createDhtAnnouncer, startDhtNode, type DhtNode } from "./dht/index.ts";
 import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type Announcer, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
@@ -32,6 +46,12 @@ export interface ClientOptions {
    * lists the public routers); `statePath` keeps the routing table between runs.
    */
   dht?: { port: number; host?: string; bootstrap: readonly PeerAddress[]; statePath?: string };
+  /**
+   * uTP (BEP 29) on a UDP socket with the TCP port's number: incoming uTP is accepted unless "off"; dials
+   * go "auto" (default: TCP first to loopback and private addresses, uTP first to others, each falling
+   * back to the other), "prefer" (uTP first everywhere), "only" (uTP alone) or "off" (TCP alone).
+   */
+  utp?: UtpMode;
   /** Peer connections per torrent. Default 50. */
   maxPeers?: number;
   /** Upload slots per torrent (regular + optimistic). Default 8. */
@@ -85,6 +105,8 @@ export class Client {
   readonly #dial: DialOptions;
   readonly #announceIpv6: string | undefined;
   #dht: Promise<DhtNode> | undefined;
+  /** The uTP socket once bound (undefined with utp "off", or when its port could not be bound). */
+  readonly #utp: Promise<UtpSocket | undefined>;
   /** One UDP tracker client for all torrents: connection ids belong to our address, not a torrent. */
   #udp: UdpTrackerClient | undefined;
 
@@ -97,7 +119,6 @@ export class Client {
     this.peerId = generatePeerId(VERSION);
     const encryption = opts.encryption ?? "prefer";
     const timeout = opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {};
-    this.#dial = { ...timeout, encryption: new DialEncryption(encryption) };
     const route = (infoHash: Uint8Array) => {
       const byV1 = this.#torrents.find((t) => bytesEqual(t.meta.infoHash, infoHash))?.acceptIncoming();
       if (byV1) return byV1;
@@ -110,10 +131,40 @@ export class Client {
       ...this.#torrents.flatMap((t) => (t.meta.v2?.hybrid ? [t.meta.infoHash, t.meta.v2.infoHash.subarray(0, 20)] : [t.meta.infoHash])),
       ...this.#fetchers.map((f) => f.infoHash),
     ];
-    this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, route, { ...timeout, infoHashes, encryption });
+    const acceptOpts = { ...timeout, infoHashes, encryption };
+    const accept = createAcceptor(route, acceptOpts);
+    this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, route, acceptOpts, accept);
+    const utpMode = opts.utp ?? "auto";
+    this.#utp = utpMode === "off" ? Promise.resolve(undefined) : this.#bindUtp(accept);
+    let dialer: Dialer | undefined;
+    const transports = new DialTransports();
+    void this.#utp.then((socket) => (dialer = chooseDialer(utpMode, socket, transports)));
+    // Until the UDP socket is bound (a moment after start), dials wait for it.
+    const dial: Dialer = (address, handler) => (dialer ? dialer(address, handler) : void this.#utp.then(() => dialer!(address, handler)));
+    this.#dial = { ...timeout, encryption: new DialEncryption(encryption), dialer: dial, transports };
     // BEP 7: the IPv6 address we listen on, or a global one of this machine when we listen on all of IPv6.
     const host = opts.host;
     this.#announceIpv6 = opts.announceIpv6 ?? (host === undefined || host === "::" ? globalIpv6Address() : host.includes(":") ? host : undefined);
+  }
+
+  /** Binds the uTP socket on the listener's port number; a port taken over UDP leaves uTP off, with a warning. */
+  async #bindUtp(accept: (transport: Transport) => boolean): Promise<UtpSocket | undefined> {
+    try {
+      return await UtpSocket.bind({
+        host: this.#opts.host,
+        port: this.#listener.port,
+        log: this.#log.withTag("utp"),
+        onIncoming: (stream) => accept(new UtpTransport(stream)),
+      });
+    } catch (err) {
+      this.#log.warn(`uTP is off: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
+  /** The uTP socket, once bound (undefined when uTP is off). */
+  utpSocket(): Promise<UtpSocket | undefined> {
+    return this.#utp;
   }
 
   /** The TCP port peers can reach us on. */
@@ -226,6 +277,7 @@ export class Client {
     // After the announcers stopped: the node saves its routing table for the next run.
     if (this.#dht) await this.#dht.then((node) => node.stop()).catch(() => undefined);
     this.#udp?.close();
+    (await this.#utp)?.close();
   }
 
   /** The trackers' announcer and, unless private (BEP 27) or off, the DHT's, behind one Announcer. */
@@ -266,7 +318,8 @@ export class Client {
     const o = this.#opts.dht!;
     this.#dht ??= startDhtNode({
       host: o.host ?? this.#opts.host ?? "0.0.0.0",
-      port: o.port,
+      // The uTP socket holds the peer port over UDP: a DHT asked for the same port takes any free one.
+      port: o.port !== 0 && o.port === this.port && this.#opts.utp !== "off" ? 0 : o.port,
       bootstrap: o.bootstrap,
       ...(o.statePath !== undefined && { statePath: o.statePath }),
       log: this.#log.withTag("dht"),
@@ -296,10 +349,11 @@ function listenOnFirstFree(
   tryNext: boolean,
   route: Parameters<typeof listenForPeers>[2],
   opts: Parameters<typeof listenForPeers>[3],
+  accept: (transport: Transport) => boolean,
 ): PeerListener {
   for (let i = 0; ; i++) {
     try {
-      return host === undefined ? listenDualStack(port + i, route, opts) : listenForPeers(host, port + i, route, opts);
+      return host === undefined ? listenDualStack(port + i, route, opts, accept) : listenForPeers(host, port + i, route, opts, accept);
     } catch (err) {
       if (!tryNext || port === 0 || i + 1 >= PORT_ATTEMPTS) throw err;
     }

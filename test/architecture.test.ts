@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   dht: 3,
   storage: 3,
   webseed: 3,
+  utp: 3,
   peer: 4,
   swarm: 5,
   "client.ts": 6,

@@ -2,7 +2,7 @@
 
 import type { ArgsDef } from "citty";
 import { parseArgs } from "node:util";
-import { ENCRYPTION_POLICIES, type EncryptionPolicy } from "../peer/index.ts";
+import { ENCRYPTION_POLICIES, UTP_MODES, type EncryptionPolicy, type UtpMode } from "../peer/index.ts";
 import { RippleError, parseIpv4, parseIpv6, parsePeerAddress, type PeerAddress } from "../util/index.ts";
 
 export function intOption(name: string, value: unknown, min: number, max: number): number | undefined {
@@ -39,6 +39,14 @@ export function encryptionOption(value: unknown): EncryptionPolicy {
   const policy = ENCRYPTION_POLICIES.find((p) => p === text);
   if (policy === undefined) throw new RippleError("USAGE", `--encryption: expected prefer, require or plain, got "${String(value)}"`);
   return policy;
+}
+
+/** --utp-mode: auto, prefer or only (off is --no-utp). */
+export function utpModeOption(value: unknown): UtpMode {
+  const text = String(value).trim().toLowerCase();
+  const mode = UTP_MODES.find((m) => m === text && m !== "off");
+  if (mode === undefined) throw new RippleError("USAGE", `--utp-mode: expected auto, prefer or only, got "${String(value)}"`);
+  return mode;
 }
 
 const RATE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

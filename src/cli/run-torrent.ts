@@ -176,7 +176,7 @@ function watchTorrent(torrent: Torrent, mode: OutputMode, log: Logger): void {
     else log.debug(`web seed ${w.url} ${w.action}${w.reason ? `: ${w.reason}` : ""}`);
   });
   torrent.on("peer", (p) => {
-    if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}), ...(p.encryption ? { encryption: p.encryption } : {}) });
+    if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}), ...(p.encryption ? { encryption: p.encryption } : {}), ...(p.transport ? { transport: p.transport } : {}) });
     else if (p.event === "banned") log.warn(`banned peer ${p.address}: ${p.reason}`);
     else log.debug(`peer ${p.address} ${p.event}${p.reason ? `: ${p.reason}` : ""}`);
   });

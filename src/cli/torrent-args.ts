@@ -6,8 +6,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ClientOptions } from "../client.ts";
 import { DEFAULT_DHT_BOOTSTRAP } from "../dht/index.ts";
-import type { PeerAddress } from "../util/index.ts";
-import { durationOption, encryptionOption, intOption, ipOption, numberOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
+import { RippleError, type PeerAddress } from "../util/index.ts";
+import { durationOption, encryptionOption, intOption, utpModeOption, ipOption, numberOption, peerOptions, rateOption, repeatedOption } from "./options.ts";
 import { outputArgs, outputMode, type OutputMode } from "./progress.ts";
 
 export const torrentArgs = {
@@ -18,6 +18,8 @@ export const torrentArgs = {
   host: { type: "string", description: "Address to listen on for peers (default :: and 0.0.0.0, IPv6 and IPv4)" },
   peer: { type: "string", description: "Connect to this peer too: HOST:PORT or [IPV6]:PORT (repeatable)" },
   encryption: { type: "string", description: "MSE/PE: prefer (default; dial encrypted, fall back to plaintext), require (RC4 only, both ways), plain" },
+  utp: { type: "boolean", description: "uTP (BEP 29) on the peer port over UDP, incoming and dialed (default on; --no-utp: TCP only)" },
+  "utp-mode": { type: "string", description: "How peers are dialed with uTP on: auto (default; TCP first to loopback and private addresses, uTP first to others), prefer (uTP first), only (uTP alone)" },
   "announce-ipv6": { type: "string", description: "IPv6 address to tell HTTP trackers (BEP 7 ipv6=; default a global one of this machine)" },
   "no-trackers": { type: "boolean", description: "Do not contact the torrent's trackers" },
   "no-web-seeds": { type: "boolean", description: "Do not download from the torrent's web seeds (url-list, a magnet's ws)" },
@@ -73,6 +75,7 @@ export function parseTorrentArgs(args: Parsed, rawArgs: readonly string[]): Torr
       port: intOption("port", args.port, 0, 65535),
       ...(args.host !== undefined && { host: ipOption("host", args.host) }),
       ...(args.encryption !== undefined && { encryption: encryptionOption(args.encryption) }),
+      ...utpOptions(args),
       ...(args["announce-ipv6"] !== undefined && { announceIpv6: ipOption("announce-ipv6", args["announce-ipv6"], 6) }),
       maxPeers: intOption("max-peers", args["max-peers"], 1, 10000),
       maxUploadRate: rateOption("max-upload-rate", args["max-upload-rate"]),
@@ -95,6 +98,16 @@ function dhtOptions(args: Parsed, rawArgs: readonly string[]): Pick<ClientOption
   const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
   const statePath = typeof args["dht-state"] === "string" ? args["dht-state"] : join(home, "ripple", "dht.json");
   return { dht: { port: intOption("dht-port", args["dht-port"], 0, 65535) ?? DEFAULT_DHT_PORT, bootstrap, statePath } };
+}
+
+/** `utp` for the Client: "off" with --no-utp (citty reads it as utp: false), else --utp-mode (default auto). */
+function utpOptions(args: Parsed): Pick<ClientOptions, "utp"> {
+  const mode = args["utp-mode"] !== undefined ? utpModeOption(args["utp-mode"]) : undefined;
+  if (args.utp === false) {
+    if (mode !== undefined) throw new RippleError("USAGE", "--utp-mode: uTP is off (--no-utp)");
+    return { utp: "off" };
+  }
+  return mode !== undefined ? { utp: mode } : {};
 }
 
 /** When seeding ends (download --seed, seed): a ratio or a time, whichever comes first. */

@@ -1,8 +1,7 @@
-// One peer connection over a Bun TCP socket: framer in, write queue out, typed events to a handler.
-// Shell: owns the socket. It never decides what to request; the swarm's PeerHandler does.
+// One peer connection over a Transport (TCP or uTP): framer in, write queue out, typed events to a handler.
+// Shell: owns the transport. It never decides what to request; the swarm's PeerHandler does.
 
-import type { Socket } from "bun";
-import { WireError, bytesEqual, errorMessage, formatPeerAddress, type PeerAddress } from "../util/index.ts";
+import { WireError, bytesEqual, formatPeerAddress, type PeerAddress } from "../util/index.ts";
 import {
   Framer,
   HANDSHAKE_LENGTH,
@@ -14,6 +13,7 @@ import {
 } from "../wire/index.ts";
 import { IncomingStream, OutgoingStream, type EncryptionPolicy, type MseLookup, type PeerStream } from "./encryption.ts";
 import { WriteQueue } from "./write-queue.ts";
+import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
 
 /** What the swarm implements to drive a connection. Payload views are valid only during the call. */
 export interface PeerHandler {
@@ -54,7 +54,7 @@ export class PeerConnection {
   /** Free slot for the swarm's per-peer state. */
   state: unknown;
 
-  #socket: Socket<unknown> | undefined;
+  #transport: Transport | undefined;
   #handler: PeerHandler | undefined;
   #identity: LocalIdentity | undefined;
   #route: RouteIncoming | undefined;
@@ -74,12 +74,13 @@ export class PeerConnection {
     this.outgoing = outgoing;
     this.#handshakeTimeoutMs = handshakeTimeoutMs;
     this.#framer = new Framer({ maxMessageLength: 1 << 20, expectHandshake: true });
-    this.#queue = new WriteQueue((data, offset, length) => this.#socket?.write(data, offset, length) ?? 0);
+    this.#queue = new WriteQueue((data, offset, length) => this.#transport?.write(data, offset, length) ?? 0);
   }
 
   /**
    * Dials a peer; events go to `handler`. Failures to connect arrive as onClose. `mseProvide` (MSE/PE
    * crypto_provide bits) opens with an encryption handshake carrying ours; without it, plaintext.
+   * `dial` opens the transport (TCP by default).
    */
   static connect(
     address: PeerAddress,
@@ -88,36 +89,32 @@ export class PeerConnection {
     maxMessageLength: number,
     handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
     mseProvide?: number,
+    dial: Dialer = dialTcp,
   ): PeerConnection {
     const conn = new PeerConnection(address, true, handshakeTimeoutMs);
     conn.#identity = identity;
     if (mseProvide !== undefined) conn.#stream = new OutgoingStream(identity.infoHash, mseProvide, encodeHandshake(identity));
     conn.#handler = handler;
     conn.#framer.setMaxMessageLength(maxMessageLength);
-    Bun.connect<PeerConnection>({
-      hostname: address.host,
-      port: address.port,
-      data: conn,
-      socket: socketHandlers,
-    }).catch((err: unknown) => conn.#onClosed(`connect failed: ${errorMessage(err)}`));
+    dial(address, { ...conn.#events, open: (transport) => conn.#onOpen(transport) });
     return conn;
   }
 
   /**
-   * Wraps an accepted socket; the torrent is chosen by `route` once the remote handshake names it. With
+   * Wraps an accepted transport; the torrent is chosen by `route` once the remote handshake names it. With
    * `mse`, the peer may open with MSE/PE; `encryption` "require" then refuses plain handshakes.
    */
   static accept(
-    socket: Socket<unknown>,
+    transport: Transport,
     route: RouteIncoming,
     handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
     mse?: MseLookup,
     encryption: EncryptionPolicy = "prefer",
   ): PeerConnection {
-    const conn = new PeerConnection({ host: unmapIpv4(socket.remoteAddress), port: socket.remotePort ?? 0 }, false, handshakeTimeoutMs);
+    const conn = new PeerConnection(transport.remoteAddress, false, handshakeTimeoutMs);
     conn.#route = route;
     if (mse) conn.#stream = new IncomingStream(mse, encryption === "require");
-    conn.#attach(socket);
+    conn.#attach(transport);
     return conn;
   }
 
@@ -129,9 +126,14 @@ export class PeerConnection {
     return this.#closed;
   }
 
-  /** The TCP connection was established (a close before the handshake is then the peer's doing, not the network's). */
+  /** The transport was established (a close before the handshake is then the peer's doing, not the network's). */
   get opened(): boolean {
-    return this.#socket !== undefined;
+    return this.#transport !== undefined;
+  }
+
+  /** "tcp" or "utp" once open. */
+  get transportKind(): "tcp" | "utp" | undefined {
+    return this.#transport?.kind;
   }
 
   /** How the stream is carried once the handshake is through: "rc4", or "plaintext" (with or without MSE). */
@@ -155,7 +157,7 @@ export class PeerConnection {
   }
 
   send(bytes: Uint8Array): void {
-    if (this.#closed || !this.#socket) return;
+    if (this.#closed || !this.#transport) return;
     this.sentMessages++;
     this.#queue.push(this.#stream ? this.#stream.outgoing(bytes) : bytes);
   }
@@ -164,27 +166,33 @@ export class PeerConnection {
   close(reason: string): void {
     if (this.#closed) return;
     this.#onClosed(reason);
-    this.#socket?.end();
+    this.#transport?.end();
   }
 
-  #attach(socket: Socket<unknown>): void {
-    this.#socket = socket;
-    socket.setNoDelay?.(true);
+  #attach(transport: Transport): void {
+    this.#transport = transport;
+    transport.handler = this.#events;
     // drop: a handshake not complete within handshakeTimeoutMs of the socket opening (slowloris: a few
     // bytes, then nothing, or one byte at a time). An absolute deadline, not reset by data; a timer of
     // our own because Bun's socket.timeout() fires in 4 s steps.
     this.#handshakeTimer ??= setTimeout(() => {
       if (this.#closed || this.#handshaken) return;
       this.#onClosed(`handshake not completed within ${this.#handshakeTimeoutMs} ms (peer ${this.name})`);
-      this.#socket?.terminate();
+      this.#transport?.terminate();
     }, this.#handshakeTimeoutMs);
   }
 
-  /** Socket open: outgoing connections send their handshake first (BEP 3). */
-  _onOpen(socket: Socket<unknown>): void {
-    this.#attach(socket);
+  readonly #events: TransportHandler = {
+    data: (chunk) => this.#onData(chunk),
+    drain: () => this.#onDrain(),
+    close: (reason) => this.#onClosed(reason),
+  };
+
+  /** Transport open: outgoing connections send their handshake first (BEP 3). */
+  #onOpen(transport: Transport): void {
+    this.#attach(transport);
     if (this.#closed) {
-      socket.end();
+      transport.end();
       return;
     }
     if (!this.outgoing) return;
@@ -192,9 +200,9 @@ export class PeerConnection {
     else this.send(encodeHandshake(this.#identity!));
   }
 
-  _onData(chunk: Uint8Array): void {
+  #onData(chunk: Uint8Array): void {
     if (this.#closed) return;
-    if (this.#handshaken) this.#socket?.timeout(IDLE_TIMEOUT_SEC);
+    if (this.#handshaken) this.#transport?.setIdleTimeout(IDLE_TIMEOUT_SEC);
     try {
       const stream = this.#stream;
       if (stream && !stream.plain) {
@@ -210,13 +218,9 @@ export class PeerConnection {
     }
   }
 
-  _onDrain(): void {
+  #onDrain(): void {
     this.#queue.flush();
     if (this.#queue.queuedBytes === 0 && this.#handshaken) this.#handler?.onDrain?.(this);
-  }
-
-  _onClosed(reason: string): void {
-    this.#onClosed(reason);
   }
 
   readonly #frameHandlers = {
@@ -259,14 +263,14 @@ export class PeerConnection {
     this.remoteReserved = hs.reserved;
     this.#handshaken = true;
     clearTimeout(this.#handshakeTimer);
-    this.#socket?.timeout(IDLE_TIMEOUT_SEC);
+    this.#transport?.setIdleTimeout(IDLE_TIMEOUT_SEC);
     if (!this.#handler!.onHandshake(this, hs)) this.close(`peer ${this.name} refused after handshake`);
   }
 
   #onClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#stream instanceof OutgoingStream && !this.#stream.done && this.#socket !== undefined) {
+    if (this.#stream instanceof OutgoingStream && !this.#stream.done && this.#transport !== undefined) {
       this.encryptionFailed = true;
       if (!reason.startsWith("encryption handshake")) reason = `encryption handshake failed: ${reason} (peer ${this.name})`;
     }
@@ -276,40 +280,3 @@ export class PeerConnection {
     this.#handler?.onClose(this, reason);
   }
 }
-
-/** "::ffff:a.b.c.d" (an IPv4 peer on a dual-stack socket) as the plain dotted quad. */
-export function unmapIpv4(host: string): string {
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(host) ? host.slice(7) : host;
-}
-
-/** Shared socket callbacks; per-connection state rides in socket.data. */
-export const socketHandlers = {
-  open(socket: Socket<PeerConnection>) {
-    socket.data._onOpen(socket as Socket<unknown>);
-  },
-  data(socket: Socket<PeerConnection>, chunk: Uint8Array) {
-    socket.data._onData(chunk);
-  },
-  drain(socket: Socket<PeerConnection>) {
-    socket.data._onDrain();
-  },
-  close(socket: Socket<PeerConnection>, error?: Error) {
-    socket.data?._onClosed(error ? `socket closed: ${error.message}` : "closed by peer");
-  },
-  end(socket: Socket<PeerConnection>) {
-    socket.data?._onClosed("closed by peer");
-    socket.end();
-  },
-  error(socket: Socket<PeerConnection>, error: Error) {
-    socket.data?._onClosed(`socket error: ${error.message}`);
-    socket.terminate();
-  },
-  timeout(socket: Socket<PeerConnection>) {
-    // Bun only reports the timeout; the socket stays open until we close it.
-    socket.data?._onClosed("timed out");
-    socket.terminate();
-  },
-  connectError(socket: Socket<PeerConnection>, error: Error) {
-    socket.data?._onClosed(`connect failed: ${error.message}`);
-  },
-};

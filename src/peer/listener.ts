@@ -5,14 +5,42 @@ import type { Socket, TCPSocketListener } from "bun";
 import { networkInterfaces } from "node:os";
 import { LIMITS, RippleError, bytesEqual, errorMessage } from "../util/index.ts";
 import { mseTorrentHash } from "../wire/index.ts";
-import { PeerConnection, socketHandlers, type LocalIdentity, type PeerHandler } from "./connection.ts";
+import { PeerConnection, type LocalIdentity, type PeerHandler } from "./connection.ts";
 import type { EncryptionPolicy } from "./encryption.ts";
+import { TcpTransport, type Transport } from "./transport.ts";
 
 export type IncomingRoute = (infoHash: Uint8Array) => { identity: LocalIdentity; handler: PeerHandler } | undefined;
 
 export interface PeerListener {
   readonly port: number;
   stop(): void;
+}
+
+export interface AcceptOptions {
+  handshakeTimeoutMs?: number;
+  infoHashes?: () => Iterable<Uint8Array>;
+  encryption?: EncryptionPolicy;
+}
+
+/**
+ * What to do with each incoming transport (TCP or uTP): a PeerConnection routed by its handshake, or a
+ * hang-up past LIMITS.incomingHandshakes connections still owing one, so a crowd of slow or silent
+ * dialers cannot hold connections until each one's deadline. Returns false when it hung up.
+ */
+export function createAcceptor(route: IncomingRoute, opts: AcceptOptions = {}): (transport: Transport) => boolean {
+  const infoHashes = opts.infoHashes;
+  const mse = infoHashes && ((req2: Uint8Array) => [...infoHashes()].find((ih) => bytesEqual(mseTorrentHash(ih), req2)));
+  /** Incoming connections that have not completed their handshake yet. */
+  const waiting = new Set<PeerConnection>();
+  return (transport) => {
+    for (const c of waiting) if (c.closed || c.remotePeerId !== undefined) waiting.delete(c);
+    if (waiting.size >= LIMITS.incomingHandshakes) {
+      transport.terminate();
+      return false;
+    }
+    waiting.add(PeerConnection.accept(transport, route, opts.handshakeTimeoutMs, mse, opts.encryption));
+    return true;
+  };
 }
 
 /**
@@ -25,30 +53,18 @@ export function listenForPeers(
   host: string,
   port: number,
   route: IncomingRoute,
-  opts: { handshakeTimeoutMs?: number; infoHashes?: () => Iterable<Uint8Array>; encryption?: EncryptionPolicy } = {},
+  opts: AcceptOptions = {},
+  accept: (transport: Transport) => boolean = createAcceptor(route, opts),
 ): PeerListener {
-  const infoHashes = opts.infoHashes;
-  const mse = infoHashes && ((req2: Uint8Array) => [...infoHashes()].find((ih) => bytesEqual(mseTorrentHash(ih), req2)));
-  let server: TCPSocketListener<PeerConnection>;
-  /** Incoming connections that have not completed their handshake yet. */
-  const waiting = new Set<PeerConnection>();
+  let server: TCPSocketListener<TcpTransport>;
   try {
-    server = Bun.listen<PeerConnection>({
+    server = Bun.listen<TcpTransport>({
       hostname: host,
       port,
       socket: {
-        ...socketHandlers,
-        open(socket: Socket<PeerConnection>) {
-          // ignore (hang up): past LIMITS.incomingHandshakes connections still owing a handshake, so
-          // a crowd of slow or silent dialers cannot hold sockets until each one's deadline.
-          for (const c of waiting) if (c.closed || c.remotePeerId !== undefined) waiting.delete(c);
-          if (waiting.size >= LIMITS.incomingHandshakes) {
-            socket.terminate();
-            return;
-          }
-          const conn = PeerConnection.accept(socket as Socket<unknown>, route, opts.handshakeTimeoutMs, mse, opts.encryption);
-          waiting.add(conn);
-          socket.data = conn;
+        ...TcpTransport.socketHandlers,
+        open(socket: Socket<TcpTransport>) {
+          accept(TcpTransport.accepted(socket));
         },
       },
     });
@@ -65,18 +81,18 @@ export function listenForPeers(
  * Listens for IPv6 and IPv4 peers on one port: "[::]" (dual stack where the system allows it), plus
  * 0.0.0.0 on the same port where "[::]" is IPv6 only; 0.0.0.0 alone where IPv6 is unavailable.
  */
-export function listenDualStack(port: number, route: IncomingRoute, opts: Parameters<typeof listenForPeers>[3] = {}): PeerListener {
+export function listenDualStack(port: number, route: IncomingRoute, opts: AcceptOptions = {}, accept = createAcceptor(route, opts)): PeerListener {
   let v6: PeerListener;
   try {
-    v6 = listenForPeers("::", port, route, opts);
+    v6 = listenForPeers("::", port, route, opts, accept);
   } catch (err) {
     // No IPv6 on this machine (or the port is taken: the IPv4 attempt reports that).
     if (!isIpv6Unavailable(err)) throw err;
-    return listenForPeers("0.0.0.0", port, route, opts);
+    return listenForPeers("0.0.0.0", port, route, opts, accept);
   }
   let v4: PeerListener | undefined;
   try {
-    v4 = listenForPeers("0.0.0.0", v6.port, route, opts);
+    v4 = listenForPeers("0.0.0.0", v6.port, route, opts, accept);
   } catch {
     // ignore: "[::]" is dual stack (the usual case), so it holds the IPv4 port already.
   }

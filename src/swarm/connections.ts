@@ -75,8 +75,9 @@ export class Connections<P> {
     for (const address of this.pool.candidates(room, this.#opts.clock.now())) {
       const key = formatPeerAddress(address);
       this.pool.markConnecting(key);
-      const { handshakeTimeoutMs, encryption } = this.#opts.dial ?? {};
-      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, encryption?.provideFor(key)));
+      const { handshakeTimeoutMs, encryption, dialer } = this.#opts.dial ?? {};
+      const provide = encryption?.provideFor(key);
+      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, provide, dialer));
     }
   }
 
@@ -125,6 +126,7 @@ export class Connections<P> {
       this.#admittedAt.delete(conn);
       this.#heardAt.delete(conn);
       const encryption = this.#opts.dial?.encryption;
+      if (conn.outgoing && wasPending && conn.opened) this.#opts.dial?.transports?.failedBeforeHandshake(conn.name, conn.transportKind);
       if (conn.outgoing && conn.encryptionFailed && encryption?.failed(conn.name)) {
         // Encrypted dial refused (prefer): redial in plaintext at once, without counting a failure.
         this.pool.markClosed(conn.name, false, this.#opts.clock.now());
@@ -142,7 +144,10 @@ export class Connections<P> {
 
   #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
     this.#pending.delete(conn);
-    if (conn.outgoing) this.#opts.dial?.encryption?.succeeded(conn.name, conn.viaMse);
+    if (conn.outgoing) {
+      this.#opts.dial?.encryption?.succeeded(conn.name, conn.viaMse);
+      this.#opts.dial?.transports?.succeeded(conn.name);
+    }
     if (bytesEqual(hs.peerId, this.#opts.identity.peerId)) {
       this.pool.forget(conn.name); // ourselves, e.g. our own address handed back by a tracker
       return false;

@@ -3,7 +3,7 @@
 // every torrent of a client). Pure.
 
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4 } from "../wire/index.ts";
-import type { EncryptionPolicy } from "../peer/index.ts";
+import type { DialTransports, Dialer, EncryptionPolicy } from "../peer/index.ts";
 
 /** Addresses remembered; past it the oldest is forgotten (it is then tried encrypted again). */
 const MAX_REMEMBERED = 4096;
@@ -51,8 +51,11 @@ export class DialEncryption {
   }
 }
 
-/** How a swarm dials: the handshake deadline and the encryption choice (default: plaintext, no memory). */
+/** How a swarm dials: the handshake deadline, the encryption choice (default: plaintext, no memory) and the transport (default TCP). */
 export interface DialOptions {
   readonly handshakeTimeoutMs?: number;
   readonly encryption?: DialEncryption;
+  readonly dialer?: Dialer;
+  /** Which transport failed where (the dialer reads it). */
+  readonly transports?: DialTransports;
 }

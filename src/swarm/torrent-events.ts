@@ -25,7 +25,7 @@ export interface TorrentEvents extends Record<string, unknown> {
   ready: TorrentStats;
   piece: { index: number };
   /** `disconnected` also reports a peer dropped before its handshake completed (wrong infoHash, timeout, encryption). */
-  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string; encryption?: "rc4" | "plaintext" };
+  peer: { event: "connected" | "disconnected" | "banned"; address: string; reason?: string; encryption?: "rc4" | "plaintext"; transport?: "tcp" | "utp" };
   warning: { message: string };
   /** A tracker answered an announce (`url` without its query string) with this many peers. */
   tracker: { url: string; peers: number };

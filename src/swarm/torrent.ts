@@ -351,7 +351,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     else greetPeer(peer, this.picker.have, this.meta.infoHash);
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
-    this.emit("peer", { event: "connected", address: conn.name, encryption: conn.encryption });
+    this.emit("peer", { event: "connected", address: conn.name, encryption: conn.encryption, ...(conn.transportKind && { transport: conn.transportKind }) });
   }
 
   #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {

@@ -55,6 +55,13 @@ export class DhtError extends RippleError {
   }
 }
 
+/** A uTP (BEP 29) packet or remote misbehaved. */
+export class UtpError extends RippleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("UTP", message, options);
+  }
+}
+
 /** A web seed (BEP 19 HTTP origin) answered wrongly or not at all; `kind` says how. */
 export class WebSeedError extends RippleError {
   readonly kind: WebSeedFailure;

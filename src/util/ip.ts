@@ -72,3 +72,20 @@ export function formatIpv6(b: Uint8Array, at = 0): string {
   if (bestStart < 0) return hex.join(":");
   return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
 }
+
+/**
+ * Loopback, private (RFC 1918, IPv6 unique local) or link-local: a peer on the same machine or LAN, where
+ * TCP is dialed before uTP. Host names and other text are not local.
+ */
+export function isLocalAddress(host: string): boolean {
+  const v4 = parseIpv4(host);
+  if (v4) {
+    const [a, b] = [v4[0]!, v4[1]!];
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254);
+  }
+  const v6 = parseIpv6(host);
+  if (!v6) return false;
+  if (v6.subarray(0, 10).every((x) => x === 0) && v6[10] === 0xff && v6[11] === 0xff) return isLocalAddress(formatIpv4(v6, 12));
+  const loopback = v6.subarray(0, 15).every((x) => x === 0) && v6[15] === 1;
+  return loopback || (v6[0]! & 0xfe) === 0xfc || (v6[0] === 0xfe && (v6[1]! & 0xc0) === 0x80);
+}

@@ -17,6 +17,12 @@ export const LIMITS = {
   pexPeersPerMessage: 50,
   /** Bytes of piece buffers being filled at once, whatever the torrent's size (16 MiB: 64 pieces of 256 KiB keep one loopback peer busy; 64 MiB bought no speed and ~25 MiB of peak RSS). */
   inFlightPieceBytes: 16 * 1024 * 1024,
+  /** uTP (BEP 29): bytes of out-of-order packets held for one connection; beyond it packets are dropped (the peer resends). */
+  utpReorderBytes: 1 << 20,
+  /** uTP: bytes a connection takes from its writer before it has sent them (the rest waits for `drain`). */
+  utpSendBufferBytes: 256 * 1024,
+  /** uTP: connections on one UDP socket, dialed and accepted; SYNs past it are answered with a reset. */
+  utpConnections: 1000,
   /** Incoming connections still owing their handshake, over all torrents; more are hung up on. */
   incomingHandshakes: 64,
   /** Requests one peer may have queued with us before it counts as a flood (libtorrent allows 2000). */

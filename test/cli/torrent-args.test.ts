@@ -70,3 +70,20 @@ describe("listening and encryption options", () => {
     expect(() => parse({ "announce-ipv6": "127.0.0.1" })).toThrow(/--announce-ipv6: expected an IPv6 address/);
   });
 });
+
+describe("uTP options", () => {
+  const parse = (args: Record<string, unknown>) => parseTorrentArgs({ torrent: "t.torrent", ...args }, []).client;
+
+  test("on by default (the Client's auto); --no-utp is off; --utp-mode picks how dials go", () => {
+    expect(parse({}).utp).toBeUndefined();
+    expect(parse({ utp: true }).utp).toBeUndefined();
+    expect(parse({ utp: false }).utp).toBe("off");
+    expect(parse({ "utp-mode": "only" }).utp).toBe("only");
+    expect(parse({ "utp-mode": "Prefer" }).utp).toBe("prefer");
+  });
+
+  test("bad or contradictory values are usage errors", () => {
+    expect(() => parse({ "utp-mode": "off" })).toThrow('--utp-mode: expected auto, prefer or only, got "off"');
+    expect(() => parse({ utp: false, "utp-mode": "only" })).toThrow("--utp-mode: uTP is off (--no-utp)");
+  });
+});

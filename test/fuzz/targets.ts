@@ -6,6 +6,7 @@ import { dhtTargets } from "./dht.fuzz.ts";
 import { metainfoTargets } from "./metainfo.fuzz.ts";
 import { resumeTargets } from "./resume.fuzz.ts";
 import { trackerTargets } from "./tracker.fuzz.ts";
+import { utpTargets } from "./utp.fuzz.ts";
 import { wireTargets } from "./wire.fuzz.ts";
 
 export const FUZZ_LAYERS: Record<string, readonly FuzzTarget[]> = {
@@ -15,4 +16,5 @@ export const FUZZ_LAYERS: Record<string, readonly FuzzTarget[]> = {
   tracker: trackerTargets,
   dht: dhtTargets,
   resume: resumeTargets,
+  utp: utpTargets,
 };

@@ -31,6 +31,8 @@ export interface LibtorrentOptions {
   encryption: "forced" | "enabled";
   /** Peers to dial once ready (a seeder after checking its data), "HOST:PORT" or "[V6]:PORT". */
   peers?: string[];
+  /** uTP only: TCP off both ways (default: TCP only). */
+  utpOnly?: boolean;
 }
 
 export interface LibtorrentPeer extends AsyncDisposable {
@@ -45,7 +47,8 @@ export async function startLibtorrent(o: LibtorrentOptions): Promise<LibtorrentP
   if (!hasLibtorrent()) throw new Error(`python3-libtorrent is missing (apt-get install python3-libtorrent${IS_CI ? "; CI=true, so this test fails instead of skipping" : ""})`);
   await mkdir(o.dataDir, { recursive: true });
   const p = await spawnManaged([PYTHON, SCRIPT, o.mode, o.torrentPath, o.dataDir, o.ip, String(o.port), o.encryption, ...(o.peers ?? [])], {
-    name: `libtorrent ${o.mode} [${o.ip}]:${o.port}`,
+    name: `libtorrent ${o.mode} [${o.ip}]:${o.port}${o.utpOnly ? " (uTP only)" : ""}`,
+    ...(o.utpOnly && { env: { ...process.env, LT_UTP_ONLY: "1" } }),
   });
   const seen = (event: string) => p.log().split("\n").some((l) => l.startsWith("{") && (JSON.parse(l) as { event: string }).event === event);
   const peer: LibtorrentPeer = {

@@ -2,7 +2,9 @@
 # uTP and PEX off, optionally with encryption forced (pe_forced, RC4 only) both ways. Prints one JSON line
 # per milestone. Usage: lt-peer.py seed|leech TORRENT SAVE_DIR LISTEN_IP PORT forced|enabled [PEER_IP:PORT ...]
 # (TORRENT: a .torrent file, or for a leecher a magnet link)
+# With LT_UTP_ONLY=1 in the environment it speaks uTP only (TCP off both ways).
 import json
+import os
 import sys
 
 import libtorrent as lt
@@ -16,6 +18,7 @@ def main():
     mode, torrent_path, save_path, ip, port, enc = sys.argv[1:7]
     peers = sys.argv[7:]
     forced = enc == "forced"
+    utp_only = os.environ.get("LT_UTP_ONLY") == "1"
     listen = ("[%s]:%s" if ":" in ip else "%s:%s") % (ip, port)
     # Settings at construction: applied later, DHT/LSD would already have started.
     settings = {
@@ -23,8 +26,10 @@ def main():
         "enable_lsd": False,
         "enable_upnp": False,
         "enable_natpmp": False,
-        "enable_incoming_utp": False,
-        "enable_outgoing_utp": False,
+        "enable_incoming_utp": utp_only,
+        "enable_outgoing_utp": utp_only,
+        "enable_incoming_tcp": not utp_only,
+        "enable_outgoing_tcp": not utp_only,
         "listen_interfaces": listen,
         "outgoing_interfaces": ip,
         "allow_multiple_connections_per_ip": True,

@@ -1,5 +1,6 @@
 // Test helper: qbittorrent-nox (4.5, Debian) with one torrent, on 127.0.0.1 with DHT, LSD, PEX, UPnP/NAT-PMP
-// and uTP off, driven over its Web API on 127.0.0.1 (no login from localhost). Test-only; loopback only.
+// off and TCP only (or uTP only), driven over its Web API on 127.0.0.1 (no login from localhost).
+// Test-only; loopback only.
 
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,6 +14,8 @@ export interface QbittorrentOptions {
   infoHash: string;
   /** BitTorrent\Session\Encryption: 0 allow, 1 require, 2 disable. */
   encryption: 0 | 1 | 2;
+  /** BitTorrent\Session\BTProtocol: TCP (default) or UTP (uTP only). */
+  protocol?: "TCP" | "UTP";
 }
 
 export interface QbittorrentPeer extends AsyncDisposable {
@@ -39,7 +42,7 @@ Session\\Port=${port}
 Session\\Interface=lo
 Session\\InterfaceName=lo
 Session\\InterfaceAddress=127.0.0.1
-Session\\BTProtocol=TCP
+Session\\BTProtocol=${o.protocol ?? "TCP"}
 Session\\QueueingSystemEnabled=false
 Session\\DefaultSavePath=${o.dataDir}
 Session\\TempPathEnabled=false

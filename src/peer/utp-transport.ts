@@ -1,0 +1,135 @@
+// uTP (BEP 29, utp/) as a Transport, and the dialers built on it: uTP alone, one transport with the
+// other as fallback, and the choice per address. Shell: drives connections of a UtpSocket.
+
+import { UtpError, errorMessage, formatPeerAddress, isLocalAddress, type PeerAddress } from "../util/index.ts";
+import type { UtpSocket, UtpStream } from "../utp/index.ts";
+import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
+
+/**
+ * How peers are dialed: "auto" (TCP first to loopback and private addresses, uTP first to others, each
+ * falling back to the other), "prefer" (uTP first everywhere), "only" (uTP alone), "off" (TCP alone).
+ */
+export type UtpMode = "auto" | "prefer" | "only" | "off";
+export const UTP_MODES: readonly UtpMode[] = ["auto", "prefer", "only", "off"];
+
+export class UtpTransport implements Transport {
+  readonly kind = "utp";
+  readonly remoteAddress: PeerAddress;
+  handler: TransportHandler | undefined;
+  readonly #stream: UtpStream;
+
+  /** Takes over the stream's events; `onConnect` hears when a dialed stream opens. */
+  constructor(stream: UtpStream, onConnect?: () => void) {
+    this.#stream = stream;
+    this.remoteAddress = stream.remoteAddress;
+    stream.handler = {
+      connect: () => onConnect?.(),
+      data: (bytes) => this.handler?.data(bytes),
+      drain: () => this.handler?.drain(),
+      close: (reason) => this.handler?.close(reason),
+    };
+  }
+
+  write(data: Uint8Array, offset: number, length: number): number {
+    return this.#stream.connection.write(data, offset, length);
+  }
+
+  setIdleTimeout(sec: number): void {
+    this.#stream.connection.setIdleTimeout(sec * 1000);
+  }
+
+  end(): void {
+    this.#stream.connection.end();
+  }
+
+  terminate(): void {
+    this.#stream.connection.terminate();
+  }
+}
+
+/** Dials over uTP on `socket`. */
+export function utpDialer(socket: UtpSocket): Dialer {
+  return (address, handler) => {
+    try {
+      // The SYN goes out now; events start on a later datagram, by when the transport has the stream.
+      const stream = socket.dial(address, undefined);
+      const transport: UtpTransport = new UtpTransport(stream, () => handler.open(transport));
+      transport.handler = handler;
+    } catch (err) {
+      // A dial this socket cannot make (closed, wrong family, full) fails like a refused connection.
+      if (!(err instanceof UtpError)) throw err;
+      queueMicrotask(() => handler.close(`utp connect failed: ${errorMessage(err)}`));
+    }
+  };
+}
+
+/** Dials with `first`; if that fails before opening, with `second` (the caller sees one dial). */
+export function fallbackDialer(first: Dialer, second: Dialer): Dialer {
+  return (address, handler) => {
+    let opened = false;
+    first(address, {
+      open: (t) => {
+        opened = true;
+        handler.open(t);
+      },
+      data: (bytes) => handler.data(bytes),
+      drain: () => handler.drain(),
+      close: (reason) => {
+        if (opened) return handler.close(reason);
+        // The second dial's failure names both.
+        let secondOpened = false;
+        second(address, {
+          ...handler,
+          open: (t) => {
+            secondOpened = true;
+            handler.open(t);
+          },
+          close: (r) => handler.close(secondOpened ? r : `${reason}; then ${r}`),
+        });
+      },
+    });
+  };
+}
+
+/** Addresses remembered by DialTransports; past it the oldest is forgotten. */
+const MAX_REMEMBERED = 4096;
+
+/**
+ * Per address, the transport whose connection opened but ended before the peer's handshake (libtorrent
+ * with TCP off still accepts TCP connections, then resets them): the next dial tries the other first.
+ * Shared by every torrent of a client. Pure.
+ */
+export class DialTransports {
+  readonly #failed = new Map<string, "tcp" | "utp">();
+
+  /** A dialed connection over `kind` ended before its handshake. */
+  failedBeforeHandshake(key: string, kind: "tcp" | "utp" | undefined): void {
+    if (kind === undefined) return;
+    this.#failed.delete(key);
+    if (this.#failed.size >= MAX_REMEMBERED) this.#failed.delete(this.#failed.keys().next().value!);
+    this.#failed.set(key, kind);
+  }
+
+  succeeded(key: string): void {
+    this.#failed.delete(key);
+  }
+
+  /** Which transport to try first at `key`, given the preferred one. */
+  firstFor(key: string, preferred: "tcp" | "utp"): "tcp" | "utp" {
+    return this.#failed.get(key) === preferred ? (preferred === "tcp" ? "utp" : "tcp") : preferred;
+  }
+}
+
+/** The dialer for `mode`; without a uTP socket, TCP. `memory` turns the order around where the first one failed. */
+export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined, memory?: DialTransports): Dialer {
+  if (!socket || mode === "off") return dialTcp;
+  const utp = utpDialer(socket);
+  if (mode === "only") return utp;
+  const utpFirst = fallbackDialer(utp, dialTcp);
+  const tcpFirst = fallbackDialer(dialTcp, utp);
+  return (address, handler) => {
+    const preferred = mode === "auto" && isLocalAddress(address.host) ? "tcp" : "utp";
+    const first = memory ? memory.firstFor(formatPeerAddress(address), preferred) : preferred;
+    (first === "tcp" ? tcpFirst : utpFirst)(address, handler);
+  };
+}
