@@ -20,10 +20,14 @@ const MiB = 1024 * 1024;
  * Bound on the RSS growth during one test (peak, sampled every 5 ms). The torrent is 160 KiB and the
  * client keeps at most a few MiB per peer; cases stay under 20 MiB. The reject flood is the exception:
  * the client decodes ~400k requests and encodes as many rejects before the cap drops the peer, which
- * peaks at 80-100 MiB of short-lived garbage (the heap is ~4 MiB after a GC), hence its own bound.
+ * peaks at 80-100 MiB of short-lived garbage (the heap is ~4 MiB after a GC), hence its own bound. How
+ * high that peak goes depends on when the collector gets to run: on a loaded 2-core box it reached
+ * 224-235 MiB (twice in full CI-style runs). The bound is there to catch rejects piling up without
+ * limit, which grows with the flood's length, not to measure the garbage: 384 MiB leaves room for a late
+ * collector. (The cap itself is asserted by the reason the peer is dropped for.)
  */
 const MAX_RSS_GROWTH_BYTES = 64 * MiB;
-const FLOOD_RSS_GROWTH_BYTES = 192 * MiB;
+const FLOOD_RSS_GROWTH_BYTES = 384 * MiB;
 
 const { client, defer } = useClients();
 const at = (port: number) => ({ host: "127.0.0.1", port });
