@@ -6,8 +6,9 @@ import type { UtpSocket, UtpStream } from "../utp/index.ts";
 import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
 
 /**
- * How peers are dialed: "auto" (TCP first to loopback and private addresses, uTP first to others, each
- * falling back to the other), "prefer" (uTP first everywhere), "only" (uTP alone), "off" (TCP alone).
+ * How peers are dialed: "auto" (TCP first to loopback and private addresses, falling back to uTP; uTP
+ * first to others, with TCP raced beside it after RACE_DELAY_MS), "prefer" (uTP first everywhere), "only"
+ * (uTP alone), "off" (TCP alone).
  */
 export type UtpMode = "auto" | "prefer" | "only" | "off";
 export const UTP_MODES: readonly UtpMode[] = ["auto", "prefer", "only", "off"];
@@ -91,6 +92,55 @@ export function fallbackDialer(first: Dialer, second: Dialer): Dialer {
   };
 }
 
+/** How long a uTP dial has alone before TCP is tried beside it (RFC 8305's connection attempt delay). */
+export const RACE_DELAY_MS = 250;
+
+/**
+ * Dials with `first`, and with `second` too once `first` has not opened within `delayMs` (or has
+ * failed): the first to open wins and the other is closed, so a peer without the preferred transport
+ * costs a quarter second, not the preferred one's whole connect timeout (the caller sees one dial).
+ */
+export function racingDialer(first: Dialer, second: Dialer, delayMs = RACE_DELAY_MS): Dialer {
+  return (address, handler) => {
+    let winner: Transport | undefined;
+    let pending = 0;
+    const reasons: string[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = (dial: Dialer): void => {
+      pending++;
+      let mine: Transport | undefined;
+      dial(address, {
+        open: (t) => {
+          mine = t;
+          if (winner) return t.terminate(); // the other one won: this one is not needed
+          winner = t;
+          clearTimeout(timer);
+          handler.open(t);
+        },
+        data: (bytes) => mine === winner && handler.data(bytes),
+        drain: () => mine === winner && handler.drain(),
+        close: (reason) => {
+          if (mine !== undefined && mine === winner) return handler.close(reason);
+          pending--;
+          if (winner) return;
+          reasons.push(reason);
+          if (started === 1) startSecond();
+          else if (pending === 0) handler.close(reasons.join("; then "));
+        },
+      });
+    };
+    let started = 1;
+    const startSecond = (): void => {
+      if (started === 2 || winner) return;
+      started = 2;
+      clearTimeout(timer);
+      attempt(second);
+    };
+    attempt(first);
+    timer = setTimeout(startSecond, delayMs);
+  };
+}
+
 /** Addresses remembered by DialTransports; past it the oldest is forgotten. */
 const MAX_REMEMBERED = 4096;
 
@@ -125,7 +175,9 @@ export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined, memor
   if (!socket || mode === "off") return dialTcp;
   const utp = utpDialer(socket);
   if (mode === "only") return utp;
-  const utpFirst = fallbackDialer(utp, dialTcp);
+  // uTP first races TCP after a moment: a peer without uTP (aria2, TCP-only clients) answers no SYN, and
+  // waiting out uTP's connect timeout would cost seconds per such peer.
+  const utpFirst = racingDialer(utp, dialTcp);
   const tcpFirst = fallbackDialer(dialTcp, utp);
   return (address, handler) => {
     const preferred = mode === "auto" && isLocalAddress(address.host) ? "tcp" : "utp";

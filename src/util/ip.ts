@@ -74,14 +74,15 @@ export function formatIpv6(b: Uint8Array, at = 0): string {
 }
 
 /**
- * Loopback, private (RFC 1918, IPv6 unique local) or link-local: a peer on the same machine or LAN, where
- * TCP is dialed before uTP. Host names and other text are not local.
+ * Loopback, private (RFC 1918, IPv6 unique local), link-local, or the benchmarking range 198.18.0.0/15
+ * (RFC 2544; not globally reachable, used by lab networks such as scripts/netlab): a peer on the same
+ * machine or network, where TCP is dialed before uTP. Host names and other text are not local.
  */
 export function isLocalAddress(host: string): boolean {
   const v4 = parseIpv4(host);
   if (v4) {
     const [a, b] = [v4[0]!, v4[1]!];
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254);
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 198 && (b & 0xfe) === 18);
   }
   const v6 = parseIpv6(host);
   if (!v6) return false;
