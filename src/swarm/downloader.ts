@@ -317,9 +317,10 @@ export class Downloader {
     this.picker.markVerified(index);
     const have = encodeHave(index);
     for (const peer of this.#ctx.peers()) {
-      // Sent to peers that have the piece too (libtorrent's send_redundant_have): a BEP 16 super-seeder
-      // learns from it that the piece it offered arrived, and offers the next.
-      peer.conn.send(have);
+      // Also to a peer that has the piece but wants nothing from us, as a BEP 16 super-seeder does: it
+      // learns from it that the piece it offered arrived, and offers the next. Interested peers that have
+      // it are spared (in a fleet those haves were a fifth of the packets).
+      if (!peer.has.has(index) || !peer.peerInterested) peer.conn.send(have);
       if (peer.has.has(index)) {
         peer.lacking--;
         if (peer.lacking === 0) this.updateInterest(peer);
