@@ -117,8 +117,12 @@ export function racingDialer(first: Dialer, second: Dialer, delayMs = RACE_DELAY
           clearTimeout(timer);
           handler.open(t);
         },
-        data: (bytes) => mine === winner && handler.data(bytes),
-        drain: () => mine === winner && handler.drain(),
+        data: (bytes) => {
+          if (mine !== undefined && mine === winner) handler.data(bytes);
+        },
+        drain: () => {
+          if (mine !== undefined && mine === winner) handler.drain();
+        },
         close: (reason) => {
           if (mine !== undefined && mine === winner) return handler.close(reason);
           pending--;
