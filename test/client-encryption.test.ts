@@ -11,20 +11,14 @@ import { encodeRequest, makeReserved } from "../src/wire/index.ts";
 import { startFakeSeeder } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "./helpers/torrent-fixture.ts";
-import { finished, useClients } from "./helpers/torrents.ts";
+import { finished, seedFixture, useClients } from "./helpers/torrents.ts";
 import { connectWireClient } from "./helpers/wire-client.ts";
 
 const { client, defer } = useClients();
 const fixture = makeTorrentFixture({ name: "enc.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(6 * 2 * BLOCK_SIZE + 123, 9) });
 type PeerEvent = TorrentEvents["peer"];
 
-async function seeder(c: Client) {
-  const work = await tempDir();
-  defer(() => work[Symbol.asyncDispose]());
-  await writeFixtureFiles(fixture, work.path);
-  await finished(c.addTorrent(fixture.meta, { outDir: work.path, noTrackers: true }));
-  return c.port;
-}
+const seeder = (c: Client) => seedFixture(c, fixture, defer);
 
 /** Downloads through `c` from `peers`; returns the peer events seen and the bytes written. */
 async function download(c: Client, peers: { host: string; port: number }[]) {

@@ -7,20 +7,14 @@ import { join } from "node:path";
 import type { Client } from "../src/client.ts";
 import type { Torrent, TorrentEvents } from "../src/swarm/index.ts";
 import { tempDir } from "./helpers/process.ts";
-import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "./helpers/torrent-fixture.ts";
-import { finished, useClients } from "./helpers/torrents.ts";
+import { makeTorrentFixture, patternBytes } from "./helpers/torrent-fixture.ts";
+import { finished, seedFixture, useClients } from "./helpers/torrents.ts";
 
 const { client, defer } = useClients();
 const fixture = makeTorrentFixture({ name: "utp.bin", pieceLength: 64 * 1024, data: patternBytes(3 * 1024 * 1024 + 777, 29) });
 type PeerEvent = TorrentEvents["peer"];
 
-async function seeder(c: Client) {
-  const work = await tempDir();
-  defer(() => work[Symbol.asyncDispose]());
-  await writeFixtureFiles(fixture, work.path);
-  await finished(c.addTorrent(fixture.meta, { outDir: work.path, noTrackers: true }));
-  return c.port;
-}
+const seeder = (c: Client) => seedFixture(c, fixture, defer);
 
 async function download(c: Client, port: number, host = "127.0.0.1") {
   const out = await tempDir();

@@ -4,11 +4,11 @@
 // requests answered by a seeder (hashes from the piece layers, or a hash reject), and a v2-only magnet
 // downloaded ripple to ripple: metadata by the truncated hash, then the piece layers by hash requests.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "../src/index.ts";
-import { startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
+import { type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
 import { expectFixtureOnDisk } from "./helpers/files.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeV2TorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
@@ -17,28 +17,13 @@ import { startFakeTracker } from "./helpers/fake-tracker.ts";
 import { HASHES_ID, HASH_REJECT_ID, decodeHashes, encodeHashRequest, encodeMessage, makeReserved } from "../src/wire/index.ts";
 import { toHex } from "../src/util/index.ts";
 import { formatMagnet, parseMagnet } from "../src/metainfo/index.ts";
-import { finished } from "./helpers/torrents.ts";
+import { fakeSeederOf, finished, useClients } from "./helpers/torrents.ts";
 
 const PIECE = 32768;
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.close();
-});
-
-function seed(fixture: TorrentFixture, id: number, options: FakeSeederOptions = {}): FakeSeeder {
-  const seeder = startFakeSeeder(
-    { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },
-    { peerId: new TextEncoder().encode(`-FK0001-v2seed${String(id).padStart(6, "0")}`), ...options },
-  );
-  open.push({ close: () => seeder.stop() });
-  return seeder;
-}
-
-function client(): Client {
-  const c = new Client({ port: 0, host: "127.0.0.1", encryption: "plain" }); // the fake peers speak plaintext only
-  open.push(c);
-  return c;
-}
+const { client: makeClient, defer } = useClients();
+const client = (): Client => makeClient();
+const seed = (fixture: TorrentFixture, id: number, options: FakeSeederOptions = {}): FakeSeeder =>
+  fakeSeederOf(fixture, `-FK0001-v2seed${String(id).padStart(6, "0")}`, defer, options);
 
 const peerAt = (s: FakeSeeder) => ({ host: "127.0.0.1", port: s.port });
 
@@ -87,7 +72,7 @@ describe("v2-only and hybrid downloads", () => {
     const c = client();
     await finished(c.addTorrent(fixture.meta, { outDir: dir.path, noTrackers: true }));
     const wire = await connectWireClient(c.port, fixture.meta.infoHash);
-    open.push({ close: () => wire.end() });
+    defer(() => wire.end());
     expect(await wire.nextOf("handshake")).toBeDefined();
     const a = fixture.meta.v2!.files.find((f) => f.path[0] === "a.bin")!;
     const layer = fixture.meta.v2!.pieceLayers.get(toHex(a.piecesRoot!))!;
@@ -112,7 +97,7 @@ describe("v2-only and hybrid downloads", () => {
     await finished(c.addTorrent(fixture.meta, { outDir: dir.path, noTrackers: true }));
     const v2Hash = fixture.meta.v2!.infoHash.subarray(0, 20);
     const wire = await connectWireClient(c.port, v2Hash, { reserved: makeReserved({ fast: true }) });
-    open.push({ close: () => wire.end() });
+    defer(() => wire.end());
     const hs = await wire.nextOf("handshake");
     expect(toHex(hs!.hs.infoHash)).toBe(toHex(v2Hash));
     expect(await wire.nextOf("have_all")).toBeDefined();

@@ -2,38 +2,21 @@
 // bytes on disk compared with the source. Covers several peers, a peer dropping mid-piece, a peer
 // sending corrupt data (banned, download still completes), and resuming from data already on disk.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "../src/index.ts";
-import { dialFakeSeeder, startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
+import { dialFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./helpers/fake-peer.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./helpers/torrent-fixture.ts";
 import { expectFixtureOnDisk } from "./helpers/files.ts";
-import { finished } from "./helpers/torrents.ts";
+import { fakeSeederOf, finished, useClients } from "./helpers/torrents.ts";
 
 const BLOCK = 16384;
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.close();
-});
-
-function seed(fixture: TorrentFixture, id: number, options: FakeSeederOptions = {}): FakeSeeder {
-  const seeder = startFakeSeeder(
-    { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },
-    { peerId: new TextEncoder().encode(`-FK0001-seeder${String(id).padStart(6, "0")}`), ...options },
-  );
-  open.push({ close: () => seeder.stop() });
-  return seeder;
-}
-
-function client(): Client {
-  const c = new Client({ port: 0, host: "127.0.0.1", encryption: "plain" }); // the fake peers speak plaintext only
-  open.push(c);
-  return c;
-}
-
-/** Resolves with the final stats, or rejects with the torrent's error. */
+const { client: makeClient, defer } = useClients();
+const client = (): Client => makeClient();
+const seed = (fixture: TorrentFixture, id: number, options: FakeSeederOptions = {}): FakeSeeder =>
+  fakeSeederOf(fixture, `-FK0001-seeder${String(id).padStart(6, "0")}`, defer, options);
 
 const peerAt = (s: FakeSeeder) => ({ host: "127.0.0.1", port: s.port });
 
@@ -197,7 +180,7 @@ describe("Client accepts incoming peers", () => {
       { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },
       c.port,
     );
-    open.push({ close: () => dialer.stop() });
+    defer(() => dialer.stop());
     await finished(torrent);
     await expectFixtureOnDisk(fixture, out.path);
     expect(dialer.remotePeerIds.map((id) => Buffer.from(id).toString("hex"))).toEqual([Buffer.from(c.peerId).toString("hex")]);
@@ -213,7 +196,7 @@ describe("Client accepts incoming peers", () => {
     // Its id sorts above ours, so the dialer-with-the-lower-id rule alone would drop the live connection.
     const peerId = new TextEncoder().encode("-ZZ0001-samepeer0001");
     const dialer = await dialFakeSeeder(data, c.port, { peerId, rateBytesPerSec: 1024 * 1024 });
-    open.push({ close: () => dialer.stop() });
+    defer(() => dialer.stop());
     const listener = seed(fixture, 0, { peerId });
     const dropped: string[] = [];
     torrent.on("peer", (e) => {
@@ -239,7 +222,7 @@ describe("Client accepts incoming peers", () => {
       { infoHash: other.meta.infoHash, pieceLength: other.meta.pieceLength, totalLength: other.meta.totalLength, data: other.data },
       c.port,
     );
-    open.push({ close: () => dialer.stop() });
+    defer(() => dialer.stop());
     await dialer.closed;
     expect(dialer.remotePeerIds).toEqual([]);
     expect(dialer.stats.blocksServed).toBe(0);

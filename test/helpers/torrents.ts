@@ -2,7 +2,10 @@
 // a torrent to finish (or fail) without sleeping.
 
 import { afterEach } from "bun:test";
-import { Client, type ClientOptions, type Torrent, type TorrentStats } from "../../src/index.ts";
+import { Client, type AddTorrentOptions, type ClientOptions, type Torrent, type TorrentStats } from "../../src/index.ts";
+import { startFakeSeeder, type FakeSeeder, type FakeSeederOptions } from "./fake-peer.ts";
+import { tempDir } from "./temp-dir.ts";
+import { writeFixtureFiles, type TorrentFixture } from "./torrent-fixture.ts";
 
 /** Resolves with the final stats once every wanted piece is verified; rejects with the torrent's error. */
 export function finished(torrent: Torrent): Promise<TorrentStats> {
@@ -33,4 +36,30 @@ export function useClients(): { client: (options?: ClientOptions) => Client; def
       cleanups.push(close);
     },
   };
+}
+
+/** What useClients() hands out. */
+export type Defer = (close: () => unknown) => void;
+
+/**
+ * `c` seeds `fixture` from a temp dir holding its files (removed by `defer`); resolves with c's port once
+ * the data is checked. `options` adds to the torrent's (e.g. seedOnly, superSeed).
+ */
+export async function seedFixture(c: Client, fixture: TorrentFixture, defer: Defer, options: Partial<AddTorrentOptions> = {}): Promise<number> {
+  const work = await tempDir();
+  defer(() => work[Symbol.asyncDispose]());
+  await writeFixtureFiles(fixture, work.path);
+  await finished(c.addTorrent(fixture.meta, { outDir: work.path, noTrackers: true, ...options }));
+  return c.port;
+}
+
+/** A scripted seeder (helpers/fake-peer.ts) of `fixture`'s data under the 20-byte `peerId`, stopped by `defer`. */
+export function fakeSeederOf(fixture: TorrentFixture, peerId: string, defer: Defer, options: FakeSeederOptions = {}): FakeSeeder {
+  const { meta, data } = fixture;
+  const seeder = startFakeSeeder(
+    { infoHash: meta.infoHash, pieceLength: meta.pieceLength, totalLength: meta.totalLength, data },
+    { peerId: new TextEncoder().encode(peerId), ...options },
+  );
+  defer(() => seeder.stop());
+  return seeder;
 }

@@ -10,8 +10,8 @@ import { PeerState, SuperSeeder, OFFERS_PER_PEER, offersPerPeer } from "../../sr
 import { decodeMessage, encodeMessage, encodeRequest, makeReserved } from "../../src/wire/index.ts";
 import { expectFixtureOnDisk } from "../helpers/files.ts";
 import { tempDir } from "../helpers/process.ts";
-import { makeTorrentFixture, patternBytes, writeFixtureFiles } from "../helpers/torrent-fixture.ts";
-import { finished, useClients } from "../helpers/torrents.ts";
+import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { finished, seedFixture, useClients } from "../helpers/torrents.ts";
 import { connectWireClient } from "../helpers/wire-client.ts";
 
 const PIECES = 8;
@@ -117,22 +117,16 @@ describe("SuperSeeder", () => {
 });
 
 describe("a super-seeding Client", () => {
-  const { client } = useClients();
+  const { client, defer } = useClients();
   const CLIENT_PIECES = 40;
   const fixture = makeTorrentFixture({ name: "origin.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(CLIENT_PIECES * 2 * BLOCK_SIZE - 100, 7) });
 
-  async function origin(dir: string) {
-    await writeFixtureFiles(fixture, dir);
-    const c = client();
-    const torrent = c.addTorrent(fixture.meta, { outDir: dir, noTrackers: true, seedOnly: true, superSeed: true });
-    await finished(torrent);
-    return { client: c, torrent };
-  }
+  /** A super-seeding origin of the fixture: its port. */
+  const origin = () => seedFixture(client(), fixture, defer, { seedOnly: true, superSeed: true });
 
   test("shows a new peer have_none and about 1 MiB of pieces, and rejects requests for the others", async () => {
-    await using work = await tempDir();
-    const o = await origin(join(work.path, "seed"));
-    const w = await connectWireClient(o.client.port, fixture.meta.infoHash, { reserved: makeReserved({ fast: true }) });
+    const port = await origin();
+    const w = await connectWireClient(port, fixture.meta.infoHash, { reserved: makeReserved({ fast: true }) });
     try {
       expect((await w.next())?.type).toBe("handshake");
       expect((await w.next())?.type).toBe("have_none");
@@ -155,10 +149,10 @@ describe("a super-seeding Client", () => {
 
   test("two ripple leechers get every byte from a super-seeding origin", async () => {
     await using work = await tempDir();
-    const o = await origin(join(work.path, "seed"));
+    const port = await origin();
     const a = client();
     const b = client();
-    const peers = [{ host: "127.0.0.1", port: o.client.port }];
+    const peers = [{ host: "127.0.0.1", port }];
     const ta = a.addTorrent(fixture.meta, { outDir: join(work.path, "a"), peers: [...peers, { host: "127.0.0.1", port: b.port }], noTrackers: true });
     const tb = b.addTorrent(fixture.meta, { outDir: join(work.path, "b"), peers, noTrackers: true });
     await Promise.all([finished(ta), finished(tb)]);
