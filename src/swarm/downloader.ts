@@ -22,6 +22,8 @@ const REFILL_BATCH = 16;
 
 export interface DownloaderContext {
   readonly meta: Metainfo;
+  /** The picker's tie-breaks and web seed run starts (default Math.random); tests pin it. */
+  readonly random?: () => number;
   readonly storage: Storage;
   readonly clock: Clock;
   readonly log: Logger;
@@ -70,6 +72,7 @@ export class Downloader {
       pieceLengthAt: (i) => pieceLengthAt(ctx.meta, i),
       maxInProgress,
       ...(wanted && { wanted }),
+      ...(ctx.random && { random: ctx.random }),
     });
   }
 

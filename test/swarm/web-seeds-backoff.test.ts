@@ -1,7 +1,7 @@
 // WebSeeds as a component: a Downloader over an in-memory storage, a fake clock and a scripted HTTP shell.
 // Backoff is checked in order and against the injected clock, never against real time.
 
-import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Storage } from "../../src/storage/index.ts";
 import { Downloader, WebSeeds, type WebSeedEvent } from "../../src/swarm/index.ts";
 import { WebSeedError, silentLogger } from "../../src/util/index.ts";
@@ -10,14 +10,6 @@ import { FakeTime } from "../helpers/fake-time.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 
 const BLOCK = 16384;
-
-// Web seed runs start at a random rarest piece (Picker.startRun); pinned to the first piece here, so that
-// one run holds the whole small torrent.
-let random: ReturnType<typeof spyOn> | undefined;
-beforeEach(() => {
-  random = spyOn(Math, "random").mockReturnValue(0);
-});
-afterEach(() => random?.mockRestore());
 
 function setup(answer: (req: RangeRequest) => Promise<void>) {
   const fixture = makeTorrentFixture({ name: "w.bin", pieceLength: 2 * BLOCK, data: patternBytes(8 * 2 * BLOCK, 5) });
@@ -32,6 +24,9 @@ function setup(answer: (req: RangeRequest) => Promise<void>) {
   const downloader = new Downloader(
     {
       meta: fixture.meta,
+      // Web seed runs start at a random rarest piece (Picker.startRun): pinned to the first piece, so that
+      // one run holds the whole small torrent.
+      random: () => 0,
       storage,
       clock,
       log: silentLogger,
