@@ -1,7 +1,7 @@
 // Client: the public library entry. Runs many torrents over one peer listener and their trackers.
 // The CLI is built on it; scripts can embed it the same way.
 
-import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Logger, type PeerAddress } from "./util/index.ts";
+import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Announcer, type AnnouncerHooks, type Logger, type PeerAddress } from "./util/index.ts";
 import { magnetMetainfo, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
 import {
@@ -21,7 +21,7 @@ import {
 import { UtpSocket } from "./utp/index.ts";
 import { DialEncryption, MetadataFetcher, TokenBucket, Torrent, combineAnnouncers, deferredAnnouncer, type DialOptions } from "./swarm/index.ts";
 import { createDhtAnnouncer, startDhtNode, type DhtNode } from "./dht/index.ts";
-import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type Announcer, type AnnouncerHooks, type UdpTrackerClient } from "./tracker/index.ts";
+import { UDP_ANNOUNCE_RETRY_BASE_MS, createTrackerAnnouncer, createUdpTrackerClient, type UdpTrackerClient } from "./tracker/index.ts";
 import { isUsableWebSeed } from "./webseed/index.ts";
 import { VERSION } from "./version.ts";
 

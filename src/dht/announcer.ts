@@ -1,29 +1,22 @@
-// DHT announcer for one torrent (BEP 5): the tracker layer's Announcer shape over a DhtNode. On start and
+// DHT announcer for one torrent (BEP 5): util's Announcer contract (the one the trackers' announcer
+// implements too) over a DhtNode. On start and
 // every 15 minutes a get_peers lookup plus announce_peer; requestPeers() runs an early lookup at most once a
 // minute. Shell: timers; no method throws and no failure escapes (they are logged).
 
-import { errorMessage, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import {
+  errorMessage,
+  silentLogger,
+  systemClock,
+  systemTimers,
+  toHex,
+  type Announcer,
+  type AnnouncerHooks,
+  type Clock,
+  type Logger,
+  type PeerAddress,
+  type Timers,
+} from "../util/index.ts";
 import type { DhtNode } from "./node-types.ts";
-
-/** Same shape as the tracker layer's Announcer (dht must not import tracker); the swarm drives either. */
-export interface DhtAnnouncerLike {
-  start(): void;
-  completed(): void;
-  requestPeers(): void;
-  stop(): Promise<void>;
-}
-
-/** Same shape as the tracker layer's AnnouncerHooks. */
-export interface DhtAnnouncerHooks {
-  getStats(): { uploaded: number; downloaded: number; left: number };
-  onPeers(peers: PeerAddress[], source: string): void;
-}
-
-/** Same shape as the tracker layer's Timers, so tests can drive the schedule with a fake clock. */
-export interface DhtTimers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** BEP 5 peers expire after about 30 minutes on the storing nodes; re-announce every 15. */
 export const DHT_ANNOUNCE_INTERVAL_MS = 15 * 60_000;
@@ -39,30 +32,25 @@ export interface DhtAnnouncerOptions {
   readonly infoHash: Uint8Array;
   /** Our peer listener's TCP port, announced with implied_port 0. */
   readonly port: number;
-  readonly hooks: DhtAnnouncerHooks;
+  readonly hooks: AnnouncerHooks;
   readonly log?: Logger;
   readonly clock?: Clock;
-  readonly timers?: DhtTimers;
+  readonly timers?: Timers;
   readonly intervalMs?: number;
   readonly retryMs?: number;
   readonly minRequestIntervalMs?: number;
 }
 
-const systemTimers: DhtTimers = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 /** Creates the DHT announcer for one torrent; nothing happens until start(). */
-export function createDhtAnnouncer(options: DhtAnnouncerOptions): DhtAnnouncerLike {
+export function createDhtAnnouncer(options: DhtAnnouncerOptions): Announcer {
   return new DhtAnnouncer(options);
 }
 
-class DhtAnnouncer implements DhtAnnouncerLike {
+class DhtAnnouncer implements Announcer {
   readonly #o: DhtAnnouncerOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #timers: DhtTimers;
+  readonly #timers: Timers;
   #state: "new" | "running" | "stopped" = "new";
   #timer: unknown;
   /** Names the round in flight, if any. */

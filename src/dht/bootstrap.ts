@@ -2,8 +2,7 @@
 // Shell: DNS. An empty answer (offline) is not cached, so the next lookup tries again.
 
 import { lookup as dnsLookup } from "node:dns/promises";
-import { errorMessage, type Logger, type PeerAddress } from "../util/index.ts";
-import { parseIpv4 } from "./krpc.ts";
+import { errorMessage, parseIpv4, type Logger, type PeerAddress } from "../util/index.ts";
 
 /** Router addresses change rarely; resolve again after this long. */
 export const BOOTSTRAP_RESOLVE_MS = 30 * 60_000;

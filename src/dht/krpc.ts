@@ -4,7 +4,7 @@
 // allowed (other BEPs add them).
 
 import { decodeBencode, describeValue, encodeBencode, isBytes, isDict, type BencodeDict, type BencodeValue } from "../bencode/index.ts";
-import { DhtError, decodeUtf8, isValidPort, type PeerAddress } from "../util/index.ts";
+import { decodeUtf8, DhtError, formatIpv4, isValidPort, parseIpv4, type PeerAddress } from "../util/index.ts";
 import { ID_BYTES } from "./node-id.ts";
 
 /** BEP 5 error codes. */
@@ -64,16 +64,6 @@ export class KrpcDecodeError extends DhtError {
     this.replyCode = reply?.code;
     this.transactionId = reply?.t;
   }
-}
-
-export function parseIpv4(host: string): Uint8Array | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  const parts = m?.slice(1).map(Number);
-  return parts && parts.every((n) => n <= 255) ? new Uint8Array(parts) : undefined;
-}
-
-export function formatIpv4(b: Uint8Array, at = 0): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
 
 /** 6 bytes: IPv4 then port, big-endian. Throws DhtError for a host that is not a dotted quad. */

@@ -3,8 +3,8 @@
 // Pure state machine driven by `now` and events (next / onResponse / onFailure); the node does the I/O.
 
 import type { PeerAddress } from "../util/index.ts";
-import { bytesEqual } from "../util/index.ts";
-import { parseIpv4, type KrpcResponseBody, type NodeContact } from "./krpc.ts";
+import { bytesEqual, parseIpv4 } from "../util/index.ts";
+import type { KrpcResponseBody, NodeContact } from "./krpc.ts";
 import { compareDistance } from "./node-id.ts";
 
 export const DEFAULT_ALPHA = 3;

@@ -3,10 +3,10 @@
 // buckets, persists its table. Shell: socket, timers, state file. IPv4 only.
 
 import type { udp } from "bun";
-import { bytesEqual, DhtError, errorMessage, randomBytes, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import { bytesEqual, DhtError, errorMessage, parseIpv4, randomBytes, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
 import { BootstrapList } from "./bootstrap.ts";
 import { Exchanges, type QueryOutcome } from "./exchanges.ts";
-import { KrpcDecodeError, decodeKrpc, encodeQuery, parseIpv4, type KrpcMessage, type KrpcQuery, type NodeContact } from "./krpc.ts";
+import { KrpcDecodeError, decodeKrpc, encodeQuery, type KrpcMessage, type KrpcQuery, type NodeContact } from "./krpc.ts";
 import { DEFAULT_SLOW_MS, Lookup, type LookupRequest } from "./lookup.ts";
 import { ExternalIpVotes, ID_BYTES, chooseNodeId, randomIdInBucket } from "./node-id.ts";
 import {

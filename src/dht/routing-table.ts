@@ -4,8 +4,8 @@
 // Bucket i holds the nodes that share exactly i leading bits with our id; the last bucket holds every node
 // sharing at least that many, so splitting it is the BEP 5 split of "the bucket our id falls in".
 
-import { bytesEqual, fromHex, toHex } from "../util/index.ts";
-import { parseIpv4, type NodeContact } from "./krpc.ts";
+import { bytesEqual, fromHex, parseIpv4, toHex } from "../util/index.ts";
+import type { NodeContact } from "./krpc.ts";
 import { ID_BITS, ID_BYTES, compareDistance, idKey, sharedPrefixBits } from "./node-id.ts";
 
 /** BEP 5: K = 8 nodes per bucket. */

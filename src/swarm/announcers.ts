@@ -1,7 +1,7 @@
 // Several peer sources behind the one Announcer a torrent talks to: the trackers and the DHT are told
 // the same things (start, completed, more peers please, stop). Pure fan-out; no I/O of its own.
 
-import type { Announcer } from "../tracker/index.ts";
+import type { Announcer } from "../util/index.ts";
 
 /** One Announcer over many; undefined entries are skipped, and none at all gives undefined. */
 export function combineAnnouncers(list: readonly (Announcer | undefined)[]): Announcer | undefined {

@@ -10,6 +10,8 @@ import {
   silentLogger,
   systemClock,
   WireError,
+  type Announcer,
+  type AnnouncerHooks,
   type Clock,
   type Logger,
   type PeerAddress,
@@ -39,7 +41,6 @@ import {
   type PeerMessage,
 } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
-import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import { Connections } from "./connections.ts";
 import type { DialOptions } from "./dial-encryption.ts";
 import { CLIENT_NAME } from "./extensions.ts";

@@ -10,6 +10,8 @@ import {
   errorMessage,
   silentLogger,
   systemClock,
+  type Announcer,
+  type AnnouncerHooks,
   type Clock,
   type Logger,
   type PeerAddress,
@@ -17,7 +19,6 @@ import {
 import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { RESERVED_EXTENDED, RESERVED_FAST, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
-import type { Announcer, AnnouncerHooks } from "../tracker/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";

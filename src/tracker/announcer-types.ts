@@ -1,37 +1,11 @@
-// Announcer contract and settings: the interfaces the swarm uses, injectable timers, options, defaults
-// (HTTP and UDP trackers).
-// Types and constants only (plus the real-timer adapter); the behaviour lives in announcer.ts.
+// The tracker announcer's options and defaults (HTTP and UDP trackers); the Announcer contract it
+// implements and the Timers it takes are util's (util/announcer.ts), shared with the DHT announcer.
+// Types and constants only; the behaviour lives in announcer.ts.
 
-import type { Clock, Logger, PeerAddress } from "../util/index.ts";
+import type { AnnouncerHooks, Clock, Logger, Timers } from "../util/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import type { FetchFn } from "./http-request.ts";
 import type { UdpTrackerClient } from "./udp-request.ts";
-
-/** What finds peers for a torrent (the tracker announcer); the swarm only tells it how we are doing. */
-export interface Announcer {
-  start(): void;
-  completed(): void;
-  /** Asks for peers now if the tracker's min interval allows. */
-  requestPeers(): void;
-  stop(): Promise<void>;
-}
-
-export interface AnnouncerHooks {
-  getStats(): { uploaded: number; downloaded: number; left: number };
-  /** A tracker answered an announce; `peers` may be empty. `source` is its URL without the query. */
-  onPeers(peers: PeerAddress[], source: string): void;
-}
-
-/** Timer functions, injectable so tests can drive announce scheduling without waiting. */
-export interface Timers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface TrackerAnnouncerOptions {
   readonly meta: Pick<Metainfo, "infoHash" | "announceTiers">;

@@ -8,9 +8,12 @@ import {
   shuffle as shuffleInPlace,
   silentLogger,
   systemClock,
+  systemTimers,
   toHex,
+  type Announcer,
   type Clock,
   type Logger,
+  type Timers,
 } from "../util/index.ts";
 import {
   BACKOFF_INITIAL_MS,
@@ -22,9 +25,6 @@ import {
   REQUEST_PEERS_BACKOFF_FLOOR_MS,
   STOP_ANNOUNCE_TIMEOUT_MS,
   UDP_ANNOUNCE_RETRY_BASE_MS,
-  systemTimers,
-  type Announcer,
-  type Timers,
   type TrackerAnnouncerOptions,
 } from "./announcer-types.ts";
 import { buildAnnounceUrl, type AnnounceEvent, type AnnounceParams, type AnnounceResponse } from "./http-codec.ts";

@@ -225,6 +225,3 @@ function normalizeHost(text: string | undefined): string | undefined {
   if (bare.includes(":")) return IPV6_TEXT.test(bare) && bare.length <= 45 ? bare.toLowerCase() : undefined;
   return HOST_NAME.test(bare) && !/^[\d.]+$/.test(bare) ? bare.toLowerCase() : undefined;
 }
-
-// RFC 5952 text of 16 address bytes: in util, re-exported for the tracker codecs that import it here.
-export { formatIpv6 };

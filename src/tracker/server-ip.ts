@@ -1,8 +1,7 @@
 // Literal IP addresses for the tracker server: text -> normalized text + 4 or 16 bytes (BEP 23 compact
 // peers, BEP 7 peers6). Pure; no I/O, no DNS: anything that is not a literal address is refused.
 
-import { formatIpv6 } from "./http-codec.ts";
-import { parseIpv4, parseIpv6 } from "./ip-text.ts";
+import { formatIpv6, parseIpv4, parseIpv6 } from "../util/index.ts";
 
 /** A peer's address in both forms; `bytes` is 4 long for IPv4 (IPv4-mapped IPv6 included), 16 for IPv6. */
 export interface IpAddress {

@@ -1,9 +1,8 @@
 // UDP tracker protocol codec (BEP 15; BEP 7 IPv6 peers): encode and decode every packet in both directions,
 // for our client and for tracker servers. Pure; no I/O. Decoders take hostile input and name the bad field.
 
-import { TrackerError, decodeUtf8, type PeerAddress } from "../util/index.ts";
-import { formatIpv6, type AnnounceEvent } from "./http-codec.ts";
-import { formatIpv4, mappedIpv6, parseIpv4, parseIpv6 } from "./ip-text.ts";
+import { decodeUtf8, formatIpv4, formatIpv6, mappedIpv6, parseIpv4, parseIpv6, TrackerError, type PeerAddress } from "../util/index.ts";
+import type { AnnounceEvent } from "./http-codec.ts";
 
 /** BEP 15: magic constant opening every connect request. */
 export const UDP_PROTOCOL_ID = 0x41727101980n;

@@ -4,8 +4,7 @@
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { TrackerError, errorMessage, isValidPort, silentLogger, systemClock, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
-import { systemTimers, type Timers } from "./announcer-types.ts";
+import { errorMessage, isValidPort, silentLogger, systemClock, systemTimers, TrackerError, type Clock, type Logger, type PeerAddress, type Timers } from "../util/index.ts";
 import { MAX_INTERVAL_SEC, MAX_PEERS_PER_REPLY, MIN_INTERVAL_SEC, type AnnounceParams, type AnnounceResponse } from "./http-codec.ts";
 import {
   UDP_MAX_SCRAPE_HASHES, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, udpEventOf,

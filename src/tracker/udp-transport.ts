@@ -2,10 +2,8 @@
 // 15 * 2^n s schedule, and the filter that drops stray packets. Shell: sockets and timers; used by udp-request.
 
 import type { udp } from "bun";
-import { TrackerError, errorMessage, randomBytes, type Clock, type Logger } from "../util/index.ts";
-import type { Timers } from "./announcer-types.ts";
+import { errorMessage, mappedIpv6, parseIpv4, parseIpv6, randomBytes, TrackerError, type Clock, type Logger, type Timers } from "../util/index.ts";
 import { MAX_TRACKER_TEXT_CHARS } from "./http-codec.ts";
-import { mappedIpv6, parseIpv4, parseIpv6 } from "./ip-text.ts";
 import { UDP_ACTION, decodeUdpResponse, type UdpActionName, type UdpResponse } from "./udp-codec.ts";
 
 /** BEP 15: with no reply after 15 * 2^n s, retransmit. */

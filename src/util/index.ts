@@ -1,4 +1,5 @@
-// util: bytes, sha1, errors, peer addresses, IP text, clock, logger, randomness.
+// util: bytes, sha1, errors, peer addresses, IP text, clock, the announcer contract and timers, logger,
+// randomness.
 export * from "./errors.ts";
 export * from "./bytes.ts";
 export * from "./sha1.ts";
@@ -6,6 +7,7 @@ export * from "./sha256.ts";
 export * from "./peer-address.ts";
 export * from "./ip.ts";
 export * from "./clock.ts";
+export * from "./announcer.ts";
 export * from "./log.ts";
 export * from "./random.ts";
 export * from "./emitter.ts";

@@ -10,8 +10,7 @@ import {
   startDhtNode,
   type DhtAnnounceResult,
 } from "../../src/dht/index.ts";
-import type { Announcer } from "../../src/tracker/index.ts";
-import { randomBytes, type PeerAddress } from "../../src/util/index.ts";
+import { randomBytes, type Announcer, type PeerAddress } from "../../src/util/index.ts";
 import { FakeTime, Recorder } from "../helpers/fake-time.ts";
 
 const INFO_HASH = new Uint8Array(20).fill(0xab);

@@ -1,8 +1,8 @@
 // Test helper: a tracker announcer wired to fake time, recorders for its warnings and peers, and fake
 // trackers on 127.0.0.1, all closed by `closeAll()` (call it from afterEach). Shell: starts servers.
 
-import { utf8, type PeerAddress } from "../../src/util/index.ts";
-import { createTrackerAnnouncer, type Announcer, type TrackerAnnouncerOptions } from "../../src/tracker/index.ts";
+import { utf8, type Announcer, type PeerAddress } from "../../src/util/index.ts";
+import { createTrackerAnnouncer, type TrackerAnnouncerOptions } from "../../src/tracker/index.ts";
 import { startFakeTracker, type FakeTracker, type FakeTrackerReply } from "./fake-tracker.ts";
 import { FakeTime, Recorder } from "./fake-time.ts";
 

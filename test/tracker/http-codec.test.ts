@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { encodeBencode, type EncodableValue } from "../../src/bencode/index.ts";
-import { TrackerError, utf8 } from "../../src/util/index.ts";
+import { TrackerError, formatIpv6, utf8 } from "../../src/util/index.ts";
 import {
   DEFAULT_INTERVAL_SEC,
   MAX_INTERVAL_SEC,
@@ -10,7 +10,6 @@ import {
   MIN_INTERVAL_SEC,
   MIN_MIN_INTERVAL_SEC,
   buildAnnounceUrl,
-  formatIpv6,
   parseAnnounceResponse,
   type AnnounceParams,
 } from "../../src/tracker/index.ts";

@@ -28,7 +28,7 @@ import {
   type UdpAnnounceRequest,
   type UdpAnnounceResponse,
 } from "../../src/tracker/index.ts";
-import { parseIpv4, parseIpv6 } from "../../src/tracker/ip-text.ts";
+import { parseIpv4, parseIpv6 } from "../../src/util/index.ts";
 
 const hex = (s: string) => fromHex(s.replace(/\s+/g, ""))!;
 const CONN = 0x1122334455667788n;
