@@ -3,7 +3,7 @@
 
 import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Announcer, type AnnouncerHooks, type Logger, type PeerAddress } from "./util/index.ts";
 import { magnetMetainfo, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
-import { DiskStorage, partsPath, resumePath } from "./storage/index.ts";
+import { DiskStorage } from "./storage/index.ts";
 import {
   DialTransports,
   UtpTransport,
@@ -179,14 +179,12 @@ export class Client {
     }
     const log = this.#log.withTag(meta.name);
     const selected = opts.files ? selectFiles(meta, opts.files) : undefined;
+    // The output directory is resolved once, by the storage's layout: the files, the parts store, the resume file.
+    const storage = new DiskStorage(meta, opts.outDir, { ...(selected && { selected }), parts: true, preallocate: opts.preallocate === true });
     const torrent = new Torrent({
       meta,
-      storage: new DiskStorage(meta, opts.outDir, {
-        ...(selected && { selected }),
-        partsDir: partsPath(meta, opts.outDir),
-        preallocate: opts.preallocate === true,
-      }),
-      ...(opts.resume !== false && { resumePath: resumePath(meta, opts.outDir) }),
+      storage,
+      ...(opts.resume !== false && { resumePath: storage.layout.resume }),
       ...(selected && { selectedFiles: selected }),
       seedOnly: opts.seedOnly === true,
       superSeed: opts.superSeed === true,

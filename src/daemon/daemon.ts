@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Client, type ClientOptions } from "../client.ts";
 import { isMagnetUri, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
-import { partsPath, resumePath } from "../storage/index.ts";
+import { torrentLayout } from "../storage/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
 import { contentPath, newRecord, restoreEntry, viewOf, wantedBytes, type Entry } from "./entry.ts";
@@ -315,7 +315,7 @@ export class Daemon {
         const meta = e.meta;
         if (!meta) return;
         await this.#halt(e, e.rec.stopped ? "stopped" : "queued", async () => {
-          await rm(resumePath(meta, e.rec.savePath), { force: true });
+          await rm(torrentLayout(meta, e.rec.savePath).resume, { force: true });
           Object.assign(e.rec, { complete: false, verifiedBytes: 0 });
         });
       }),
@@ -340,7 +340,8 @@ export class Daemon {
         await this.#halt(e, "stopped");
         this.#store.removeTorrent(e.rec.hash);
         if (deleteFiles && e.meta) {
-          for (const path of [contentPath(e), resumePath(e.meta, e.rec.savePath), partsPath(e.meta, e.rec.savePath)]) await rm(path, { recursive: true, force: true });
+          const layout = torrentLayout(e.meta, e.rec.savePath);
+          for (const path of [layout.content, layout.resume, layout.parts]) await rm(path, { recursive: true, force: true });
         }
         this.#log.info(`removed ${e.rec.name}${deleteFiles ? " and its data" : ""}`);
       }),

@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import { formatMagnet, magnetMetainfo, parseMagnet, parseMetainfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
+import { torrentLayout } from "../storage/index.ts";
 import { RippleError, errorMessage } from "../util/index.ts";
 import type { MetadataFetcher, Torrent } from "../swarm/index.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
@@ -24,9 +25,9 @@ export interface Entry {
   halting?: Promise<void>;
 }
 
-/** The torrent's data: <save path>/<name> (a file, or the directory of a multi-file torrent). */
+/** The torrent's data: <save path>/<name> (a file, or the directory of a multi-file torrent); a magnet's guessed from its name. */
 export function contentPath(e: Entry): string {
-  return join(e.rec.savePath, e.meta?.name ?? e.rec.name);
+  return e.meta ? torrentLayout(e.meta, e.rec.savePath).content : join(e.rec.savePath, e.rec.name);
 }
 
 /** Bytes of the torrent's real files (pad files left out). */

@@ -3,10 +3,10 @@
 // file selection, bytes of unselected files (in pieces shared with selected ones) go to the parts store.
 
 import { accessSync, constants, existsSync, realpathSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readSync, statSync, statfsSync, write, writeSync } from "node:fs";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { StorageError, errorMessage } from "../util/index.ts";
 import { pieceLengthAt, pieceSpans, type FileSpan, type Metainfo } from "../metainfo/index.ts";
-import { filePaths } from "./paths.ts";
+import { torrentLayout, type TorrentLayout } from "./paths.ts";
 import { FdCache } from "./fd-cache.ts";
 import { PartsStore } from "./parts-store.ts";
 import type { FileStamp } from "./resume-codec.ts";
@@ -42,8 +42,11 @@ export interface Storage {
 export interface DiskStorageOptions {
   /** Per torrent file: whether it is wanted. Default: every file. */
   selected?: readonly boolean[];
-  /** Directory for the bytes of unselected files in shared pieces (needed with `selected`). */
-  partsDir?: string;
+  /**
+   * Keep the bytes of unselected files in shared pieces in the layout's parts store (needed with
+   * `selected`). Off for a read-only look at the data (verify), which must not move parts into files.
+   */
+  parts?: boolean;
   /** prepare() writes the selected files out to their full length (zeros where nothing is yet). */
   preallocate?: boolean;
 }
@@ -52,6 +55,8 @@ export interface DiskStorageOptions {
 const PREALLOCATE_CHUNK_BYTES = 1 << 20;
 
 export class DiskStorage implements Storage {
+  /** Where everything of this torrent lives under the output directory. */
+  readonly layout: TorrentLayout;
   readonly paths: readonly string[];
   readonly #meta: Metainfo;
   readonly #selected: readonly boolean[];
@@ -63,11 +68,13 @@ export class DiskStorage implements Storage {
   constructor(meta: Metainfo, outDir: string, options: DiskStorageOptions = {}) {
     this.#meta = meta;
     this.#preallocate = options.preallocate === true;
-    this.#outDir = resolve(outDir);
-    this.paths = filePaths(meta, outDir);
+    this.layout = torrentLayout(meta, outDir);
+    this.#outDir = this.layout.outDir;
+    this.paths = this.layout.files;
     this.#selected = options.selected ?? meta.files.map(() => true);
     const anyUnselected = meta.files.some((f, i) => !f.isPad && !this.#selected[i]);
-    this.#parts = options.partsDir !== undefined && (anyUnselected || existsSync(options.partsDir)) ? new PartsStore(options.partsDir) : undefined;
+    const partsDir = this.layout.parts;
+    this.#parts = options.parts === true && (anyUnselected || existsSync(partsDir)) ? new PartsStore(partsDir) : undefined;
   }
 
   /**
@@ -86,7 +93,7 @@ export class DiskStorage implements Storage {
   }
 
   ensureWritable(): void {
-    const dir = this.#meta.multiFile ? resolve(this.#outDir, this.#meta.name) : this.#outDir;
+    const dir = this.#meta.multiFile ? this.layout.content : this.#outDir;
     try {
       mkdirSync(dir, { recursive: true });
       accessSync(dir, constants.W_OK);

@@ -1,23 +1,11 @@
-// Where the resume file and the parts store live, and reading/writing the resume file atomically
-// (temp file, fsync, rename), so a crash at any moment leaves either the old file or the new one.
-// Shell: file I/O.
+// Reading and writing the resume file atomically (temp file, fsync, rename), so a crash at any moment
+// leaves either the old file or the new one; where it lives is the layout's (paths.ts). Shell: file I/O.
 
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
-import { resolve } from "node:path";
 import { StorageError, errorMessage } from "../util/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import { decodeResume, encodeResume, type ResumeState } from "./resume-codec.ts";
-
-/** `DIR/<name>.ripple`: beside the data (`DIR/<name>` is the file or the torrent's directory). */
-export function resumePath(meta: Metainfo, outDir: string): string {
-  return resolve(outDir, `${meta.name}.ripple`);
-}
-
-/** `DIR/<name>.ripple-parts/`: pieces shared between selected and unselected files. */
-export function partsPath(meta: Metainfo, outDir: string): string {
-  return resolve(outDir, `${meta.name}.ripple-parts`);
-}
 
 /** The resume state, or why there is none to use (missing, corrupt, another torrent). Never throws. */
 export function loadResume(path: string, meta: Metainfo): { state?: ResumeState; problem?: string } {

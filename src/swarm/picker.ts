@@ -2,7 +2,7 @@
 // The torrent asks it for blocks to request from one peer and tells it what arrived or was released.
 
 import { Bitfield } from "../wire/index.ts";
-import { BLOCK_SIZE } from "../metainfo/index.ts";
+import { BLOCK_SIZE, pieceSpans, type Metainfo } from "../metainfo/index.ts";
 import { PieceState } from "./piece-state.ts";
 
 export interface BlockRequest {
@@ -243,4 +243,13 @@ export class Picker {
     this.#dirty = false;
     this.#orderedAt = now;
   }
+}
+
+/** Pieces holding bytes of at least one selected, non-empty file: what a download with a selection fetches. */
+export function wantedPieces(meta: Metainfo, selected: readonly boolean[]): Bitfield {
+  const wanted = new Bitfield(meta.pieceCount);
+  for (let i = 0; i < meta.pieceCount; i++) {
+    if (pieceSpans(meta, i).some((s) => selected[s.fileIndex] && !s.file.isPad)) wanted.set(i);
+  }
+  return wanted;
 }

@@ -19,16 +19,16 @@ import {
 import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { RESERVED_EXTENDED, RESERVED_FAST, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
-import type { Storage } from "../storage/index.ts";
+import { DataCheck, type Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
-import { DataCheck, wantedPieces } from "./data-check.ts";
 import { Downloader } from "./downloader.ts";
 import { greetPeer } from "./allowed-fast.ts";
 import { Connections } from "./connections.ts";
 import { onPeerMessage, type MessageContext } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
+import { wantedPieces } from "./picker.ts";
 import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";

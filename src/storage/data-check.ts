@@ -1,25 +1,25 @@
 // What a torrent knows about its data on disk: at start, trust the resume file where the files are
 // unchanged and hash the rest; while running, keep the resume file current (on a cadence, at completion
 // and on stop). A resume file only ever claims pieces that were verified and synced to disk first.
+// Shell: the resume file and the piece hashing (recheck.ts) over a Storage.
 
 import { errorMessage, type Logger } from "../util/index.ts";
-import { pieceSpans, type Metainfo } from "../metainfo/index.ts";
-import { loadResume, planCheck, recheckPieces, saveResume, type Storage } from "../storage/index.ts";
-import { Bitfield } from "../wire/index.ts";
+import type { Metainfo } from "../metainfo/index.ts";
+import { planCheck } from "./check-plan.ts";
+import type { Storage } from "./disk.ts";
+import { recheckPieces } from "./recheck.ts";
+import { loadResume, saveResume } from "./resume-file.ts";
 
-/** Pieces holding bytes of at least one selected, non-empty file: what a download with a selection fetches. */
-export function wantedPieces(meta: Metainfo, selected: readonly boolean[]): Bitfield {
-  const wanted = new Bitfield(meta.pieceCount);
-  for (let i = 0; i < meta.pieceCount; i++) {
-    if (pieceSpans(meta, i).some((s) => selected[s.fileIndex] && !s.file.isPad)) wanted.set(i);
-  }
-  return wanted;
+/** The verified pieces as the resume file stores them (the swarm's Bitfield; storage must not import wire). */
+export interface VerifiedPieces {
+  readonly count: number;
+  toBytes(): Uint8Array;
 }
 
 export interface DataCheckOptions {
   readonly meta: Metainfo;
   readonly storage: Storage;
-  /** Where the resume file lives; undefined = no resume file (always hash what is on disk). */
+  /** Where the resume file lives (the layout's `resume`); undefined = no resume file (always hash what is on disk). */
   readonly resumePath: string | undefined;
   readonly log: Logger;
   /** A resume file could not be written (the download goes on; a restart will recheck). */
@@ -66,7 +66,7 @@ export class DataCheck {
    * never claims a piece that is not on disk. Failures are reported, not thrown: a missing resume file
    * only costs a recheck.
    */
-  save(have: Bitfield, force = false): Promise<void> {
+  save(have: VerifiedPieces, force = false): Promise<void> {
     const path = this.#o.resumePath;
     if (path === undefined || (!force && have.count === this.#savedHaveCount)) return this.#saving ?? Promise.resolve();
     const run = async () => {
