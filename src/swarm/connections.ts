@@ -1,7 +1,8 @@
 // Connection admission for one swarm, shared by a torrent and a magnet's metadata phase: which known
 // addresses to dial (PeerPool, the half-open cap), which incoming connections to take, and which
 // handshaken peers to keep (not ourselves, not banned, no second connection to one peer, room left).
-// The owner turns an admitted connection into its own peer type and handles its messages.
+// The owner (a torrent, a metadata fetch, through swarm-core.ts) turns an admitted connection into its own
+// peer type and handles its messages: it implements SwarmPeerHandler.
 
 import { LIMITS, WireError, bytesEqual, formatPeerAddress, toHex, type Clock, type PeerAddress } from "../util/index.ts";
 import type { Handshake, PeerMessage } from "../wire/index.ts";
@@ -15,14 +16,18 @@ const DUPLICATE_GRACE_MS = 5_000;
 /** A connection silent this long loses to a duplicate whatever it carried (the peer may have lost it). */
 const DUPLICATE_STALE_MS = 60_000;
 
-export interface ConnectionsOptions<P> {
+export interface ConnectionsConfig {
   readonly identity: LocalIdentity;
   readonly maxPeers: number;
   /** Frame cap for the connections we dial (incoming ones get theirs from the listener). */
   readonly maxMessageLength: number;
   /** Handshake deadline and encryption (MSE/PE) for the connections we dial. */
-  readonly dial?: DialOptions;
+  readonly dial?: DialOptions | undefined;
   readonly clock: Clock;
+}
+
+/** What the owner of a swarm hears about its connections, and decides for them. `P` is its peer type. */
+export interface SwarmPeerHandler<P> {
   /** Whether connections are wanted now (the owner is running). */
   isOpen(): boolean;
   /** A handshake passed every shared check: the owner's peer for it, or undefined to refuse it. */
@@ -51,10 +56,12 @@ export class Connections<P> {
   /** When each admitted connection was admitted, and when it last sent a message (clock ms). */
   readonly #admittedAt = new Map<PeerConnection, number>();
   readonly #heardAt = new Map<PeerConnection, number>();
-  readonly #opts: ConnectionsOptions<P>;
+  readonly #config: ConnectionsConfig;
+  readonly #owner: SwarmPeerHandler<P>;
 
-  constructor(opts: ConnectionsOptions<P>) {
-    this.#opts = opts;
+  constructor(config: ConnectionsConfig, owner: SwarmPeerHandler<P>) {
+    this.#config = config;
+    this.#owner = owner;
   }
 
   /** Connections dialed or accepted whose handshake has not completed. */
@@ -69,22 +76,22 @@ export class Connections<P> {
 
   /** Dials known addresses while under the peer and half-open caps. */
   connectMore(): void {
-    if (!this.#opts.isOpen()) return;
-    const room = Math.min(this.#opts.maxPeers - this.peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
+    if (!this.#owner.isOpen()) return;
+    const room = Math.min(this.#config.maxPeers - this.peers.size - this.#pending.size, MAX_HALF_OPEN - this.#pending.size);
     if (room <= 0) return;
-    for (const address of this.pool.candidates(room, this.#opts.clock.now())) {
+    for (const address of this.pool.candidates(room, this.#config.clock.now())) {
       const key = formatPeerAddress(address);
       this.pool.markConnecting(key);
-      const { handshakeTimeoutMs, encryption, dialer } = this.#opts.dial ?? {};
+      const { handshakeTimeoutMs, encryption, dialer } = this.#config.dial ?? {};
       const provide = encryption?.provideFor(key);
-      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, provide, dialer));
+      this.#pending.add(PeerConnection.connect(address, this.#config.identity, this.handler, this.#config.maxMessageLength, handshakeTimeoutMs, provide, dialer));
     }
   }
 
   /** Route for the listener: our identity and handler when an incoming connection is welcome. */
   acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
-    if (!this.#opts.isOpen() || this.peers.size + this.#pending.size >= this.#opts.maxPeers) return undefined;
-    return { identity: this.#opts.identity, handler: this.handler };
+    if (!this.#owner.isOpen() || this.peers.size + this.#pending.size >= this.#config.maxPeers) return undefined;
+    return { identity: this.#config.identity, handler: this.handler };
   }
 
   /** Bans an address (never dialed or accepted again) and the peer id of whoever is connected from it. */
@@ -106,9 +113,9 @@ export class Connections<P> {
     onMessage: (conn, msg) => {
       const peer = this.peers.get(conn);
       if (peer === undefined) return;
-      this.#heardAt.set(conn, this.#opts.clock.now());
+      this.#heardAt.set(conn, this.#config.clock.now());
       try {
-        this.#opts.message(peer, msg);
+        this.#owner.message(peer, msg);
       } catch (err) {
         // drop: a WireError from the owner's checks (out-of-range have, bad bitfield, wrong block, floods).
         if (!(err instanceof WireError)) throw err;
@@ -117,7 +124,7 @@ export class Connections<P> {
     },
     onDrain: (conn) => {
       const peer = this.peers.get(conn);
-      if (peer !== undefined) this.#opts.drain?.(peer);
+      if (peer !== undefined) this.#owner.drain?.(peer);
     },
     onClose: (conn, reason) => {
       const wasPending = this.#pending.delete(conn);
@@ -125,42 +132,42 @@ export class Connections<P> {
       this.peers.delete(conn);
       this.#admittedAt.delete(conn);
       this.#heardAt.delete(conn);
-      const encryption = this.#opts.dial?.encryption;
-      if (conn.outgoing && wasPending && conn.opened) this.#opts.dial?.transports?.failedBeforeHandshake(conn.name, conn.transportKind);
+      const encryption = this.#config.dial?.encryption;
+      if (conn.outgoing && wasPending && conn.opened) this.#config.dial?.transports?.failedBeforeHandshake(conn.name, conn.transportKind);
       if (conn.outgoing && conn.encryptionFailed && encryption?.failed(conn.name)) {
         // Encrypted dial refused (prefer): redial in plaintext at once, without counting a failure.
-        this.pool.markClosed(conn.name, false, this.#opts.clock.now());
+        this.pool.markClosed(conn.name, false, this.#config.clock.now());
         this.pool.retryNow(conn.name);
         reason = `${reason}; redialing in plaintext`;
       } else if (conn.outgoing) {
-        const wasted = this.#opts.wasted?.(conn, wasPending) ?? (wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0));
-        this.pool.markClosed(conn.name, wasted, this.#opts.clock.now());
+        const wasted = this.#owner.wasted?.(conn, wasPending) ?? (wasPending || (conn.downloadedBytes === 0 && conn.uploadedBytes === 0));
+        this.pool.markClosed(conn.name, wasted, this.#config.clock.now());
         if (conn.encryptionFailed && encryption?.policy === "require") reason = `${reason}; encryption is required, so no plaintext retry`;
         else if (wasPending && conn.opened && !conn.viaMse) encryption?.plaintextFailed(conn.name);
       }
-      this.#opts.closed(conn, reason, peer, wasPending);
+      this.#owner.closed(conn, reason, peer, wasPending);
     },
   };
 
   #onHandshake(conn: PeerConnection, hs: Handshake): boolean {
     this.#pending.delete(conn);
     if (conn.outgoing) {
-      this.#opts.dial?.encryption?.succeeded(conn.name, conn.viaMse);
-      this.#opts.dial?.transports?.succeeded(conn.name);
+      this.#config.dial?.encryption?.succeeded(conn.name, conn.viaMse);
+      this.#config.dial?.transports?.succeeded(conn.name);
     }
-    if (bytesEqual(hs.peerId, this.#opts.identity.peerId)) {
+    if (bytesEqual(hs.peerId, this.#config.identity.peerId)) {
       this.pool.forget(conn.name); // ourselves, e.g. our own address handed back by a tracker
       return false;
     }
     if (this.#bannedIds.has(toHex(hs.peerId)) || this.pool.isBanned(conn.name)) return false;
     if (!this.#resolveDuplicate(conn, hs.peerId)) return false;
-    if (this.peers.size >= this.#opts.maxPeers || !this.#opts.isOpen()) return false;
-    const peer = this.#opts.admit(conn, hs);
+    if (this.peers.size >= this.#config.maxPeers || !this.#owner.isOpen()) return false;
+    const peer = this.#owner.admit(conn, hs);
     if (peer === undefined) return false;
     this.peers.set(conn, peer);
-    this.#admittedAt.set(conn, this.#opts.clock.now());
-    this.#heardAt.set(conn, this.#opts.clock.now());
-    this.#opts.admitted(peer, hs);
+    this.#admittedAt.set(conn, this.#config.clock.now());
+    this.#heardAt.set(conn, this.#config.clock.now());
+    this.#owner.admitted(peer, hs);
     return true;
   }
 
@@ -175,14 +182,14 @@ export class Connections<P> {
   #resolveDuplicate(conn: PeerConnection, remoteId: Uint8Array): boolean {
     for (const other of this.peers.keys()) {
       if (!other.remotePeerId || !bytesEqual(other.remotePeerId, remoteId)) continue;
-      const now = this.#opts.clock.now();
+      const now = this.#config.clock.now();
       if (now - (this.#heardAt.get(other) ?? 0) >= DUPLICATE_STALE_MS) {
         other.close("duplicate connection (the old one was silent)");
         return true;
       }
       const established = other.downloadedBytes > 0 || other.uploadedBytes > 0 || now - (this.#admittedAt.get(other) ?? 0) >= DUPLICATE_GRACE_MS;
       if (established) return false;
-      const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#opts.identity.peerId : remoteId);
+      const dialerId = (c: PeerConnection) => toHex(c.outgoing ? this.#config.identity.peerId : remoteId);
       if (other.outgoing === conn.outgoing || dialerId(other) < dialerId(conn)) return false;
       other.close("duplicate connection");
       return true;

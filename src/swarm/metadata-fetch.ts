@@ -1,21 +1,11 @@
 // The metadata phase of a magnet link (BEP 9 over BEP 10): connect to the peers the magnet, trackers and
 // DHT name, ask those that offer ut_metadata for the info dictionary 16 KiB at a time, and hand back the
 // verified bytes (the assembler checks them against the infoHash) plus the peers worth dialing again;
-// for a v2-only torrent (BEP 52) also its piece layers, by hash requests (layer-fetch.ts). Driven by peer
-// events and a 1 s tick, like a torrent; the torrent proper starts once this is done.
+// for a v2-only torrent (BEP 52) also its piece layers, by hash requests (layer-fetch.ts). It is the
+// SwarmHandler of its own SwarmCore (swarm-core.ts), like a torrent: connections, announcers and the 1 s
+// tick are the core's. The torrent proper starts once this is done, with the peers this one found.
 
-import {
-  LIMITS,
-  Emitter,
-  silentLogger,
-  systemClock,
-  WireError,
-  type Announcer,
-  type AnnouncerHooks,
-  type Clock,
-  type Logger,
-  type PeerAddress,
-} from "../util/index.ts";
+import { Emitter, silentLogger, systemClock, WireError, type Announcer, type AnnouncerHooks, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
 import { parseInfoDictionary, usesMerklePieces, type Metainfo } from "../metainfo/index.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
@@ -35,20 +25,18 @@ import {
   encodeExtendedMessage,
   encodeMetadataMessage,
   hasReservedBit,
-  makeReserved,
   maxMessageLengthFor,
   type Handshake,
   type PeerMessage,
 } from "../wire/index.ts";
-import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
-import { Connections } from "./connections.ts";
+import type { LocalIdentity, PeerConnection, PeerHandler } from "../peer/index.ts";
 import type { DialOptions } from "./dial-encryption.ts";
 import { CLIENT_NAME } from "./extensions.ts";
 import { PieceLayerFetch } from "./layer-fetch.ts";
+import { SwarmCore, type SwarmHandler } from "./swarm-core.ts";
 
 /** A metadata request unanswered this long is given to another peer. */
 const REQUEST_TIMEOUT_MS = 15_000;
-const TICK_MS = 1000;
 /** A bogus bitfield length prefix must not be accepted before the piece count is known: allow the largest. */
 const MAX_FRAME = maxMessageLengthFor(MAX_METADATA_SIZE / 20);
 
@@ -95,22 +83,19 @@ interface FetchPeer {
 export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   readonly infoHash: Uint8Array;
   readonly #opts: MetadataFetchOptions;
-  readonly #identity: LocalIdentity;
-  readonly #conns: Connections<FetchPeer>;
+  readonly #core: SwarmCore<FetchPeer>;
   /** Peers that completed a handshake: good addresses for the torrent to dial next. */
   readonly #useful = new Map<string, PeerAddress>();
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #announcer: Announcer | undefined;
   #assembler: MetadataAssembler | undefined;
   /** Once a v2-only info dict is in: the piece layers still owed, and the info bytes they wait with. */
   #layers: { fetch: PieceLayerFetch; infoBytes: Uint8Array } | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #state: "idle" | "running" | "done" | "stopped" = "idle";
 
   /** Admitted peers by connection. */
   get #peers(): Map<PeerConnection, FetchPeer> {
-    return this.#conns.peers;
+    return this.#core.peers;
   }
 
   constructor(opts: MetadataFetchOptions) {
@@ -119,13 +104,13 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     this.infoHash = opts.infoHash;
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
-    this.#identity = { infoHash: opts.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true, extended: true }) };
-    this.#conns = new Connections<FetchPeer>({
-      identity: this.#identity,
-      maxPeers: opts.maxPeers ?? LIMITS.peersPerTorrent,
-      maxMessageLength: MAX_FRAME,
-      ...(opts.dial && { dial: opts.dial }),
-      clock: this.#clock,
+    const core = { infoHash: opts.infoHash, peerId: opts.peerId, maxPeers: opts.maxPeers, maxMessageLength: MAX_FRAME, dial: opts.dial, clock: this.#clock };
+    this.#core = new SwarmCore<FetchPeer>({ ...core, createAnnouncer: opts.createAnnouncer }, this.#swarmHandler());
+  }
+
+  /** What the swarm core reports to the metadata phase, and asks of it. */
+  #swarmHandler(): SwarmHandler<FetchPeer> {
+    return {
       isOpen: () => this.#state === "running",
       admit: (conn, hs) => this.#admit(conn, hs),
       admitted: (peer) => this.#greet(peer),
@@ -133,32 +118,26 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       closed: (conn, reason, peer) => this.#onClose(conn, reason, peer),
       // Peers here never move piece bytes: only a dial that got no handshake counts against an address.
       wasted: (_conn, wasPending) => wasPending,
-    });
-    this.#announcer = opts.createAnnouncer?.({
+      tick: (now) => this.#tick(now),
       // Unknown size: say something is left, or trackers treat us as a seeder and list no seeders.
-      getStats: () => ({ uploaded: 0, downloaded: 0, left: 16384 }),
-      onPeers: (peers, url) => {
-        this.emit("tracker", { url, peers: peers.length });
-        this.addPeers(peers);
-      },
-    });
+      announceStats: () => ({ uploaded: 0, downloaded: 0, left: 16384 }),
+      announced: (url, peers) => this.emit("tracker", { url, peers }),
+    };
   }
 
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
-    this.#announcer?.start();
-    this.#conns.connectMore();
+    this.#core.start();
   }
 
   addPeers(addresses: readonly PeerAddress[]): void {
-    this.#conns.add(addresses);
+    this.#core.addPeers(addresses);
   }
 
   /** Route for the listener while the metadata is fetched. */
   acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
-    return this.#conns.acceptIncoming();
+    return this.#core.acceptIncoming();
   }
 
   progress(): MetadataFetchProgress {
@@ -166,7 +145,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
     return {
       peers: this.#peers.size,
       withMetadata: [...this.#peers.values()].filter((p) => p.metadataId !== undefined).length,
-      knownPeers: this.#conns.pool.size,
+      knownPeers: this.#core.connections.pool.size,
       piecesDone: a ? a.pieceCount - a.remaining : 0,
       pieceCount: a?.pieceCount,
     };
@@ -176,9 +155,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   async stop(): Promise<void> {
     if (this.#state === "stopped") return;
     this.#state = this.#state === "done" ? "done" : "stopped";
-    clearInterval(this.#timer);
-    this.#conns.closeAll("metadata phase over");
-    await this.#announcer?.stop();
+    await this.#core.stop("metadata phase over");
   }
 
   /** A handshaken connection passed the shared checks (connections.ts): keep it if it can send metadata. */
@@ -207,7 +184,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       this.#layers?.fetch.release(peer.key);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
-    this.#conns.connectMore();
+    this.#core.connections.connectMore();
     this.#requestAll();
   }
 
@@ -312,13 +289,13 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   #finish(infoBytes: Uint8Array, pieceLayers?: ReadonlyMap<string, Uint8Array>): void {
     if (this.#state !== "running") return;
     this.#state = "done";
-    clearInterval(this.#timer);
-    const peers = [...this.#useful.values(), ...this.#conns.pool.candidates(200, Infinity)];
+    this.#core.pause();
+    const peers = [...this.#useful.values(), ...this.#core.connections.pool.candidates(200, Infinity)];
     this.emit("done", { infoBytes, peers, ...(pieceLayers && { pieceLayers }) });
   }
 
-  #tick(): void {
-    const now = this.#clock.now();
+  /** Requests unanswered too long go to others; the core dials more and asks for peers after this. */
+  #tick(now: number): void {
     this.#layers?.fetch.release(undefined, now, REQUEST_TIMEOUT_MS);
     for (const peer of this.#peers.values()) {
       for (const [piece, at] of peer.asked) {
@@ -328,9 +305,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
       }
     }
     this.#requestAll();
-    this.#conns.connectMore();
     this.emit("progress", this.progress());
-    if (this.#peers.size === 0 && this.#conns.pendingCount === 0 && !this.#conns.pool.hasUsable()) this.#announcer?.requestPeers();
   }
 }
 

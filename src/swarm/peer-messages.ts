@@ -1,10 +1,12 @@
-// The messages of an admitted peer (BEP 3, BEP 6, BEP 10, BEP 52 hash requests), dispatched to the download half, the upload
-// half, choking and the extensions. The checks that drop a peer for a message no honest client sends
-// (a WireError, which closes its connection) are made here or in the half the message goes to.
+// The messages of an admitted peer (BEP 3, BEP 6, BEP 10, BEP 52 hash requests), dispatched to the parts
+// of the torrent they concern: the download half, the upload half, choking and the extensions. The torrent's
+// SwarmHandler.message() lands here. The checks that drop a peer for a message no honest client sends (a
+// WireError, which closes its connection) are made here or in the part the message goes to.
 
 import { hashesForRequest, type Metainfo } from "../metainfo/index.ts";
 import { WireError } from "../util/index.ts";
 import { Bitfield, HASH_REQUEST_ID, decodeHashRequest, encodeHashReject, encodeHashes, type PeerMessage } from "../wire/index.ts";
+import type { PeerConnection } from "../peer/index.ts";
 import type { Choking } from "./choking.ts";
 import type { Downloader } from "./downloader.ts";
 import type { Extensions } from "./extensions.ts";
@@ -12,21 +14,20 @@ import type { PeerState } from "./peer-state.ts";
 import type { SuperSeeder } from "./super-seed.ts";
 import type { Uploader } from "./uploader.ts";
 
-export interface MessageContext {
+/** The objects a torrent is made of, as peer messages reach them: the torrent's own parts, no callbacks. */
+export interface TorrentParts {
   readonly meta: Metainfo;
   readonly downloader: Downloader;
   readonly uploader: Uploader;
   readonly choking: Choking;
   readonly extensions: Extensions;
-  /** Every admitted peer (free upload slots go to the longest waiting). */
-  peers(): PeerState[];
-  /** Every wanted piece is verified. */
-  done(): boolean;
   /** Set when super-seeding (BEP 16): it hears what each peer announces. */
-  readonly superSeed?: SuperSeeder | undefined;
+  readonly superSeed: SuperSeeder | undefined;
+  /** Every admitted peer, by connection (free upload slots go to the longest waiting). */
+  readonly peers: ReadonlyMap<PeerConnection, PeerState>;
 }
 
-export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMessage): void {
+export function onPeerMessage(ctx: TorrentParts, peer: PeerState, msg: PeerMessage): void {
   const d = ctx.downloader;
   switch (msg.type) {
     case "piece":
@@ -46,11 +47,11 @@ export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMes
       break;
     case "interested":
       peer.peerInterested = true;
-      ctx.choking.fillFreeSlots(ctx.peers());
+      ctx.choking.fillFreeSlots([...ctx.peers.values()]);
       break;
     case "not_interested":
       peer.peerInterested = false;
-      if (!peer.amChoking) ctx.choking.fillFreeSlots(ctx.peers());
+      if (!peer.amChoking) ctx.choking.fillFreeSlots([...ctx.peers.values()]);
       break;
     case "have":
       // drop (WireError): a have for a piece index past the torrent's end.
@@ -105,7 +106,7 @@ export function onPeerMessage(ctx: MessageContext, peer: PeerState, msg: PeerMes
 }
 
 /** BEP 52: hashes from the torrent's piece layers with their proof, or a hash reject. */
-function answerHashRequest(ctx: MessageContext, peer: PeerState, payload: Uint8Array): void {
+function answerHashRequest(ctx: TorrentParts, peer: PeerState, payload: Uint8Array): void {
   const req = decodeHashRequest(payload);
   const hashes = hashesForRequest(ctx.meta, req);
   peer.conn.send(hashes ? encodeHashes(req, hashes) : encodeHashReject(req));
@@ -116,10 +117,11 @@ function requireFast(peer: PeerState, type: string): void {
   if (!peer.fast) throw new WireError(`${type} without the fast extension`);
 }
 
-function checkIndex(ctx: MessageContext, index: number, what: string): void {
+function checkIndex(ctx: TorrentParts, index: number, what: string): void {
   if (index >= ctx.meta.pieceCount) throw new WireError(`${what} for piece ${index} out of range (${ctx.meta.pieceCount} pieces)`);
 }
 
-function closeIfBothComplete(ctx: MessageContext, peer: PeerState): void {
-  if (ctx.done() && peer.has.isFull()) peer.conn.close("both complete");
+function closeIfBothComplete(ctx: TorrentParts, peer: PeerState): void {
+  // Every wanted piece verified, and the peer has them all: neither side needs the other.
+  if (ctx.downloader.picker.missing === 0 && peer.has.isFull()) peer.conn.close("both complete");
 }

@@ -2,7 +2,7 @@
 // The torrent asks it for blocks to request from one peer and tells it what arrived or was released.
 
 import { Bitfield } from "../wire/index.ts";
-import { BLOCK_SIZE, pieceSpans, type Metainfo } from "../metainfo/index.ts";
+import { BLOCK_SIZE, pieceLengthAt, pieceSpans, type Metainfo } from "../metainfo/index.ts";
 import { PieceState } from "./piece-state.ts";
 
 export interface BlockRequest {
@@ -252,4 +252,11 @@ export function wantedPieces(meta: Metainfo, selected: readonly boolean[]): Bitf
     if (pieceSpans(meta, i).some((s) => selected[s.fileIndex] && !s.file.isPad)) wanted.set(i);
   }
   return wanted;
+}
+
+/** Bytes of the wanted pieces (the whole torrent unless files are deselected). */
+export function wantedPieceBytes(meta: Metainfo, wanted: Bitfield): number {
+  let bytes = 0;
+  for (let i = 0; i < meta.pieceCount; i++) if (wanted.has(i)) bytes += pieceLengthAt(meta, i);
+  return bytes;
 }

@@ -1,81 +1,34 @@
-// One torrent's swarm: connections, message dispatch, choking, verification and announces, driven by
-// events (peer messages, socket drains) and one shared 1 s tick; no per-peer polling. The download and
-// upload halves live in downloader.ts and uploader.ts.
+// One torrent's swarm: verification, choking, the download and upload halves and the announces, driven by
+// events (peer messages, socket drains) and the swarm core's 1 s tick; no per-peer polling. The torrent is
+// the SwarmHandler of its SwarmCore (swarm-core.ts); the halves live in downloader.ts and uploader.ts, the
+// message dispatch in peer-messages.ts.
 
-import {
-  LIMITS,
-  Emitter,
-  StorageError,
-  RippleError,
-  errorMessage,
-  silentLogger,
-  systemClock,
-  type Announcer,
-  type AnnouncerHooks,
-  type Clock,
-  type Logger,
-  type PeerAddress,
-} from "../util/index.ts";
+import { LIMITS, Emitter, StorageError, RippleError, errorMessage, silentLogger, systemClock, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
 import { pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { RESERVED_EXTENDED, RESERVED_FAST, hasReservedBit, makeReserved, maxMessageLengthFor, type Handshake } from "../wire/index.ts";
-import { PeerConnection, type LocalIdentity, type PeerHandler } from "../peer/index.ts";
+import { RESERVED_EXTENDED, RESERVED_FAST, hasReservedBit, maxMessageLengthFor, type Handshake, type PeerMessage } from "../wire/index.ts";
+import type { LocalIdentity, PeerConnection, PeerHandler } from "../peer/index.ts";
 import { DataCheck, type Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
 import { Downloader } from "./downloader.ts";
 import { greetPeer } from "./allowed-fast.ts";
-import { Connections } from "./connections.ts";
-import { onPeerMessage, type MessageContext } from "./peer-messages.ts";
+import { onPeerMessage, type TorrentParts } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
-import { wantedPieces } from "./picker.ts";
+import { wantedPieceBytes, wantedPieces } from "./picker.ts";
 import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
-import type { TokenBucket } from "./token-bucket.ts";
 import { SuperSeeder, offersPerPeer } from "./super-seed.ts";
+import { SwarmCore, type SwarmHandler } from "./swarm-core.ts";
 import { Uploader } from "./uploader.ts";
 import { WebSeeds } from "./web-seeds.ts";
-import type { TorrentEvents, TorrentStats } from "./torrent-events.ts";
+import type { TorrentEvents, TorrentOptions, TorrentStats } from "./torrent-types.ts";
 
-export type { TorrentEvents, TorrentStats } from "./torrent-events.ts";
-
-export interface TorrentOptions {
-  meta: Metainfo;
-  storage: Storage;
-  peerId: Uint8Array;
-  /** Connections at once (outgoing and incoming). */
-  maxPeers?: number;
-  /** Bytes of piece buffers in flight at once. */
-  memoryBudgetBytes?: number;
-  /** Upload slots (regular + 1 optimistic). Default DEFAULT_UPLOAD_SLOTS. */
-  uploadSlots?: number;
-  /** Shared rate limits (a Client passes the same buckets to all its torrents). */
-  uploadBucket?: TokenBucket;
-  downloadBucket?: TokenBucket;
-  createAnnouncer?: (hooks: AnnouncerHooks) => Announcer | undefined;
-  /** The resume file (see storage/resume-codec.ts); undefined = hash whatever is on disk at start. */
-  resumePath?: string;
-  /** Per torrent file: whether to download it (default all); the storage must have the same selection. */
-  selectedFiles?: readonly boolean[];
-  /** BEP 19 web seeds (the torrent's url-list, a magnet's ws) to download from besides peers. */
-  webSeeds?: readonly string[];
-  /** Only seed: data missing after the check is an error (VERIFY), and nothing is announced. */
-  seedOnly?: boolean;
-  /** With seedOnly: BEP 16 super-seeding (each peer is offered a few pieces the swarm lacks). */
-  superSeed?: boolean;
-  /** Our listen port (for the BEP 10 handshake's `p`) and version (its `v`). */
-  listenPort?: () => number;
-  /** Dialing: the handshake deadline (default HANDSHAKE_TIMEOUT_MS, 20 s) and encryption (default plaintext). */
-  dial?: import("./dial-encryption.ts").DialOptions;
-  version?: string;
-  log?: Logger;
-  clock?: Clock;
-}
+export type { TorrentEvents, TorrentOptions, TorrentStats } from "./torrent-types.ts";
 
 export const DEFAULT_MAX_PEERS = LIMITS.peersPerTorrent;
 export const DEFAULT_MEMORY_BUDGET_BYTES = LIMITS.inFlightPieceBytes;
 const READ_CACHE_BYTES = LIMITS.uploadReadCacheBytes;
-const TICK_MS = 1000;
 /** How often the resume file is rewritten while pieces keep arriving. */
 const RESUME_SAVE_INTERVAL_MS = 30_000;
 
@@ -84,30 +37,26 @@ type TorrentState = "idle" | "checking" | "running" | "seeding" | "stopped";
 export class Torrent extends Emitter<TorrentEvents> {
   readonly meta: Metainfo;
   readonly #storage: Storage;
-  readonly #identity: LocalIdentity;
-  readonly #choking: Choking;
-  readonly #extensions: Extensions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #conns: Connections<PeerState>;
-  readonly #messages: MessageContext;
-  readonly #up = new RateMeter();
+  readonly #core: SwarmCore<PeerState>;
+  readonly #choking: Choking;
+  readonly #extensions: Extensions;
   readonly #downloader: Downloader;
-  readonly #webSeeds: WebSeeds;
   readonly #uploader: Uploader;
+  readonly #superSeed: SuperSeeder | undefined;
+  /** The parts above as peer messages reach them (peer-messages.ts). */
+  readonly #parts: TorrentParts;
+  readonly #webSeeds: WebSeeds;
   readonly #cache: ReadCache;
-  readonly #announcer: Announcer | undefined;
-  #verifiedBytes = 0;
-  readonly #wantedBytes: number;
   readonly #dataCheck: DataCheck;
+  readonly #up = new RateMeter();
+  readonly #wantedBytes: number;
   readonly #seedOnly: boolean;
+  #verifiedBytes = 0;
   #lastResumeSave = 0;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastTick = 0;
   #state: TorrentState = "idle";
   #stopping: Promise<void> | undefined;
-  #wakeAt = Infinity;
 
   constructor(opts: TorrentOptions) {
     super();
@@ -115,7 +64,19 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#storage = opts.storage;
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
-    this.#identity = { infoHash: opts.meta.infoHash, peerId: opts.peerId, reserved: makeReserved({ fast: true, extended: true }) };
+    this.#seedOnly = opts.seedOnly === true;
+    this.#core = new SwarmCore<PeerState>(
+      {
+        infoHash: opts.meta.infoHash,
+        peerId: opts.peerId,
+        maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
+        maxMessageLength: maxMessageLengthFor(opts.meta.pieceCount),
+        dial: opts.dial,
+        clock: this.#clock,
+        createAnnouncer: opts.createAnnouncer,
+      },
+      this.#swarmHandler(),
+    );
     this.#extensions = new Extensions({
       meta: opts.meta,
       port: () => opts.listenPort?.() ?? 0,
@@ -123,8 +84,75 @@ export class Torrent extends Emitter<TorrentEvents> {
       onPexPeers: (peers) => this.addPeers(peers),
       log: this.#log,
     });
+    this.#downloader = this.#makeDownloader(opts);
+    this.#webSeeds = new WebSeeds(
+      {
+        meta: this.meta,
+        downloader: this.#downloader,
+        clock: this.#clock,
+        log: this.#log,
+        bucket: opts.downloadBucket,
+        downloading: () => this.#state === "running",
+        wakeAfter: (ms) => this.#core.wakeAfter(ms),
+        emit: (event) => this.emit("webseed", event),
+        warn: (message) => this.emit("warning", { message }),
+      },
+      opts.webSeeds ?? [],
+    );
+    this.#wantedBytes = wantedPieceBytes(this.meta, this.picker.wanted);
+    this.#dataCheck = new DataCheck({
+      meta: this.meta,
+      storage: this.#storage,
+      resumePath: opts.resumePath,
+      log: this.#log,
+      onWarning: (message) => this.emit("warning", { message }),
+    });
+    this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
+    const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
+    this.#superSeed = superSeed;
+    this.#uploader = new Uploader({
+      meta: this.meta,
+      have: this.#downloader.picker.have,
+      ...(superSeed && { allows: (peer: PeerState, index: number) => superSeed.allows(peer, index) }),
+      cache: this.#cache,
+      bucket: opts.uploadBucket,
+      now: () => this.#clock.now(),
+      onUploaded: (peer, bytes) => {
+        peer.up.add(bytes);
+        this.#up.add(bytes);
+      },
+      wakeAfter: (ms) => this.#core.wakeAfter(ms),
+      onError: (err) => this.#fail(err),
+    });
+    // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one
+    // would sit on them until the optimistic slot came round.
+    const slots = superSeed ? Number.MAX_SAFE_INTEGER : Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
+    this.#choking = new Choking(this.#uploader, slots);
+    this.#parts = { meta: this.meta, downloader: this.#downloader, uploader: this.#uploader, choking: this.#choking, extensions: this.#extensions, superSeed, peers: this.#peers };
+  }
+
+  /** What the swarm core reports to this torrent, and asks of it: every wire from the core in one place. */
+  #swarmHandler(): SwarmHandler<PeerState> {
+    return {
+      isOpen: () => this.#state === "running" || this.#state === "seeding",
+      admit: (conn, hs) => this.#admit(conn, hs),
+      admitted: (peer, hs) => this.#greet(peer, hs),
+      message: (peer, msg) => this.#onMessage(peer, msg),
+      drain: (peer) => this.#serve(peer),
+      closed: (conn, reason, peer, wasPending) => this.#onClose(conn, reason, peer, wasPending),
+      tick: (now, elapsedMs) => this.#tick(now, elapsedMs),
+      wake: () => {
+        this.#downloader.fillAll();
+        for (const peer of this.#peers.values()) this.#serve(peer);
+      },
+      announceStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
+      announced: (url, peers) => this.emit("tracker", { url, peers }),
+    };
+  }
+
+  #makeDownloader(opts: TorrentOptions): Downloader {
     const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    this.#downloader = new Downloader(
+    return new Downloader(
       {
         meta: this.meta,
         storage: this.#storage,
@@ -139,100 +167,18 @@ export class Torrent extends Emitter<TorrentEvents> {
           this.emit("warning", { message: `piece ${index} failed its hash check; fetching it again` });
         },
         ban: (key, reason) => this.#ban(key, reason),
-        wakeAfter: (ms) => this.#wakeAfter(ms),
+        wakeAfter: (ms) => this.#core.wakeAfter(ms),
         onError: (err) => this.#fail(err),
         fillOthers: () => this.#webSeeds.fill(),
       },
       Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
       opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles),
     );
-    this.#webSeeds = new WebSeeds(
-      {
-        meta: this.meta,
-        downloader: this.#downloader,
-        clock: this.#clock,
-        log: this.#log,
-        bucket: opts.downloadBucket,
-        downloading: () => this.#state === "running",
-        wakeAfter: (ms) => this.#wakeAfter(ms),
-        emit: (event) => this.emit("webseed", event),
-        warn: (message) => this.emit("warning", { message }),
-      },
-      opts.webSeeds ?? [],
-    );
-    let wantedBytes = 0;
-    for (let i = 0; i < this.meta.pieceCount; i++) if (this.picker.wanted.has(i)) wantedBytes += pieceLengthAt(this.meta, i);
-    this.#wantedBytes = wantedBytes;
-    this.#seedOnly = opts.seedOnly === true;
-    this.#conns = new Connections<PeerState>({
-      identity: this.#identity,
-      maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
-      maxMessageLength: maxMessageLengthFor(opts.meta.pieceCount),
-      dial: opts.dial,
-      clock: this.#clock,
-      isOpen: () => this.#state === "running" || this.#state === "seeding",
-      admit: (conn, hs) => this.#admit(conn, hs),
-      admitted: (peer, hs) => this.#greet(peer, hs),
-      message: (peer, msg) => {
-        try {
-          onPeerMessage(this.#messages, peer, msg);
-        } catch (err) {
-          if (!(err instanceof StorageError)) throw err;
-          this.#fail(err);
-        }
-      },
-      drain: (peer) => this.#serve(peer),
-      closed: (conn, reason, peer, wasPending) => this.#onClose(conn, reason, peer, wasPending),
-    });
-    this.#dataCheck = new DataCheck({
-      meta: this.meta,
-      storage: this.#storage,
-      resumePath: opts.resumePath,
-      log: this.#log,
-      onWarning: (message) => this.emit("warning", { message }),
-    });
-    this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
-    const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
-    this.#uploader = new Uploader({
-      meta: this.meta,
-      have: this.#downloader.picker.have,
-      ...(superSeed && { allows: (peer: PeerState, index: number) => superSeed.allows(peer, index) }),
-      cache: this.#cache,
-      bucket: opts.uploadBucket,
-      now: () => this.#clock.now(),
-      onUploaded: (peer, bytes) => {
-        peer.up.add(bytes);
-        this.#up.add(bytes);
-      },
-      wakeAfter: (ms) => this.#wakeAfter(ms),
-      onError: (err) => this.#fail(err),
-    });
-    // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one
-    // would sit on them until the optimistic slot came round.
-    const slots = superSeed ? Number.MAX_SAFE_INTEGER : Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
-    this.#choking = new Choking(this.#uploader, slots);
-    this.#messages = {
-      meta: this.meta,
-      downloader: this.#downloader,
-      uploader: this.#uploader,
-      choking: this.#choking,
-      extensions: this.#extensions,
-      peers: () => [...this.#peers.values()],
-      done: () => this.done,
-      superSeed,
-    };
-    this.#announcer = opts.createAnnouncer?.({
-      getStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
-      onPeers: (peers, source) => {
-        this.emit("tracker", { url: source, peers: peers.length });
-        this.addPeers(peers);
-      },
-    });
   }
 
   /** Admitted peers by connection. */
   get #peers(): Map<PeerConnection, PeerState> {
-    return this.#conns.peers;
+    return this.#core.peers;
   }
 
   /** The picker (pieces we have, availability, pieces in progress); read-only use. */
@@ -262,24 +208,22 @@ export class Torrent extends Emitter<TorrentEvents> {
       return;
     }
     this.#state = "running";
-    this.#lastTick = this.#choking.lastRechokeAt = this.#clock.now();
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#choking.lastRechokeAt = this.#clock.now();
     this.emit("ready", this.stats());
     // Complete on disk already: seed without announcing `completed` (we downloaded nothing).
     if (this.done) this.#finish(false);
-    this.#announcer?.start();
-    this.#conns.connectMore();
+    this.#core.start(); // after a stop() from a `ready` listener, this does nothing
     this.#downloader.fillAll(); // web seeds need no peer to start
   }
 
   /** Adds known peer addresses (from trackers, --peer, PEX...). */
   addPeers(addresses: readonly PeerAddress[]): void {
-    this.#conns.add(addresses);
+    this.#core.addPeers(addresses);
   }
 
   /** Route for the listener: accept an incoming connection for this torrent. */
   acceptIncoming(): { identity: LocalIdentity; handler: PeerHandler } | undefined {
-    return this.#conns.acceptIncoming();
+    return this.#core.acceptIncoming();
   }
 
   stats(): TorrentStats {
@@ -293,7 +237,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       downloadRate: this.#downloader.down.bytesPerSec,
       uploadRate: this.#up.bytesPerSec,
       peers: this.#peers.size,
-      knownPeers: this.#conns.pool.size,
+      knownPeers: this.#core.connections.pool.size,
     };
   }
 
@@ -305,13 +249,11 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   async #stop(): Promise<void> {
     this.#state = "stopped";
-    clearInterval(this.#timer);
-    clearTimeout(this.#wakeTimer);
-    this.#conns.closeAll("torrent stopped");
+    const announced = this.#core.stop("torrent stopped");
     this.#webSeeds.stop();
     this.#cache.clear();
     try {
-      await Promise.all([this.#announcer?.stop(), this.#downloader.flush().then(() => this.#dataCheck.save(this.picker.have, true))]);
+      await Promise.all([announced, this.#downloader.flush().then(() => this.#dataCheck.save(this.picker.have, true))]);
     } finally {
       this.#storage.close();
     }
@@ -348,11 +290,19 @@ export class Torrent extends Emitter<TorrentEvents> {
   /** The new peer is counted: what we have, our extension handshake, and the `connected` event. */
   #greet(peer: PeerState, hs: Handshake): void {
     const { conn } = peer;
-    if (this.#messages.superSeed) this.#messages.superSeed.greet(peer);
+    if (this.#superSeed) this.#superSeed.greet(peer);
     else greetPeer(peer, this.picker.have, this.meta.infoHash);
     if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
     this.#log.debug(`connected ${conn.name}`);
     this.emit("peer", { event: "connected", address: conn.name, encryption: conn.encryption, ...(conn.transportKind && { transport: conn.transportKind }) });
+  }
+
+  #onMessage(peer: PeerState, msg: PeerMessage): void {
+    try {
+      onPeerMessage(this.#parts, peer, msg);
+    } catch (err) {
+      this.#failOnDiskError(err);
+    }
   }
 
   #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {
@@ -362,7 +312,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.#downloader.releaseAll(peer);
       this.picker.removeAvailability(peer.has);
       this.#choking.forget(peer.key);
-      this.#messages.superSeed?.forget(peer);
+      this.#superSeed?.forget(peer);
       this.#log.debug(`disconnected ${conn.name}: ${reason}`);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
@@ -371,7 +321,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     // encryption) is reported too, so a hostile peer's fate is visible; refused TCP dials are not.
     if (!peer && (wasPending || !conn.outgoing) && conn.opened) this.emit("peer", { event: "disconnected", address: conn.name, reason });
     if (this.#state === "running" || this.#state === "seeding") {
-      this.#conns.connectMore();
+      this.#core.connections.connectMore();
       this.#downloader.fillAll();
       if (peer && !peer.amChoking) this.#choking.fillFreeSlots([...this.#peers.values()]);
     }
@@ -386,7 +336,7 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   #ban(key: string, reason: string): void {
     if (this.#webSeeds.ban(key, reason)) return;
-    this.#conns.ban(key, reason);
+    this.#core.connections.ban(key, reason);
     this.#log.warn(`banned ${key}: ${reason}`);
     this.emit("peer", { event: "banned", address: key, reason });
   }
@@ -402,7 +352,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     this.#state = "seeding";
     void this.#dataCheck.save(this.picker.have, true); // finalize() changed the files' stamps
-    if (announceCompleted) this.#announcer?.completed();
+    if (announceCompleted) this.#core.completed();
     for (const peer of this.#peers.values()) {
       if (peer.has.isFull()) peer.conn.close("both complete");
       else this.#downloader.updateInterest(peer);
@@ -419,39 +369,27 @@ export class Torrent extends Emitter<TorrentEvents> {
     void this.stop();
   }
 
-  /** Serves a peer's queued requests; a disk error there (data gone from under us) stops the torrent. */
+  /** Serves a peer's queued requests. */
   #serve(peer: PeerState): void {
     try {
       this.#uploader.serve(peer);
     } catch (err) {
-      if (!(err instanceof StorageError)) throw err;
-      this.#fail(err);
+      this.#failOnDiskError(err);
     }
   }
 
-  /** One timer for both rate limits: it keeps the earliest wake-up asked for. */
-  #wakeAfter(ms: number): void {
-    if (this.#state === "stopped") return;
-    const at = this.#clock.now() + Math.max(1, ms);
-    if (this.#wakeTimer !== undefined && this.#wakeAt <= at) return;
-    clearTimeout(this.#wakeTimer);
-    this.#wakeAt = at;
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeTimer = undefined;
-      this.#wakeAt = Infinity;
-      this.#downloader.fillAll();
-      for (const peer of this.#peers.values()) this.#serve(peer);
-    }, Math.max(1, ms));
+  /** Serving a peer (a request, a drain) hit a disk error: the data went from under us, so the torrent stops. */
+  #failOnDiskError(err: unknown): void {
+    if (!(err instanceof StorageError)) throw err;
+    this.#fail(err);
   }
 
-  #tick(): void {
-    const now = this.#clock.now();
-    const elapsed = now - this.#lastTick;
-    this.#lastTick = now;
-    this.#downloader.down.tick(elapsed);
-    this.#up.tick(elapsed);
+  /** The torrent's share of the core's tick; the core dials more and asks for peers after it. */
+  #tick(now: number, elapsedMs: number): void {
+    this.#downloader.down.tick(elapsedMs);
+    this.#up.tick(elapsedMs);
     for (const peer of this.#peers.values()) {
-      const verdict = peer.tick(now, elapsed);
+      const verdict = peer.tick(now, elapsedMs);
       if (verdict === "dead") peer.conn.close("no data for 90 s");
       else if (verdict === "snubbing") {
         this.#downloader.cancelAll(peer);
@@ -467,7 +405,5 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     this.emit("progress", this.stats());
     this.#downloader.fillAll();
-    this.#conns.connectMore();
-    if (this.#peers.size === 0 && this.#conns.pendingCount === 0 && !this.#conns.pool.hasUsable()) this.#announcer?.requestPeers();
   }
 }

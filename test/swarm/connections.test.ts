@@ -23,11 +23,13 @@ function setup() {
   const admissions = new Recorder<PeerConnection>();
   const closes = new Recorder<string>();
   const messages = new Recorder<string>();
-  const conns = new Connections<{ conn: PeerConnection }>({
+  const config = {
     identity: { infoHash: torrent.infoHash, peerId: ourId, reserved: makeReserved({ fast: true }) },
     maxPeers: 10,
     maxMessageLength: 1 << 20,
     clock: { now: () => now },
+  };
+  const conns = new Connections<{ conn: PeerConnection }>(config, {
     isOpen: () => true,
     admit: (conn) => ({ conn }),
     admitted: (peer) => admissions.push(peer.conn),
