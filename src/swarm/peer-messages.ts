@@ -1,12 +1,13 @@
-// The messages of an admitted peer (BEP 3, BEP 6, BEP 10, BEP 52 hash requests), dispatched to the parts
-// of the torrent they concern: the download half, the upload half, choking and the extensions. The torrent's
-// SwarmHandler.message() lands here. The checks that drop a peer for a message no honest client sends (a
+// An admitted peer's life in a torrent: its greeting, its messages (BEP 3, BEP 6, BEP 10, BEP 52 hash
+// requests) and its leaving, each dispatched to the parts of the torrent it concerns: the download half,
+// the upload half, choking, the extensions and the super-seeder. The torrent's SwarmHandler lands here. The checks that drop a peer for a message no honest client sends (a
 // WireError, which closes its connection) are made here or in the part the message goes to.
 
 import { hashesForRequest, type Metainfo } from "../metainfo/index.ts";
 import { WireError } from "../util/index.ts";
 import { Bitfield, HASH_REQUEST_ID, decodeHashRequest, encodeHashReject, encodeHashes, type PeerMessage } from "../wire/index.ts";
 import type { PeerConnection } from "../peer/index.ts";
+import { greetPeer } from "./allowed-fast.ts";
 import type { Choking } from "./choking.ts";
 import type { Downloader } from "./downloader.ts";
 import type { Extensions } from "./extensions.ts";
@@ -25,6 +26,23 @@ export interface TorrentParts {
   readonly superSeed: SuperSeeder | undefined;
   /** Every admitted peer, by connection (free upload slots go to the longest waiting). */
   readonly peers: ReadonlyMap<PeerConnection, PeerState>;
+}
+
+/** A peer was admitted: what we have (super-seeding: what we offer it) and, if it speaks BEP 10, our extension handshake. */
+export function onPeerAdmitted(ctx: TorrentParts, peer: PeerState, extended: boolean): void {
+  if (ctx.superSeed) ctx.superSeed.greet(peer);
+  else greetPeer(peer, ctx.downloader.picker.have, ctx.meta.infoHash);
+  if (extended) ctx.extensions.handshake(peer);
+}
+
+/** A peer's connection closed (by either side, mid-block or not): the parts forget it. */
+export function onPeerGone(ctx: TorrentParts, peer: PeerState): void {
+  // Its partial frame died with the framer; every block we had requested from it goes back to the
+  // picker for the others.
+  ctx.downloader.releaseAll(peer);
+  ctx.downloader.picker.removeAvailability(peer.has);
+  ctx.choking.forget(peer.key);
+  ctx.superSeed?.forget(peer);
 }
 
 export function onPeerMessage(ctx: TorrentParts, peer: PeerState, msg: PeerMessage): void {

@@ -12,8 +12,7 @@ import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
 import { Downloader } from "./downloader.ts";
-import { greetPeer } from "./allowed-fast.ts";
-import { onPeerMessage, type TorrentParts } from "./peer-messages.ts";
+import { onPeerAdmitted, onPeerGone, onPeerMessage, type TorrentParts } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
 import { wantedPieceBytes, wantedPieces } from "./picker.ts";
 import { RateMeter } from "./rate.ts";
@@ -44,8 +43,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #extensions: Extensions;
   readonly #downloader: Downloader;
   readonly #uploader: Uploader;
-  readonly #superSeed: SuperSeeder | undefined;
-  /** The parts above as peer messages reach them (peer-messages.ts). */
+  /** The parts above (and the super-seeder) as a peer's greeting, messages and leaving reach them (peer-messages.ts). */
   readonly #parts: TorrentParts;
   readonly #webSeeds: WebSeeds;
   readonly #cache: ReadCache;
@@ -65,18 +63,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#log = opts.log ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
     this.#seedOnly = opts.seedOnly === true;
-    this.#core = new SwarmCore<PeerState>(
-      {
-        infoHash: opts.meta.infoHash,
-        peerId: opts.peerId,
-        maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS,
-        maxMessageLength: maxMessageLengthFor(opts.meta.pieceCount),
-        dial: opts.dial,
-        clock: this.#clock,
-        createAnnouncer: opts.createAnnouncer,
-      },
-      this.#swarmHandler(),
-    );
+    const swarm = { infoHash: opts.meta.infoHash, peerId: opts.peerId, maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS, dial: opts.dial, clock: this.#clock };
+    const frames = maxMessageLengthFor(opts.meta.pieceCount);
+    this.#core = new SwarmCore<PeerState>({ ...swarm, maxMessageLength: frames, createAnnouncer: opts.createAnnouncer }, this.#swarmHandler());
     this.#extensions = new Extensions({
       meta: opts.meta,
       port: () => opts.listenPort?.() ?? 0,
@@ -85,20 +74,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       log: this.#log,
     });
     this.#downloader = this.#makeDownloader(opts);
-    this.#webSeeds = new WebSeeds(
-      {
-        meta: this.meta,
-        downloader: this.#downloader,
-        clock: this.#clock,
-        log: this.#log,
-        bucket: opts.downloadBucket,
-        downloading: () => this.#state === "running",
-        wakeAfter: (ms) => this.#core.wakeAfter(ms),
-        emit: (event) => this.emit("webseed", event),
-        warn: (message) => this.emit("warning", { message }),
-      },
-      opts.webSeeds ?? [],
-    );
+    this.#webSeeds = this.#makeWebSeeds(opts);
     this.#wantedBytes = wantedPieceBytes(this.meta, this.picker.wanted);
     this.#dataCheck = new DataCheck({
       meta: this.meta,
@@ -109,21 +85,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     });
     this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
     const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
-    this.#superSeed = superSeed;
-    this.#uploader = new Uploader({
-      meta: this.meta,
-      have: this.#downloader.picker.have,
-      ...(superSeed && { allows: (peer: PeerState, index: number) => superSeed.allows(peer, index) }),
-      cache: this.#cache,
-      bucket: opts.uploadBucket,
-      now: () => this.#clock.now(),
-      onUploaded: (peer, bytes) => {
-        peer.up.add(bytes);
-        this.#up.add(bytes);
-      },
-      wakeAfter: (ms) => this.#core.wakeAfter(ms),
-      onError: (err) => this.#fail(err),
-    });
+    this.#uploader = this.#makeUploader(opts, superSeed);
     // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one
     // would sit on them until the optimistic slot came round.
     const slots = superSeed ? Number.MAX_SAFE_INTEGER : Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
@@ -148,6 +110,40 @@ export class Torrent extends Emitter<TorrentEvents> {
       announceStats: () => ({ uploaded: this.#up.totalBytes, downloaded: this.#downloader.down.totalBytes, left: this.#wantedBytes - this.#verifiedBytes }),
       announced: (url, peers) => this.emit("tracker", { url, peers }),
     };
+  }
+
+  #makeWebSeeds(opts: TorrentOptions): WebSeeds {
+    return new WebSeeds(
+      {
+        meta: this.meta,
+        downloader: this.#downloader,
+        clock: this.#clock,
+        log: this.#log,
+        bucket: opts.downloadBucket,
+        downloading: () => this.#state === "running",
+        wakeAfter: (ms) => this.#core.wakeAfter(ms),
+        emit: (event) => this.emit("webseed", event),
+        warn: (message) => this.emit("warning", { message }),
+      },
+      opts.webSeeds ?? [],
+    );
+  }
+
+  #makeUploader(opts: TorrentOptions, superSeed: SuperSeeder | undefined): Uploader {
+    return new Uploader({
+      meta: this.meta,
+      have: this.#downloader.picker.have,
+      ...(superSeed && { allows: (peer: PeerState, index: number) => superSeed.allows(peer, index) }),
+      cache: this.#cache,
+      bucket: opts.uploadBucket,
+      now: () => this.#clock.now(),
+      onUploaded: (peer, bytes) => {
+        peer.up.add(bytes);
+        this.#up.add(bytes);
+      },
+      wakeAfter: (ms) => this.#core.wakeAfter(ms),
+      onError: (err) => this.#fail(err),
+    });
   }
 
   #makeDownloader(opts: TorrentOptions): Downloader {
@@ -290,9 +286,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   /** The new peer is counted: what we have, our extension handshake, and the `connected` event. */
   #greet(peer: PeerState, hs: Handshake): void {
     const { conn } = peer;
-    if (this.#superSeed) this.#superSeed.greet(peer);
-    else greetPeer(peer, this.picker.have, this.meta.infoHash);
-    if (hasReservedBit(hs.reserved, RESERVED_EXTENDED)) this.#extensions.handshake(peer);
+    onPeerAdmitted(this.#parts, peer, hasReservedBit(hs.reserved, RESERVED_EXTENDED));
     this.#log.debug(`connected ${conn.name}`);
     this.emit("peer", { event: "connected", address: conn.name, encryption: conn.encryption, ...(conn.transportKind && { transport: conn.transportKind }) });
   }
@@ -307,12 +301,7 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   #onClose(conn: PeerConnection, reason: string, peer: PeerState | undefined, wasPending: boolean): void {
     if (peer) {
-      // drop (by the peer, mid-block or not): its partial frame died with the framer, and every block we
-      // had requested from it goes back to the picker for the others.
-      this.#downloader.releaseAll(peer);
-      this.picker.removeAvailability(peer.has);
-      this.#choking.forget(peer.key);
-      this.#superSeed?.forget(peer);
+      onPeerGone(this.#parts, peer);
       this.#log.debug(`disconnected ${conn.name}: ${reason}`);
       this.emit("peer", { event: "disconnected", address: conn.name, reason });
     }
