@@ -1,17 +1,19 @@
 // `ripple daemon`'s core: many torrents on one Client (one listen port, one DHT, one UDP tracker client),
-// kept in a state dir across restarts, with categories, tags, a download queue and seeding limits.
-// Shell: owns the Client, timers and files. The HTTP API (http-api.ts) is a thin layer over it.
+// kept in a state dir across restarts, with categories, tags, a download queue and seeding limits (the
+// rules in queue.ts). Shell: owns the Client, timers and files. The HTTP API (http-api.ts) is a thin
+// layer over it.
 
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Client, type ClientOptions } from "../client.ts";
 import { isMagnetUri, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
 import { torrentLayout } from "../storage/index.ts";
-import type { Torrent, TorrentStats } from "../swarm/index.ts";
+import type { Torrent } from "../swarm/index.ts";
 import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
-import { contentPath, newRecord, restoreEntry, viewOf, wantedBytes, type Entry } from "./entry.ts";
+import { contentPath, newRecord, restoreEntry, sessionTotals, viewOf, wantedBytes, type Entry } from "./entry.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
 import * as labels from "./labels.ts";
+import { moveInQueue, nextQueuePos, planQueue, queueOrder, shareLimitReached } from "./queue.ts";
 import { SavePaths } from "./save-paths.ts";
 import { StateStore, type DaemonState, type TorrentRecord } from "./state-store.ts";
 
@@ -117,7 +119,7 @@ export class Daemon {
       stopped: req.stopped === true,
       ratioLimit: req.ratioLimit ?? -2,
       seedingTimeLimit: req.seedingTimeLimit ?? -2,
-      queuePos: Math.max(0, ...this.#state.torrents.map((r) => r.queuePos + 1)),
+      queuePos: nextQueuePos(this.#state.torrents),
     });
     this.#state.torrents.push(rec);
     this.#entries.set(hash, { rec, ...(meta && { meta }), ...(magnet && { magnet }), phase: rec.stopped ? "stopped" : "queued" });
@@ -129,23 +131,16 @@ export class Daemon {
 
   /** Entries in queue order. */
   #ordered(): Entry[] {
-    return [...this.#entries.values()].sort((a, b) => a.rec.queuePos - b.rec.queuePos);
+    return queueOrder(this.#entries.values());
   }
 
-  /** Runs what may run: every complete torrent not stopped, and the first maxActive incomplete ones. */
+  /** Runs what the queue lets run (queue.ts) and sends the rest back to wait. */
   #schedule(): void {
     if (this.#closed) return;
-    let active = 0;
-    for (const e of this.#ordered()) {
-      if (e.rec.stopped || e.phase === "error" || e.phase === "missingFiles") continue;
-      if (e.rec.complete || e.rec.forceStart || this.#maxActive < 0 || active < this.#maxActive) {
-        if (!e.rec.complete && !e.rec.forceStart) active++;
-        this.#run(e);
-      } else if (e.torrent || e.fetcher) {
-        this.#halt(e, "queued");
-      } else {
-        e.phase = "queued";
-      }
+    for (const { entry: e, run } of planQueue(this.#ordered(), this.#maxActive)) {
+      if (run) this.#run(e);
+      else if (e.torrent || e.fetcher) this.#halt(e, "queued");
+      else e.phase = "queued";
     }
   }
 
@@ -222,15 +217,11 @@ export class Daemon {
     this.#schedule();
   }
 
-  /** Seeding limits (qBittorrent's: -2 = the global one, -1 = none): reaching one stops the torrent. */
+  /** Seeding limits (queue.ts): reaching one stops the torrent. */
   #checkShareLimits(e: Entry): void {
-    const v = this.#view(e);
-    const ratio = e.rec.ratioLimit === -2 ? (this.#shareLimits.ratio ?? -1) : e.rec.ratioLimit;
-    const minutes = e.rec.seedingTimeLimit === -2 ? (this.#shareLimits.seedingTimeMin ?? -1) : e.rec.seedingTimeLimit;
-    const ratioHit = ratio >= 0 && v.uploadedBytes >= ratio * Math.max(1, v.downloadedBytes || v.sizeBytes);
-    const timeHit = minutes >= 0 && v.seedingTimeSec >= minutes * 60;
-    if (!ratioHit && !timeHit) return;
-    this.#log.info(`${e.rec.name}: seeding ${ratioHit ? "ratio" : "time"} limit reached; stopping`);
+    const reached = shareLimitReached(viewOf(e, sessionTotals(e, performance.now()), 0), e.rec, this.#shareLimits);
+    if (reached === undefined) return;
+    this.#log.info(`${e.rec.name}: seeding ${reached} limit reached; stopping`);
     e.rec.stopped = true;
     this.#halt(e, "stopped");
     void this.save().catch((err) => this.#log.warn(errorMessage(err)));
@@ -240,7 +231,7 @@ export class Daemon {
   #halt(e: Entry, phase: Phase, after?: () => Promise<void>): Promise<void> {
     e.phase = phase;
     const { torrent, fetcher } = e;
-    if (torrent) Object.assign(e.rec, this.#totals(e));
+    if (torrent) Object.assign(e.rec, sessionTotals(e, performance.now()));
     e.torrent = undefined;
     e.fetcher = undefined;
     e.seedingSince = undefined;
@@ -258,17 +249,6 @@ export class Daemon {
       });
     e.halting = halting;
     return halting;
-  }
-
-  /** The record's totals with the running session added. */
-  #totals(e: Entry): Pick<TorrentRecord, "uploaded" | "downloaded" | "seedingTimeSec" | "verifiedBytes"> {
-    const s: TorrentStats | undefined = e.torrent?.stats();
-    return {
-      uploaded: e.rec.uploaded + (s?.uploadedBytes ?? 0),
-      downloaded: e.rec.downloaded + (s?.downloadedBytes ?? 0),
-      seedingTimeSec: e.rec.seedingTimeSec + (e.seedingSince === undefined ? 0 : (performance.now() - e.seedingSince) / 1000),
-      verifiedBytes: s?.verifiedBytes ?? e.rec.verifiedBytes,
-    };
   }
 
   #pick(hashes: readonly string[] | "all"): Entry[] {
@@ -375,10 +355,7 @@ export class Daemon {
   /** Moves the torrents to the top (or the bottom) of the queue, keeping their order. */
   async movePrio(hashes: readonly string[] | "all", to: "top" | "bottom"): Promise<void> {
     const wanted = new Set(this.#pick(hashes));
-    const picked = this.#ordered().filter((e) => wanted.has(e));
-    const positions = this.#state.torrents.map((r) => r.queuePos);
-    const start = to === "top" ? Math.min(0, ...positions) - picked.length : Math.max(0, ...positions) + 1;
-    picked.forEach((e, i) => (e.rec.queuePos = start + i));
+    moveInQueue(this.#state.torrents, this.#ordered().filter((e) => wanted.has(e)), to);
     this.#schedule();
     await this.save();
   }
@@ -395,17 +372,12 @@ export class Daemon {
   /** Every torrent's view, in queue order; `priority` is the 1-based position among incomplete ones. */
   views(): TorrentView[] {
     let position = 0;
-    return this.#ordered().map((e) => viewOf(e, this.#totals(e), e.rec.complete ? 0 : ++position));
-  }
-
-  /** One torrent's view, for the share limits (which do not read its queue position). */
-  #view(e: Entry): TorrentView {
-    return viewOf(e, this.#totals(e), 0);
+    return this.#ordered().map((e) => viewOf(e, sessionTotals(e, performance.now()), e.rec.complete ? 0 : ++position));
   }
 
   /** Writes daemon.json with the running sessions' counters folded in. */
   save(): Promise<void> {
-    const torrents = this.#ordered().map((e) => ({ ...e.rec, ...this.#totals(e) }));
+    const torrents = this.#ordered().map((e) => ({ ...e.rec, ...sessionTotals(e, performance.now()) }));
     return this.#store.save({ ...this.#state, torrents });
   }
 

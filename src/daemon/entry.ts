@@ -1,6 +1,6 @@
-// One torrent of the daemon at run time (its record, metainfo, running Torrent or metadata fetch) and
-// its qBittorrent view, a new torrent's record and a saved one's entry. Pure apart from the wall clock
-// (`addedOn`) and the .torrent reader it is given.
+// One torrent of the daemon at run time (its record, metainfo, running Torrent or metadata fetch): its
+// qBittorrent view and session totals, a new torrent's record and a saved one's entry. Pure apart from
+// the wall clock (`addedOn`) and the .torrent reader it is given.
 
 import { join } from "node:path";
 import { formatMagnet, magnetMetainfo, parseMagnet, parseMetainfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
@@ -69,6 +69,17 @@ export function newRecord(
     seedingTimeSec: 0,
     verifiedBytes: 0,
     sizeBytes: meta ? wantedBytes(meta) : 0,
+  };
+}
+
+/** The record's totals with the running session added (`nowMs` on performance.now()'s clock, like `seedingSince`). */
+export function sessionTotals(e: Entry, nowMs: number): Pick<TorrentRecord, "uploaded" | "downloaded" | "seedingTimeSec" | "verifiedBytes"> {
+  const s = e.torrent?.stats();
+  return {
+    uploaded: e.rec.uploaded + (s?.uploadedBytes ?? 0),
+    downloaded: e.rec.downloaded + (s?.downloadedBytes ?? 0),
+    seedingTimeSec: e.rec.seedingTimeSec + (e.seedingSince === undefined ? 0 : (nowMs - e.seedingSince) / 1000),
+    verifiedBytes: s?.verifiedBytes ?? e.rec.verifiedBytes,
   };
 }
 
