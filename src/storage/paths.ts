@@ -33,9 +33,9 @@ export function torrentLayout(meta: Metainfo, outDir: string): TorrentLayout {
 /** Absolute on-disk path of every file of the torrent (pad files included; callers skip them). */
 export function filePaths(meta: Metainfo, outDir: string): string[] {
   const root = resolve(outDir);
-  const base = meta.multiFile ? resolve(root, meta.name) : root;
+  const content = resolve(root, meta.name);
   return meta.files.map((f) => {
-    const full = meta.multiFile ? resolve(base, ...f.path) : resolve(root, meta.name);
+    const full = meta.multiFile ? resolve(content, ...f.path) : content;
     // Metainfo parsing already rejects "..", absolute and empty components; this is the last guard.
     if (!full.startsWith(root + sep)) {
       throw new StorageError(`file path escapes the output directory: ${f.path.join("/")}`);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { Metainfo, TorrentFile } from "../../src/metainfo/index.ts";
-import { DiskStorage, filePaths } from "../../src/storage/index.ts";
+import { DiskStorage, filePaths, torrentLayout } from "../../src/storage/index.ts";
 import { makeTempDirSync } from "../helpers/temp-dir.ts";
 
 /** A multi-file Metainfo (no hashes needed here): pieces of 8 bytes over files a, b (empty), c, pad, d. */
@@ -111,5 +111,40 @@ describe("DiskStorage", () => {
     Bun.spawnSync(["sh", "-c", `touch ${join(out, "t")}`]); // a file where the directory should be
     const storage = new DiskStorage(meta, out);
     await expect(storage.writePiece(0, bytes(4, 0))).rejects.toThrow(/cannot open .*t\/x/);
+  });
+});
+
+describe("torrentLayout", () => {
+  test("every path of a torrent under the output directory, absolute, from a relative -o too", () => {
+    const meta = layout([{ path: ["sub", "c"], length: 4 }, { path: ["d"], length: 4 }]);
+    const out = tempDir();
+    const l = torrentLayout(meta, relative(process.cwd(), out));
+    expect(l).toEqual({
+      outDir: out,
+      content: join(out, "t"),
+      files: [join(out, "t", "sub", "c"), join(out, "t", "d")],
+      resume: join(out, "t.ripple"),
+      parts: join(out, "t.ripple-parts"),
+    });
+    expect(l.files).toEqual(filePaths(meta, out));
+  });
+
+  test("a single-file torrent's content is its one file", () => {
+    const meta = layout([{ path: ["t"], length: 10 }], 8, false);
+    const out = tempDir();
+    expect(torrentLayout(meta, out).content).toBe(torrentLayout(meta, out).files[0]!);
+  });
+
+  test("DiskStorage keeps the bytes of unselected files in the layout's parts store", async () => {
+    // One 8-byte piece over a (selected) and b (not): b's 4 bytes must be kept for the piece's hash.
+    const meta = layout([{ path: ["a"], length: 4 }, { path: ["b"], length: 4 }]);
+    const out = tempDir();
+    const storage = new DiskStorage(meta, out, { selected: [true, false], parts: true });
+    expect(storage.layout).toEqual(torrentLayout(meta, out));
+    storage.prepare();
+    await storage.writePiece(0, bytes(8, 0));
+    storage.close();
+    expect(existsSync(join(out, "t", "b"))).toBe(false);
+    expect(existsSync(storage.layout.parts)).toBe(true);
   });
 });
