@@ -156,10 +156,13 @@ export class PeerConnection {
     this.#framer.setMaxMessageLength(n);
   }
 
-  send(bytes: Uint8Array): void {
+  /** Queues a frame (or several). `transient`: the caller reuses `bytes` after this returns (see WriteQueue.push). */
+  send(bytes: Uint8Array, transient = false): void {
     if (this.#closed || !this.#transport) return;
     this.sentMessages++;
-    this.#queue.push(this.#stream ? this.#stream.outgoing(bytes) : bytes);
+    const out = this.#stream ? this.#stream.outgoing(bytes) : bytes;
+    // An encrypting stream hands back its own copy; only the caller's buffer is transient.
+    this.#queue.push(out, transient && out === bytes);
   }
 
   /** Closes the connection; onClose reports `reason` once. */

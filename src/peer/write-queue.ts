@@ -20,14 +20,18 @@ export class WriteQueue {
     return this.#queuedBytes;
   }
 
-  /** Sends `data` now if nothing is queued, queueing what the socket does not take. */
-  push(data: Uint8Array): void {
+  /**
+   * Sends `data` now if nothing is queued, queueing what the socket does not take. `transient`: the
+   * caller reuses `data` once this returns, so what waits is copied (the sink keeps no reference).
+   */
+  push(data: Uint8Array, transient = false): void {
     if (data.length === 0) return;
     if (this.#queuedBytes === 0) {
       const n = this.#sink(data, 0, data.length);
       if (n >= data.length) return;
       data = data.subarray(Math.max(0, n));
     }
+    if (transient) data = data.slice();
     this.#parts.push(data);
     this.#queuedBytes += data.length;
   }

@@ -4,7 +4,7 @@
 
 import { LIMITS, WireError } from "../util/index.ts";
 import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { PIECE_HEADER_LENGTH, encodeMessage, encodePieceHeader, type Bitfield } from "../wire/index.ts";
+import { PIECE_HEADER_LENGTH, encodeMessage, writePieceHeader, type Bitfield } from "../wire/index.ts";
 import type { PeerState } from "./peer-state.ts";
 import type { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";
@@ -40,6 +40,12 @@ export interface UploaderContext {
 
 export class Uploader {
   readonly #ctx: UploaderContext;
+  /**
+   * One batch of piece messages is built here and handed to the connection as transient: the socket
+   * copies what it takes, so the buffer is reused for the next batch. A fresh buffer per batch was a
+   * seeder's whole upload volume in garbage, and JSC let ~100 MiB of it pile up before collecting.
+   */
+  #batch = new Uint8Array(0);
 
   constructor(ctx: UploaderContext) {
     this.#ctx = ctx;
@@ -132,16 +138,19 @@ export class Uploader {
         bytes += PIECE_HEADER_LENGTH + r.length;
       }
       if (count === 0) break;
-      const out = new Uint8Array(bytes);
+      if (this.#batch.length < bytes) this.#batch = new Uint8Array(Math.max(bytes, UPLOAD_BATCH_BYTES + BLOCK_SIZE + PIECE_HEADER_LENGTH));
+      const out = this.#batch.subarray(0, bytes);
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
       let at = 0;
-      for (const r of q.slice(served, served + count)) {
-        out.set(encodePieceHeader(r.index, r.begin, r.length), at);
+      for (let i = served; i < served + count; i++) {
+        const r = q[i]!;
+        writePieceHeader(view, at, r.index, r.begin, r.length);
         out.set(cache.block(r.index, r.begin, r.length), at + PIECE_HEADER_LENGTH);
         at += PIECE_HEADER_LENGTH + r.length;
         peer.conn.uploadedBytes += r.length;
         this.#ctx.onUploaded(peer, r.length);
       }
-      peer.conn.send(out);
+      peer.conn.send(out, true);
       served += count;
     }
     if (served > 0) q.splice(0, served);

@@ -29,6 +29,19 @@ describe("WriteQueue", () => {
     expect(s.taken).toEqual([1, 2, 3]);
   });
 
+  test("a transient buffer the caller overwrites after a partial write still goes out as it was", () => {
+    const s = makeSink();
+    s.give(2);
+    const q = new WriteQueue(s.sink);
+    const batch = new Uint8Array([1, 2, 3, 4]);
+    q.push(batch, true);
+    batch.fill(9); // the uploader builds its next batch in the same buffer
+    q.push(new Uint8Array([5]), true);
+    s.give(10);
+    q.flush();
+    expect(s.taken).toEqual([1, 2, 3, 4, 5]);
+  });
+
   test("queues the rest of a partial write and keeps order across drains", () => {
     const s = makeSink();
     s.give(2);

@@ -11,7 +11,8 @@ const fixture = makeTorrentFixture({ name: "u.bin", pieceLength: 2 * BLOCK_SIZE,
 /** A connection stand-in that records the messages sent and lets a test hold its socket "full". */
 function fakePeer(fast: boolean) {
   const sent: Uint8Array[] = [];
-  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, sent, send: (b: Uint8Array) => void sent.push(b) };
+  // Like a socket, it takes a copy of a transient send (the uploader reuses that buffer).
+  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, sent, send: (b: Uint8Array, transient = false) => void sent.push(transient ? b.slice() : b) };
   const peer = new PeerState(conn as unknown as PeerConnection, "127.0.0.1:1", fixture.meta.pieceCount, 0);
   peer.fast = fast;
   /** Every frame sent, decoded (several piece frames may share one send). */
@@ -35,7 +36,8 @@ function fakePeer(fast: boolean) {
 }
 
 function uploader(have = Bitfield.full(fixture.meta.pieceCount), readPiece?: (i: number) => Uint8Array, onError: (err: unknown) => void = (err) => { throw err; }) {
-  const cache = new ReadCache(readPiece ?? ((i) => fixture.data.slice(i * fixture.meta.pieceLength, (i + 1) * fixture.meta.pieceLength)), 1 << 20);
+  const { pieceLength } = fixture.meta;
+  const cache = new ReadCache(readPiece ?? ((i, into) => (into.set(fixture.data.subarray(i * pieceLength, (i + 1) * pieceLength)), into)), 1 << 20, pieceLength);
   return new Uploader({ meta: fixture.meta, have, cache, bucket: undefined, now: () => 0, onUploaded: () => {}, wakeAfter: () => {}, onError });
 }
 
