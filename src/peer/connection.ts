@@ -160,9 +160,8 @@ export class PeerConnection {
   send(bytes: Uint8Array, transient = false): void {
     if (this.#closed || !this.#transport) return;
     this.sentMessages++;
-    const out = this.#stream ? this.#stream.outgoing(bytes) : bytes;
-    // An encrypting stream hands back its own copy; only the caller's buffer is transient.
-    this.#queue.push(out, transient && out === bytes);
+    // A transient buffer is the caller's scratch: RC4 may encrypt it where it lies.
+    this.#queue.push(this.#stream ? this.#stream.outgoing(bytes, transient) : bytes, transient);
   }
 
   /** Closes the connection; onClose reports `reason` once. */

@@ -14,8 +14,6 @@ import type { TokenBucket } from "./token-bucket.ts";
  * hundred at most (libtorrent allows 2000 queued before it drops a peer; we match that).
  */
 export const MAX_QUEUED_REQUESTS = LIMITS.queuedRequestsPerPeer;
-/** Bytes a peer's socket may hold unsent before we wait for `drain` (backpressure). */
-export const UPLOAD_HIGH_WATER_BYTES = LIMITS.unsentBytesPerPeer;
 /** Unsent bytes past which a peer that still sends requests we reject is dropped (uploads stop far below). */
 export const MAX_UNREAD_BYTES = LIMITS.unreadBytesPerPeer;
 /** Most block bytes copied into one send. */
@@ -118,14 +116,17 @@ export class Uploader {
   }
 
   /**
-   * Sends queued blocks while the socket has room and the rate limit allows. Blocks go out in batches of
-   * up to UPLOAD_BATCH_BYTES copied into one frame buffer: one socket write instead of two per block.
+   * Sends queued blocks while the socket takes everything and the rate limit allows. Blocks go out in
+   * batches of up to UPLOAD_BATCH_BYTES copied into one frame buffer: one socket write instead of two per
+   * block. Once the socket takes only part of a batch, the rest waits in the connection's queue and
+   * serving resumes on `drain`: the kernel's send buffer is the only deep buffer, so a peer that reads
+   * slowly costs no memory here beyond that one rest.
    */
   serve(peer: PeerState): void {
     const { cache, bucket } = this.#ctx;
     const q = peer.uploadQueue;
     let served = 0;
-    while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes < UPLOAD_HIGH_WATER_BYTES) {
+    while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes === 0) {
       let count = 0;
       let bytes = 0;
       while (served + count < q.length && bytes < UPLOAD_BATCH_BYTES) {

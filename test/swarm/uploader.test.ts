@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PeerConnection } from "../../src/peer/index.ts";
 import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
-import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS, UPLOAD_HIGH_WATER_BYTES } from "../../src/swarm/index.ts";
+import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS } from "../../src/swarm/index.ts";
 import { StorageError } from "../../src/util/index.ts";
 import { Bitfield, decodeMessage } from "../../src/wire/index.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
@@ -74,7 +74,7 @@ describe("Uploader", () => {
     const u = uploader();
     const { peer, conn, messages } = fakePeer(false);
     u.unchoke(peer);
-    conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES; // the socket is full: requests wait
+    conn.queuedBytes = 1; // the socket took part of a send: requests wait for drain
     u.onRequest(peer, 0, 0, BLOCK_SIZE);
     u.onRequest(peer, 1, 0, BLOCK_SIZE);
     u.onCancel(peer, 0, 0, BLOCK_SIZE);
@@ -89,7 +89,7 @@ describe("Uploader", () => {
     const plain = fakePeer(false);
     for (const { peer, conn } of [fast, plain]) {
       u.unchoke(peer);
-      conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES;
+      conn.queuedBytes = 1;
       u.onRequest(peer, 2, 0, BLOCK_SIZE);
       u.onRequest(peer, 3, 0, BLOCK_SIZE);
       u.choke(peer);
@@ -128,7 +128,7 @@ describe("Uploader", () => {
     const u = uploader();
     const { peer, conn } = fakePeer(false);
     u.unchoke(peer);
-    conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES;
+    conn.queuedBytes = 1;
     for (let i = 0; i < MAX_QUEUED_REQUESTS; i++) u.onRequest(peer, i % 4, 0, 1);
     expect(() => u.onRequest(peer, 0, 0, 1)).toThrow(/request flood/);
   });
