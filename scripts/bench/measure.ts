@@ -19,7 +19,7 @@ export interface Sample {
 }
 
 /** VmHWM and RssAnon of a live process in KiB, or undefined once it is gone. */
-function memoryKiB(pid: number): { hwm: number; anon: number } | undefined {
+export function memoryKiB(pid: number): { hwm: number; anon: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     return { hwm: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0), anon: Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) };

@@ -156,10 +156,12 @@ export class PeerConnection {
     this.#framer.setMaxMessageLength(n);
   }
 
-  send(bytes: Uint8Array): void {
+  /** Queues a frame (or several). `transient`: the caller reuses `bytes` after this returns (see WriteQueue.push). */
+  send(bytes: Uint8Array, transient = false): void {
     if (this.#closed || !this.#transport) return;
     this.sentMessages++;
-    this.#queue.push(this.#stream ? this.#stream.outgoing(bytes) : bytes);
+    // A transient buffer is the caller's scratch: RC4 may encrypt it where it lies.
+    this.#queue.push(this.#stream ? this.#stream.outgoing(bytes, transient) : bytes, transient);
   }
 
   /** Closes the connection; onClose reports `reason` once. */

@@ -19,7 +19,8 @@ export interface PeerStream {
   /** "rc4" or "plaintext" once known. */
   readonly method: "rc4" | "plaintext" | undefined;
   receive(chunk: Uint8Array, reply: (bytes: Uint8Array) => void): Uint8Array | undefined;
-  outgoing(bytes: Uint8Array): Uint8Array;
+  /** Bytes as they go on the wire. `inPlace`: the caller gives `bytes` up (RC4 may encrypt them where they lie). */
+  outgoing(bytes: Uint8Array, inPlace?: boolean): Uint8Array;
 }
 
 const random = (length: number) => crypto.getRandomValues(new Uint8Array(length));
@@ -96,8 +97,8 @@ export class IncomingStream implements PeerStream {
   }
 
   /** Bytes to send, encrypted (a copy) when the stream is RC4. */
-  outgoing(bytes: Uint8Array): Uint8Array {
-    return this.#encrypt ? this.#encrypt.apply(bytes.slice()) : bytes;
+  outgoing(bytes: Uint8Array, inPlace = false): Uint8Array {
+    return this.#encrypt ? this.#encrypt.apply(inPlace ? bytes : bytes.slice()) : bytes;
   }
 
   /** A peer handshake for another torrent than the encrypted handshake named (drop). */
@@ -146,8 +147,8 @@ export class OutgoingStream implements PeerStream {
     return step.done.payload.length > 0 ? step.done.payload : undefined;
   }
 
-  outgoing(bytes: Uint8Array): Uint8Array {
+  outgoing(bytes: Uint8Array, inPlace = false): Uint8Array {
     const encrypt = this.#outcome?.encrypt;
-    return encrypt ? encrypt.apply(bytes.slice()) : bytes;
+    return encrypt ? encrypt.apply(inPlace ? bytes : bytes.slice()) : bytes;
   }
 }

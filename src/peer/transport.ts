@@ -17,7 +17,10 @@ export interface Transport {
   readonly remoteAddress: PeerAddress;
   /** Where events go; set by the owner before any arrive. */
   handler: TransportHandler | undefined;
-  /** Writes what it can now; returns how many bytes were taken (the rest waits for `drain`). */
+  /**
+   * Writes what it can now; returns how many bytes were taken (the rest waits for `drain`). What it took
+   * is sent or copied before this returns: the caller may reuse `data` (the uploader's batch buffer does).
+   */
   write(data: Uint8Array, offset: number, length: number): number;
   /** Close after this many seconds without a received byte (reset by each call). */
   setIdleTimeout(sec: number): void;

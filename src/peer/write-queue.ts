@@ -10,6 +10,12 @@ export class WriteQueue {
   #head = 0;
   #headOffset = 0;
   #queuedBytes = 0;
+  /**
+   * The unsent rest of a transient push made while nothing was queued (an uploader's batch the socket
+   * took part of) is copied here rather than into a new buffer, and the copy is reused once it is sent.
+   */
+  #spill = new Uint8Array(0);
+  #spillBusy = false;
 
   constructor(sink: WriteSink) {
     this.#sink = sink;
@@ -20,14 +26,18 @@ export class WriteQueue {
     return this.#queuedBytes;
   }
 
-  /** Sends `data` now if nothing is queued, queueing what the socket does not take. */
-  push(data: Uint8Array): void {
+  /**
+   * Sends `data` now if nothing is queued, queueing what the socket does not take. `transient`: the
+   * caller reuses `data` once this returns, so what waits is copied (the sink keeps no reference).
+   */
+  push(data: Uint8Array, transient = false): void {
     if (data.length === 0) return;
     if (this.#queuedBytes === 0) {
       const n = this.#sink(data, 0, data.length);
       if (n >= data.length) return;
       data = data.subarray(Math.max(0, n));
     }
+    if (transient) data = this.#keep(data);
     this.#parts.push(data);
     this.#queuedBytes += data.length;
   }
@@ -43,6 +53,7 @@ export class WriteQueue {
         this.#headOffset += n;
         break;
       }
+      if (part.buffer === this.#spill.buffer) this.#spillBusy = false;
       this.#head++;
       this.#headOffset = 0;
     }
@@ -55,7 +66,17 @@ export class WriteQueue {
     }
   }
 
+  /** A copy of `data` the queue owns: in the spill buffer when it is free and `data` goes first, else a new one. */
+  #keep(data: Uint8Array): Uint8Array {
+    if (this.#spillBusy || this.#queuedBytes > 0) return data.slice();
+    if (this.#spill.length < data.length) this.#spill = new Uint8Array(data.length);
+    this.#spill.set(data);
+    this.#spillBusy = true;
+    return this.#spill.subarray(0, data.length);
+  }
+
   clear(): void {
+    this.#spillBusy = false;
     this.#parts.length = 0;
     this.#head = 0;
     this.#headOffset = 0;

@@ -2,10 +2,9 @@
 // then SHA-1 every piece in one streaming pass. Shell: node:fs reads. It lives in storage/ rather than
 // metainfo/ because file I/O is storage's job; metainfo/create.ts stays pure and encodes the result.
 
-import { access, constants, lstat, open, readdir, stat, type FileHandle } from "node:fs/promises";
+import { access, constants, lstat, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { hashBufferCount } from "./recheck.ts";
-import { StorageError, createSha1Pool, decodeUtf8Strict, decodeUtf8, errorMessage, type Sha1Pool } from "../util/index.ts";
+import { FileSpanError, StorageError, createSha1Pool, decodeUtf8Strict, decodeUtf8, errorMessage, type FileSpan, type Sha1Pool } from "../util/index.ts";
 
 /** A file to put in the torrent. */
 export interface SourceFile {
@@ -165,56 +164,42 @@ export interface HashOptions {
 
 /**
  * SHA-1 of every `pieceLength` bytes of the files concatenated in order (BEP 3 `pieces`); pieces span
- * file boundaries and the last one may be short. One pass of positioned reads into shared buffers of
- * whole pieces, each hashed on a worker thread while the next is read, so it runs at SHA-1 speed on
- * every core. Throws a StorageError when a file cannot be read or its size changed since it was listed.
+ * file boundaries and the last one may be short. The data is cut into batches of whole pieces, and each
+ * batch is read and hashed on a worker thread (Sha1Pool.hashFileRuns), a few batches in flight per
+ * worker: every core does positioned reads and SHA-1, as mktorrent's threads do. Throws a StorageError
+ * when a file cannot be read or its size changed since it was listed.
  */
 export async function hashSourceFiles(files: readonly SourceFile[], pieceLength: number, options: HashOptions = {}): Promise<Uint8Array> {
   if (!Number.isSafeInteger(pieceLength) || pieceLength <= 0) throw new RangeError(`piece length must be a positive integer, got ${pieceLength}`);
   const totalBytes = files.reduce((n, f) => n + f.lengthBytes, 0);
   const pieces = new Uint8Array(Math.ceil(totalBytes / pieceLength) * 20);
-  const reader = new SequentialReader(files.filter((f) => f.lengthBytes > 0));
   const pool = options.pool ?? createSha1Pool();
   const batchBytes = Math.max(1, Math.floor(HASH_READ_BYTES / pieceLength)) * pieceLength;
-  const maxBuffers = hashBufferCount(pool.threads, batchBytes);
-  // One buffer per worker plus the one being read (hashBufferCount); reused once its batch is hashed.
-  const free: Uint8Array[] = [];
-  let allocated = 0;
+  // Two batches per worker: one being hashed, the next already posted.
+  const maxInFlight = 2 * Math.max(1, pool.threads);
   const hashing = new Set<Promise<void>>();
-  /** The first hashing job that failed; reading stops and it is thrown. */
-  let failure: { error: unknown } | undefined;
-  let pieceIndex = 0;
+  /** The earliest batch (in file order) that failed: once one fails no more are posted, and it is thrown. */
+  let failure: { start: number; error: unknown } | undefined;
   let hashed = 0;
   try {
-    for (;;) {
+    for (const batch of batchSpans(files, batchBytes)) {
       options.signal?.throwIfAborted();
-      if (failure) throw failure.error;
-      // Every buffer is free or in a job (which gives it back, failed or not), so the race has a job to wait on.
-      while (free.length === 0 && allocated >= maxBuffers) await Promise.race(hashing);
-      const buffer = free.pop() ?? (allocated++, new Uint8Array(new SharedArrayBuffer(batchBytes)));
-      const filled = await reader.fill(buffer);
-      if (filled > 0) {
-        const first = pieceIndex;
-        pieceIndex += Math.ceil(filled / pieceLength);
-        const job: Promise<void> = pool
-          .hashRuns(buffer.subarray(0, filled), pieceLength)
-          .then(
-            (digests) => {
-              pieces.set(digests, first * 20);
-              hashed += filled;
-              options.onProgress?.(hashed);
-            },
-            (error: unknown) => void (failure ??= { error }),
-          )
-          .then(() => {
-            free.push(buffer);
-            hashing.delete(job);
-          });
-        hashing.add(job);
-      } else {
-        free.push(buffer);
-      }
-      if (filled < buffer.length) break; // the files are read to the end
+      while (hashing.size >= maxInFlight && !failure) await Promise.race(hashing);
+      if (failure) break;
+      const job: Promise<void> = pool
+        .hashFileRuns(batch.spans, pieceLength)
+        .then(
+          (digests) => {
+            pieces.set(digests, (batch.start / pieceLength) * 20);
+            hashed += batch.length;
+            options.onProgress?.(hashed);
+          },
+          (error: unknown) => {
+            if (failure === undefined || batch.start < failure.start) failure = { start: batch.start, error: spanError(error, files) };
+          },
+        )
+        .then(() => void hashing.delete(job));
+      hashing.add(job);
     }
     await Promise.all(hashing);
     const failed = failure as { error: unknown } | undefined; // set by the jobs' callbacks
@@ -223,68 +208,38 @@ export async function hashSourceFiles(files: readonly SourceFile[], pieceLength:
   } finally {
     // Let the work in flight settle before closing.
     await Promise.allSettled(hashing);
-    await reader.close();
     if (options.pool === undefined) pool.close();
   }
   return pieces;
 }
 
-/** Reads the files back to back into caller buffers, one file handle open at a time. */
-class SequentialReader {
-  readonly #files: readonly SourceFile[];
-  #index = 0;
-  #position = 0;
-  #handle: FileHandle | undefined;
-
-  constructor(files: readonly SourceFile[]) {
-    this.#files = files;
-  }
-
-  /** Fills `buffer` from where the last call stopped; returns the bytes read (less only at the end). */
-  async fill(buffer: Uint8Array): Promise<number> {
-    let filled = 0;
-    while (filled < buffer.length && this.#index < this.#files.length) {
-      const file = this.#files[this.#index]!;
-      const handle = this.#handle ?? (this.#handle = await this.#open(file));
-      const want = Math.min(buffer.length - filled, file.lengthBytes - this.#position);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(buffer, filled, want, this.#position));
-      } catch (err) {
-        throw readError(file.diskPath, err);
-      }
-      if (bytesRead === 0) throw changedError(file, this.#position);
-      filled += bytesRead;
-      this.#position += bytesRead;
-      if (this.#position === file.lengthBytes) {
-        await this.close();
-        this.#index++;
-        this.#position = 0;
+/** The files' bytes cut into batches of `batchBytes` (whole pieces, the last may be short), as file spans. */
+function* batchSpans(files: readonly SourceFile[], batchBytes: number): Generator<{ start: number; length: number; spans: FileSpan[] }> {
+  let spans: FileSpan[] = [];
+  let start = 0;
+  let length = 0;
+  for (const [file, f] of files.entries()) {
+    for (let offset = 0; offset < f.lengthBytes; ) {
+      const take = Math.min(f.lengthBytes - offset, batchBytes - length);
+      spans.push({ path: f.diskPath, offset, length: take, size: f.lengthBytes, file });
+      offset += take;
+      length += take;
+      if (length === batchBytes) {
+        yield { start, length, spans };
+        start += length;
+        spans = [];
+        length = 0;
       }
     }
-    return filled;
   }
+  if (length > 0) yield { start, length, spans };
+}
 
-  async #open(file: SourceFile): Promise<FileHandle> {
-    let handle: FileHandle;
-    try {
-      handle = await open(file.diskPath, "r");
-    } catch (err) {
-      throw readError(file.diskPath, err);
-    }
-    const size = (await handle.stat()).size;
-    if (size !== file.lengthBytes) {
-      await handle.close();
-      throw changedError(file, size);
-    }
-    return handle;
-  }
-
-  async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close();
-  }
+/** A FileSpanError as the StorageError a user reads; other errors (a worker that died) as they are. */
+function spanError(error: unknown, files: readonly SourceFile[]): unknown {
+  if (!(error instanceof FileSpanError)) return error;
+  const file = files[error.file]!;
+  return error.size !== undefined ? changedError(file, error.size) : readError(file.diskPath, error);
 }
 
 function changedError(file: SourceFile, sizeBytes: number): StorageError {

@@ -83,7 +83,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       log: this.#log,
       onWarning: (message) => this.emit("warning", { message }),
     });
-    this.#cache = new ReadCache((index) => this.#storage.readPiece(index), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength));
+    this.#cache = new ReadCache((index, into) => this.#storage.readPiece(index, into), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength), this.meta.pieceLength);
     const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
     this.#uploader = this.#makeUploader(opts, superSeed);
     // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one

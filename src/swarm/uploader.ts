@@ -4,7 +4,7 @@
 
 import { LIMITS, WireError } from "../util/index.ts";
 import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
-import { PIECE_HEADER_LENGTH, encodeMessage, encodePieceHeader, type Bitfield } from "../wire/index.ts";
+import { PIECE_HEADER_LENGTH, encodeMessage, writePieceHeader, type Bitfield } from "../wire/index.ts";
 import type { PeerState } from "./peer-state.ts";
 import type { ReadCache } from "./read-cache.ts";
 import type { TokenBucket } from "./token-bucket.ts";
@@ -14,8 +14,6 @@ import type { TokenBucket } from "./token-bucket.ts";
  * hundred at most (libtorrent allows 2000 queued before it drops a peer; we match that).
  */
 export const MAX_QUEUED_REQUESTS = LIMITS.queuedRequestsPerPeer;
-/** Bytes a peer's socket may hold unsent before we wait for `drain` (backpressure). */
-export const UPLOAD_HIGH_WATER_BYTES = LIMITS.unsentBytesPerPeer;
 /** Unsent bytes past which a peer that still sends requests we reject is dropped (uploads stop far below). */
 export const MAX_UNREAD_BYTES = LIMITS.unreadBytesPerPeer;
 /** Most block bytes copied into one send. */
@@ -40,6 +38,12 @@ export interface UploaderContext {
 
 export class Uploader {
   readonly #ctx: UploaderContext;
+  /**
+   * One batch of piece messages is built here and handed to the connection as transient: the socket
+   * copies what it takes, so the buffer is reused for the next batch. A fresh buffer per batch was a
+   * seeder's whole upload volume in garbage, and JSC let ~100 MiB of it pile up before collecting.
+   */
+  #batch = new Uint8Array(0);
 
   constructor(ctx: UploaderContext) {
     this.#ctx = ctx;
@@ -112,14 +116,17 @@ export class Uploader {
   }
 
   /**
-   * Sends queued blocks while the socket has room and the rate limit allows. Blocks go out in batches of
-   * up to UPLOAD_BATCH_BYTES copied into one frame buffer: one socket write instead of two per block.
+   * Sends queued blocks while the socket takes everything and the rate limit allows. Blocks go out in
+   * batches of up to UPLOAD_BATCH_BYTES copied into one frame buffer: one socket write instead of two per
+   * block. Once the socket takes only part of a batch, the rest waits in the connection's queue and
+   * serving resumes on `drain`: the kernel's send buffer is the only deep buffer, so a peer that reads
+   * slowly costs no memory here beyond that one rest.
    */
   serve(peer: PeerState): void {
     const { cache, bucket } = this.#ctx;
     const q = peer.uploadQueue;
     let served = 0;
-    while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes < UPLOAD_HIGH_WATER_BYTES) {
+    while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes === 0) {
       let count = 0;
       let bytes = 0;
       while (served + count < q.length && bytes < UPLOAD_BATCH_BYTES) {
@@ -132,16 +139,19 @@ export class Uploader {
         bytes += PIECE_HEADER_LENGTH + r.length;
       }
       if (count === 0) break;
-      const out = new Uint8Array(bytes);
+      if (this.#batch.length < bytes) this.#batch = new Uint8Array(Math.max(bytes, UPLOAD_BATCH_BYTES + BLOCK_SIZE + PIECE_HEADER_LENGTH));
+      const out = this.#batch.subarray(0, bytes);
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
       let at = 0;
-      for (const r of q.slice(served, served + count)) {
-        out.set(encodePieceHeader(r.index, r.begin, r.length), at);
+      for (let i = served; i < served + count; i++) {
+        const r = q[i]!;
+        writePieceHeader(view, at, r.index, r.begin, r.length);
         out.set(cache.block(r.index, r.begin, r.length), at + PIECE_HEADER_LENGTH);
         at += PIECE_HEADER_LENGTH + r.length;
         peer.conn.uploadedBytes += r.length;
         this.#ctx.onUploaded(peer, r.length);
       }
-      peer.conn.send(out);
+      peer.conn.send(out, true);
       served += count;
     }
     if (served > 0) q.splice(0, served);

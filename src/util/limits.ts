@@ -27,14 +27,16 @@ export const LIMITS = {
   incomingHandshakes: 64,
   /** Requests one peer may have queued with us before it counts as a flood (libtorrent allows 2000). */
   queuedRequestsPerPeer: 2000,
-  /** Bytes waiting in one peer's socket before we stop serving it until `drain`. */
-  unsentBytesPerPeer: 1 << 20,
   /** Size of an info dictionary fetched from peers (BEP 9): 512 pieces of 16 KiB. */
   metadataBytes: 8 * 1024 * 1024,
   /** Files of one torrent open at once. */
   openFilesPerTorrent: 128,
-  /** Bytes of verified pieces cached for uploads. */
-  uploadReadCacheBytes: 16 * 1024 * 1024,
+  /**
+   * Bytes of verified pieces cached for uploads (at least two pieces). A piece stays only while its blocks
+   * are being sent (the page cache holds the rest), so a few pieces per unchoked peer are enough; at
+   * 16 MiB it was most of a seeder's heap.
+   */
+  uploadReadCacheBytes: 4 * 1024 * 1024,
   /** Blocks nobody asked for that a peer may send (halved every second) before it is dropped. */
   unrequestedBlocksPerPeer: 64,
   /** Chokes a peer may send (halved every second) before it is dropped: chokers act every 10 s or so. */

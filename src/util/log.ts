@@ -1,6 +1,8 @@
-// Logger: the small interface library code logs through; consola backs it in the CLI.
+// Logger: the small interface library code logs through; consola backs it in the CLI. consola is loaded
+// on the first line that is printed, not at start: with its node:tty/util/stream imports it costs ~8 MiB
+// of code pages and ~4 MiB of heap, which a quiet download (or one with nothing to warn about) never needs.
 
-import { createConsola, type ConsolaInstance } from "consola";
+import type { ConsolaInstance } from "consola";
 
 export interface Logger {
   debug(message: string, ...args: unknown[]): void;
@@ -21,19 +23,32 @@ export const silentLogger: Logger = {
   },
 };
 
-function wrap(c: ConsolaInstance): Logger {
-  return {
-    debug: (m, ...a) => c.debug(m, ...a),
-    info: (m, ...a) => c.info(m, ...a),
-    warn: (m, ...a) => c.warn(m, ...a),
-    error: (m, ...a) => c.error(m, ...a),
-    withTag: (tag) => wrap(c.withTag(tag)),
-  };
-}
+/** consola's numeric levels of our four kinds of message (a message shows when the logger's level is at least this). */
+const LEVELS = { error: 0, warn: 1, info: 3, debug: 4 } as const;
 
-/** A consola-backed logger writing to stderr (or `sink`); level 4 shows debug lines. */
+/**
+ * A consola-backed logger writing to stderr (or `sink`); level 4 shows debug lines. Messages above the
+ * level are dropped here, so consola is only loaded (synchronously, by require) when one is printed.
+ */
 export function createLogger(level: number, sink: { write(text: string): unknown } = process.stderr): Logger {
-  const stream = sink as NodeJS.WriteStream;
-  const c = createConsola({ level, stdout: stream, stderr: stream });
-  return wrap(c);
+  let root: ConsolaInstance | undefined;
+  const load = (): ConsolaInstance => {
+    if (root === undefined) {
+      const stream = sink as NodeJS.WriteStream;
+      const { createConsola } = require("consola") as typeof import("consola");
+      root = createConsola({ level, stdout: stream, stderr: stream });
+    }
+    return root;
+  };
+  const make = (tags: readonly string[]): Logger => {
+    let tagged: ConsolaInstance | undefined;
+    const instance = (): ConsolaInstance => (tagged ??= tags.reduce((c, tag) => c.withTag(tag), load()));
+    const at =
+      (kind: keyof typeof LEVELS) =>
+      (message: string, ...args: unknown[]): void => {
+        if (level >= LEVELS[kind]) instance()[kind](message, ...args);
+      };
+    return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), withTag: (tag) => make([...tags, tag]) };
+  };
+  return make([]);
 }

@@ -115,16 +115,20 @@ export function encodeHave(index: number): Uint8Array {
 
 /** The 13-byte head of a `piece` frame carrying `blockLength` bytes; write the block after it, uncopied. */
 export function encodePieceHeader(index: number, begin: number, blockLength: number): Uint8Array {
+  const out = new Uint8Array(PIECE_HEADER_LENGTH);
+  writePieceHeader(new DataView(out.buffer), 0, index, begin, blockLength);
+  return out;
+}
+
+/** Writes a piece message's 13-byte header at `at` (the block follows it), for batches built in place. */
+export function writePieceHeader(out: DataView, at: number, index: number, begin: number, blockLength: number): void {
   checkU32("index", index);
   checkU32("begin", begin);
   if (blockLength < 0 || blockLength > 0xffffffff - 9) throw new RangeError(`block length out of range: ${blockLength}`);
-  const out = new Uint8Array(PIECE_HEADER_LENGTH);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 9 + blockLength);
-  out[4] = MESSAGE_ID.piece;
-  view.setUint32(5, index);
-  view.setUint32(9, begin);
-  return out;
+  out.setUint32(at, 9 + blockLength);
+  out.setUint8(at + 4, MESSAGE_ID.piece);
+  out.setUint32(at + 5, index);
+  out.setUint32(at + 9, begin);
 }
 
 /** Encodes any message as one length-prefixed frame. Throws RangeError on out-of-range fields (a local bug). */

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { chmod, mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { HASH_READ_BYTES, hashSourceFiles, listSourceFiles } from "../../src/storage/index.ts";
-import { sha1Runs, type Sha1Pool } from "../../src/util/index.ts";
+import { createSha1Pool, sha1Runs, type Sha1Pool } from "../../src/util/index.ts";
 import { StorageError, concatBytes } from "../../src/util/index.ts";
 import { hasBinary, tempDir } from "../helpers/process.ts";
 import { patternBytes, pieceHashes } from "../helpers/torrent-fixture.ts";
@@ -190,12 +190,15 @@ describe("hashSourceFiles", () => {
     const files = await writeParts(join(work.path, "t"));
     for (const failing of [0, 1, 2]) {
       let calls = 0;
+      const inline = createSha1Pool(0);
       const pool: Sha1Pool = {
         threads: 2,
-        hashRuns: async (data, pieceLength) => {
+        hashRuns: async (data, pieceLength) => sha1Runs(data, pieceLength),
+        hashFileRuns: async (spans, pieceLength) => {
           if (calls++ === failing) throw new Error(`worker died on job ${failing}`);
-          return sha1Runs(data, pieceLength);
+          return inline.hashFileRuns(spans, pieceLength);
         },
+        start: () => {},
         close: () => {},
       };
       await expect(hashSourceFiles(files, 16_384, { pool })).rejects.toThrow(`worker died on job ${failing}`);

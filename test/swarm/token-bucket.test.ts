@@ -33,12 +33,20 @@ describe("TokenBucket", () => {
 });
 
 describe("ReadCache", () => {
+  test("reads an evicted piece's buffer again instead of allocating, and serves the new piece's bytes", () => {
+    const buffers = new Set<ArrayBufferLike>();
+    const cache = new ReadCache((i, into) => (buffers.add(into.buffer), into.fill(i)), 200, 100);
+    for (let i = 0; i < 20; i++) expect(cache.block(i, 90, 10)).toEqual(new Uint8Array(10).fill(i));
+    // Two pieces fit; every later miss reuses a buffer given back by an eviction.
+    expect(buffers.size).toBeLessThanOrEqual(4);
+  });
+
   test("reads a piece once for its consecutive blocks, evicts the least recently used", () => {
     const reads: number[] = [];
     const cache = new ReadCache((i) => {
       reads.push(i);
       return new Uint8Array(100).fill(i);
-    }, 250);
+    }, 250, 100);
     expect(cache.block(1, 0, 10)).toEqual(new Uint8Array(10).fill(1));
     cache.block(1, 10, 10);
     cache.block(2, 0, 10);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PeerConnection } from "../../src/peer/index.ts";
 import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
-import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS, UPLOAD_HIGH_WATER_BYTES } from "../../src/swarm/index.ts";
+import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS } from "../../src/swarm/index.ts";
 import { StorageError } from "../../src/util/index.ts";
 import { Bitfield, decodeMessage } from "../../src/wire/index.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
@@ -11,7 +11,8 @@ const fixture = makeTorrentFixture({ name: "u.bin", pieceLength: 2 * BLOCK_SIZE,
 /** A connection stand-in that records the messages sent and lets a test hold its socket "full". */
 function fakePeer(fast: boolean) {
   const sent: Uint8Array[] = [];
-  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, sent, send: (b: Uint8Array) => void sent.push(b) };
+  // Like a socket, it takes a copy of a transient send (the uploader reuses that buffer).
+  const conn = { closed: false, queuedBytes: 0, uploadedBytes: 0, sent, send: (b: Uint8Array, transient = false) => void sent.push(transient ? b.slice() : b) };
   const peer = new PeerState(conn as unknown as PeerConnection, "127.0.0.1:1", fixture.meta.pieceCount, 0);
   peer.fast = fast;
   /** Every frame sent, decoded (several piece frames may share one send). */
@@ -35,7 +36,8 @@ function fakePeer(fast: boolean) {
 }
 
 function uploader(have = Bitfield.full(fixture.meta.pieceCount), readPiece?: (i: number) => Uint8Array, onError: (err: unknown) => void = (err) => { throw err; }) {
-  const cache = new ReadCache(readPiece ?? ((i) => fixture.data.slice(i * fixture.meta.pieceLength, (i + 1) * fixture.meta.pieceLength)), 1 << 20);
+  const { pieceLength } = fixture.meta;
+  const cache = new ReadCache(readPiece ?? ((i, into) => (into.set(fixture.data.subarray(i * pieceLength, (i + 1) * pieceLength)), into)), 1 << 20, pieceLength);
   return new Uploader({ meta: fixture.meta, have, cache, bucket: undefined, now: () => 0, onUploaded: () => {}, wakeAfter: () => {}, onError });
 }
 
@@ -72,7 +74,7 @@ describe("Uploader", () => {
     const u = uploader();
     const { peer, conn, messages } = fakePeer(false);
     u.unchoke(peer);
-    conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES; // the socket is full: requests wait
+    conn.queuedBytes = 1; // the socket took part of a send: requests wait for drain
     u.onRequest(peer, 0, 0, BLOCK_SIZE);
     u.onRequest(peer, 1, 0, BLOCK_SIZE);
     u.onCancel(peer, 0, 0, BLOCK_SIZE);
@@ -87,7 +89,7 @@ describe("Uploader", () => {
     const plain = fakePeer(false);
     for (const { peer, conn } of [fast, plain]) {
       u.unchoke(peer);
-      conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES;
+      conn.queuedBytes = 1;
       u.onRequest(peer, 2, 0, BLOCK_SIZE);
       u.onRequest(peer, 3, 0, BLOCK_SIZE);
       u.choke(peer);
@@ -126,7 +128,7 @@ describe("Uploader", () => {
     const u = uploader();
     const { peer, conn } = fakePeer(false);
     u.unchoke(peer);
-    conn.queuedBytes = UPLOAD_HIGH_WATER_BYTES;
+    conn.queuedBytes = 1;
     for (let i = 0; i < MAX_QUEUED_REQUESTS; i++) u.onRequest(peer, i % 4, 0, 1);
     expect(() => u.onRequest(peer, 0, 0, 1)).toThrow(/request flood/);
   });

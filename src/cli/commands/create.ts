@@ -17,7 +17,7 @@ import {
   v2FileOrder,
 } from "../../metainfo/index.ts";
 import { hashSourceFiles, hashSourceFilesV2, listSourceFiles } from "../../storage/index.ts";
-import { RippleError, StorageError, errorMessage } from "../../util/index.ts";
+import { RippleError, StorageError, createSha1Pool, errorMessage } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { formatBytes, formatRate } from "../format.ts";
 import { repeatedOption } from "../options.ts";
@@ -58,6 +58,9 @@ export const createCommand = defineCommand({
     const outPath = resolve(args.output ?? `${name}.torrent`);
     if (!args.force && (await Bun.file(outPath).exists())) throw outputExists(args.output ?? `${name}.torrent`);
 
+    // v1 pieces are hashed on workers; they start while the files are listed (an idle pool keeps no process alive).
+    const pool = version === "v1" ? createSha1Pool() : undefined;
+    pool?.start();
     const tree = await listSourceFiles(args.path, { exclude: outPath });
     for (const path of tree.skipped) warn(mode, `skipped ${path}: not a regular file or a directory`);
     if (tree.totalBytes === 0) {
@@ -82,7 +85,7 @@ export const createCommand = defineCommand({
     let torrentBytes: Uint8Array;
     try {
       if (version === "v1") {
-        const pieceHashes = await hashSourceFiles(tree.files, pieceLength, { onProgress: progress.update, signal: abort.signal });
+        const pieceHashes = await hashSourceFiles(tree.files, pieceLength, { onProgress: progress.update, signal: abort.signal, pool });
         torrentBytes = encodeTorrent({ name, multiFile: tree.multiFile, files: tree.files, pieceLength, pieceHashes, private: args.private, ...extras });
       } else {
         // BEP 52: the file tree is a dictionary, so files go in its (sorted) order, in v1 `files` too.
@@ -110,6 +113,7 @@ export const createCommand = defineCommand({
       process.exitCode = stoppedBy === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
       return;
     } finally {
+      pool?.close();
       offSignals();
       progress.stop();
     }
