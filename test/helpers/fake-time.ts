@@ -73,3 +73,11 @@ export class Recorder<T> {
     return this.items;
   }
 }
+
+/**
+ * Resolves once the microtasks queued so far (and those they queue) have run: what in-memory transports
+ * deliver after a fake-clock step. setImmediate waits for no time, only for the queue to drain.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Torrent, type TorrentEvents } from "../../src/swarm/index.ts";
 import { SNUB_TIMEOUT_MS } from "../../src/swarm/peer-state.ts";
-import { FakeTime, Recorder } from "../helpers/fake-time.ts";
+import { FakeTime, Recorder, settle } from "../helpers/fake-time.ts";
 import { MemoryStorage } from "../helpers/memory-storage.ts";
 import { scriptSeeder, scriptedNetwork, type SeederScript } from "../helpers/scripted-peer.ts";
 import { makeTorrentFixture, patternBytes, type TorrentFixture } from "../helpers/torrent-fixture.ts";
@@ -93,11 +93,11 @@ describe("Torrent over memory transports", () => {
     const a = (await s.swarm.accepted.waitFor(1))[0]!.peer;
     await a.nextOf("request");
     s.time.advance(SNUB_TIMEOUT_MS);
-    await Promise.resolve();
+    await settle();
     expect(a.received("cancel")).toEqual([]);
     const asked = a.received("request").map((r) => `${r.index}/${r.begin}`);
     s.time.advance(1000); // the first tick past the timeout
-    await a.nextOf("cancel");
+    await settle();
     expect(a.received("cancel").map((c) => `${c.index}/${c.begin}`).sort()).toEqual([...asked].sort());
     expect(a.isClosed).toBe(false); // snubbed, not dropped: it may recover
     s.torrent.addPeers([SEEDER_B]);
