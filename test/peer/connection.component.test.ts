@@ -91,7 +91,16 @@ describe("PeerConnection over a memory transport", () => {
     expect((await c.messages.waitFor(2)).map((m) => m.type)).toEqual(["unchoke", "have"]);
   });
 
-  test("a handshaken peer silent for the idle timeout is dropped on the fake clock; each byte resets it", async () => {
+  test("a peer silent from its handshake on is dropped when the idle timeout passes on the fake clock", async () => {
+    const c = await dial(answer);
+    await c.handshakes.waitFor(1);
+    c.time.advance(IDLE_TIMEOUT_SEC * 1000 - 1);
+    expect(c.conn.closed).toBe(false);
+    c.time.advance(1);
+    expect(await c.closes.waitFor(1)).toEqual(["timed out"]);
+  });
+
+  test("each received byte restarts the idle timeout", async () => {
     const c = await dial(answer);
     await c.handshakes.waitFor(1);
     c.time.advance(IDLE_TIMEOUT_SEC * 1000 - 1);
