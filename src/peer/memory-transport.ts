@@ -18,6 +18,21 @@ export interface MemoryTransportOptions {
   readonly kind?: "tcp" | "utp";
 }
 
+/**
+ * Deliveries in one turn of the event loop before the next waits for setImmediate. Two scripted ends
+ * that answer each other forever (a bug under test) would otherwise never leave the microtask queue,
+ * and the test runner's timeout could not fire.
+ */
+const MAX_DELIVERIES_PER_TURN = 10_000;
+let deliveriesThisTurn = 0;
+
+/** Runs `fn` soon: as a microtask, or after the event loop's turn once this one has delivered a lot. */
+function soon(fn: () => void): void {
+  if (deliveriesThisTurn === 0) setImmediate(() => (deliveriesThisTurn = 0));
+  if (++deliveriesThisTurn > MAX_DELIVERIES_PER_TURN) setImmediate(fn);
+  else queueMicrotask(fn);
+}
+
 /** State both ends share: whether the pair is closed, so close is reported once per end. */
 interface Link {
   closed: boolean;
@@ -34,6 +49,9 @@ class MemoryTransport implements Transport {
   readonly #clock: Clock;
   /** Bytes written by this end and not yet delivered to the other. */
   #inFlight = 0;
+  /** What this end wrote, in order, waiting for the next delivery; "end" closes after what precedes it. */
+  readonly #outbox: (Uint8Array | "end")[] = [];
+  #deliveryScheduled = false;
   /** A write was cut short: `drain` is owed once the bytes in flight are delivered. */
   #owesDrain = false;
   /** end() was called: nothing more may be written, and close follows the last delivery. */
@@ -58,7 +76,7 @@ class MemoryTransport implements Transport {
     // A copy: the caller may reuse its buffer as soon as write returns, as with a socket.
     const chunk = data.slice(offset, offset + taken);
     this.#inFlight += taken;
-    queueMicrotask(() => this.#deliver(chunk));
+    this.#post(chunk);
     return taken;
   }
 
@@ -70,8 +88,7 @@ class MemoryTransport implements Transport {
   end(): void {
     if (this.#link.closed || this.#ending) return;
     this.#ending = true;
-    // Queued behind every delivery already scheduled, so what was written still arrives first.
-    queueMicrotask(() => this.#closeBoth("closed by peer", "closed"));
+    this.#post("end"); // behind what was written, which still arrives first
   }
 
   terminate(): void {
@@ -83,12 +100,28 @@ class MemoryTransport implements Transport {
     });
   }
 
-  #deliver(chunk: Uint8Array): void {
-    if (this.#link.closed) return;
-    this.#inFlight -= chunk.length;
-    this.peer.#armIdle();
-    this.peer.handler?.data(chunk);
-    if (this.#owesDrain && this.#inFlight === 0 && !this.#link.closed) {
+  #post(item: Uint8Array | "end"): void {
+    this.#outbox.push(item);
+    if (this.#deliveryScheduled) return;
+    this.#deliveryScheduled = true;
+    soon(() => this.#deliver());
+  }
+
+  /** Hands everything posted so far to the other end, in order. */
+  #deliver(): void {
+    this.#deliveryScheduled = false;
+    for (let item = this.#outbox.shift(); item !== undefined; item = this.#outbox.shift()) {
+      if (this.#link.closed) break;
+      if (item === "end") {
+        this.#closeBoth("closed by peer", "closed");
+        break;
+      }
+      this.#inFlight -= item.length;
+      this.peer.#armIdle();
+      this.peer.handler?.data(item);
+    }
+    if (this.#link.closed) this.#outbox.length = 0;
+    else if (this.#owesDrain && this.#inFlight === 0) {
       this.#owesDrain = false;
       this.handler?.drain();
     }

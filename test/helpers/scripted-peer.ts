@@ -164,6 +164,8 @@ export function scriptSeeder(peer: ScriptedPeer, seed: SeedData, script: SeederS
 export interface MetadataScript {
   /** What it sends as the info dict (the real bytes, or a lie of the same size). */
   readonly infoBytes: Uint8Array;
+  /** Requests left unanswered for each piece before it answers (a lost request); Infinity = never answers. */
+  readonly ignoreRequestsPerPiece?: number;
   readonly peerId?: Uint8Array;
 }
 
@@ -174,6 +176,12 @@ const SCRIPT_UT_METADATA_ID = 3;
 export function scriptMetadataPeer(peer: ScriptedPeer, infoHash: Uint8Array, script: MetadataScript): ScriptedPeer {
   const peerId = script.peerId ?? nextPeerId();
   let theirId: number | undefined;
+  const ignored = new Map<number, number>();
+  const ignore = (piece: number): boolean => {
+    const n = ignored.get(piece) ?? 0;
+    ignored.set(piece, n + 1);
+    return n < (script.ignoreRequestsPerPiece ?? 0);
+  };
   peer.onEvent = (e) => {
     if (e.type === "handshake") {
       peer.handshake(infoHash, peerId, makeReserved({ extended: true }));
@@ -182,7 +190,7 @@ export function scriptMetadataPeer(peer: ScriptedPeer, infoHash: Uint8Array, scr
       theirId = decodeExtendedHandshake(e.payload).m.get(UT_METADATA);
     } else if (e.type === "extended" && e.id === SCRIPT_UT_METADATA_ID && theirId !== undefined) {
       const m = decodeMetadataMessage(e.payload);
-      if (m.type === "request") peer.send(encodeExtendedMessage(theirId, encodeMetadataMessage(answerMetadataRequest(script.infoBytes, m.piece))));
+      if (m.type === "request" && !ignore(m.piece)) peer.send(encodeExtendedMessage(theirId, encodeMetadataMessage(answerMetadataRequest(script.infoBytes, m.piece))));
     }
   };
   return peer;

@@ -79,6 +79,20 @@ describe("memoryTransportPair", () => {
     expect(atB.closes.items).toEqual(["connection reset by peer"]);
   });
 
+  test("two ends answering each other without end still let the event loop turn (a test timeout can fire)", async () => {
+    const [a, b] = memoryTransportPair(A, B);
+    const CAP = 1_000_000; // stops the echo if the loop never turns, so a regression fails rather than hangs
+    let rounds = 0;
+    const echo = (t: Transport) => (c: Uint8Array) => void (++rounds < CAP && t.write(c, 0, c.length));
+    a.handler = { data: echo(a), drain() {}, close() {} };
+    b.handler = { data: echo(b), drain() {}, close() {} };
+    a.write(text("x"), 0, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    a.terminate();
+    expect(rounds).toBeGreaterThan(0);
+    expect(rounds).toBeLessThan(CAP);
+  });
+
   test("the idle timeout runs on the injected clock and is reset by received bytes", async () => {
     const time = new FakeTime();
     const [a, b] = memoryTransportPair(A, B, { clock: time });
