@@ -116,6 +116,7 @@ export class ScriptedPeer {
   }
 }
 
+const BLOCK_BYTES = 16384;
 let peerIds = 0;
 /** Each scripted peer its own id by default: ripple bans by peer id too, so a shared one would bar the rest. */
 function nextPeerId(): Uint8Array {
@@ -136,6 +137,10 @@ export interface SeederScript {
   readonly corrupt?: boolean;
   /** Unchoke when the remote is interested, then never answer a request (a snubbing peer). */
   readonly silent?: boolean;
+  /** Answer the first request with a choke, and serve nothing after (BEP 3: the requests are void). */
+  readonly chokeOnRequest?: boolean;
+  /** Also send this many blocks nobody asked for after the bitfield (a flood). */
+  readonly unrequestedBlocks?: number;
   readonly peerId?: Uint8Array;
 }
 
@@ -145,12 +150,17 @@ export function scriptSeeder(peer: ScriptedPeer, seed: SeedData, script: SeederS
   const have = new Bitfield(pieceCount);
   for (const i of script.have ?? Array.from({ length: pieceCount }, (_, i) => i)) have.set(i);
   const peerId = script.peerId ?? nextPeerId();
+  let choked = false;
   peer.onEvent = (e) => {
     if (e.type === "handshake") {
       peer.handshake(seed.infoHash, peerId);
       peer.sendMessage({ type: "bitfield", bytes: have.toBytes() });
+      for (let i = 0; i < (script.unrequestedBlocks ?? 0); i++) peer.sendMessage({ type: "piece", index: 0, begin: 0, block: seed.data.slice(0, BLOCK_BYTES) });
     } else if (e.type === "interested") {
       peer.sendMessage({ type: "unchoke" });
+    } else if (e.type === "request" && script.chokeOnRequest) {
+      if (!choked) peer.sendMessage({ type: "choke" });
+      choked = true;
     } else if (e.type === "request" && !script.silent && have.has(e.index)) {
       const start = e.index * seed.pieceLength + e.begin;
       const block = seed.data.slice(start, start + e.length);

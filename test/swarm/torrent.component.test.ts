@@ -1,66 +1,37 @@
 // A Torrent against scripted peers over in-memory transports, on a fake clock: no sockets, no disk, no
 // real timers. What the user sees: the bytes in storage, the peer events, and who gets asked for what.
 
-import { afterEach, describe, expect, test } from "bun:test";
-import { Torrent, type TorrentEvents } from "../../src/swarm/index.ts";
+import { describe, expect, test } from "bun:test";
+import type { TorrentEvents } from "../../src/swarm/index.ts";
 import { SNUB_TIMEOUT_MS } from "../../src/swarm/peer-state.ts";
-import { FakeTime, Recorder, settle } from "../helpers/fake-time.ts";
-import { MemoryStorage } from "../helpers/memory-storage.ts";
-import { scriptSeeder, scriptedNetwork, type SeederScript } from "../helpers/scripted-peer.ts";
+import { settle } from "../helpers/fake-time.ts";
+import { memoryTorrent } from "../helpers/memory-swarm.ts";
 import { makeTorrentFixture, patternBytes, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 
 const BLOCK = 16384;
 const SEEDER_A = { host: "10.1.0.1", port: 6881 };
 const SEEDER_B = { host: "10.1.0.2", port: 6881 };
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
 
 /** Six two-block pieces and a short last one. */
 function fixture(): TorrentFixture {
   return makeTorrentFixture({ name: "c.bin", pieceLength: 2 * BLOCK, data: patternBytes(6 * 2 * BLOCK + 1000, 7) });
 }
 
-async function setup(fx: TorrentFixture) {
-  const time = new FakeTime();
-  const swarm = scriptedNetwork({ clock: time });
-  const storage = new MemoryStorage(fx.meta);
-  const torrent = new Torrent({
-    meta: fx.meta,
-    storage,
-    peerId: new TextEncoder().encode("-RP0001-component001"),
-    clock: time,
-    dial: { dialer: swarm.net.dialer },
-  });
-  stops.push(() => torrent.stop());
-  const peerEvents = new Recorder<TorrentEvents["peer"]>();
-  torrent.on("peer", (e) => peerEvents.push(e));
-  const done = new Promise<void>((resolve, reject) => {
-    torrent.on("done", () => resolve());
-    torrent.on("error", ({ error }) => reject(error));
-  });
-  await torrent.start();
-  const seeder = (address: typeof SEEDER_A, script: SeederScript = {}) =>
-    swarm.listen(address, (peer) => scriptSeeder(peer, { infoHash: fx.meta.infoHash, pieceLength: fx.meta.pieceLength, data: fx.data }, script));
-  return { time, swarm, storage, torrent, peerEvents, done, seeder };
-}
-
 describe("Torrent over memory transports", () => {
   test("a scripted seeder serves every piece: storage holds the source bytes", async () => {
     const fx = fixture();
-    const s = await setup(fx);
+    const s = await memoryTorrent(fx);
     s.seeder(SEEDER_A);
     s.torrent.addPeers([SEEDER_A]);
     await s.done;
-    expect(Buffer.from(s.storage.bytes).equals(Buffer.from(fx.data))).toBe(true);
+    expect(s.complete()).toBe(true);
     expect(new Set(s.storage.writes).size).toBe(fx.meta.pieceCount);
     expect(s.swarm.net.dials).toEqual(["10.1.0.1:6881"]);
   });
 
   test("a seeder of corrupt pieces is banned and its pieces are fetched again from another", async () => {
     const fx = fixture();
-    const s = await setup(fx);
+    const s = await memoryTorrent(fx);
     s.seeder(SEEDER_A, { corrupt: true });
     s.seeder(SEEDER_B);
     const warnings: string[] = [];
@@ -78,7 +49,7 @@ describe("Torrent over memory transports", () => {
     expect(s.storage.writes).toEqual([]);
     s.torrent.addPeers([SEEDER_B, SEEDER_A]);
     await s.done;
-    expect(Buffer.from(s.storage.bytes).equals(Buffer.from(fx.data))).toBe(true);
+    expect(s.complete()).toBe(true);
     // Served by B alone, and A was never dialed again.
     expect(new Set(s.swarm.peersAt(SEEDER_B)[0]!.received("request").map((r) => r.index)).size).toBe(fx.meta.pieceCount);
     expect(s.swarm.net.dials.filter((d) => d === "10.1.0.1:6881")).toHaveLength(1);
@@ -86,7 +57,7 @@ describe("Torrent over memory transports", () => {
 
   test("a snubbing peer's requests are cancelled after the snub timeout on the fake clock and go to another", async () => {
     const fx = fixture();
-    const s = await setup(fx);
+    const s = await memoryTorrent(fx);
     s.seeder(SEEDER_A, { silent: true });
     s.seeder(SEEDER_B);
     s.torrent.addPeers([SEEDER_A]);
@@ -102,7 +73,7 @@ describe("Torrent over memory transports", () => {
     expect(a.isClosed).toBe(false); // snubbed, not dropped: it may recover
     s.torrent.addPeers([SEEDER_B]);
     await s.done;
-    expect(Buffer.from(s.storage.bytes).equals(Buffer.from(fx.data))).toBe(true);
+    expect(s.complete()).toBe(true);
     const fromB = new Set(s.swarm.peersAt(SEEDER_B)[0]!.received("request").map((r) => `${r.index}/${r.begin}`));
     for (const block of asked) expect(fromB.has(block)).toBe(true);
   });
