@@ -2,7 +2,7 @@
 // every 15 minutes a get_peers lookup plus announce_peer; requestPeers() runs an early lookup at most once a
 // minute. Shell: timers; no method throws and no failure escapes (they are logged).
 
-import { errorMessage, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import { errorMessage, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress, type Timers } from "../util/index.ts";
 import type { DhtNode } from "./node-types.ts";
 
 /** Same shape as the tracker layer's Announcer (dht must not import tracker); the swarm drives either. */
@@ -19,11 +19,8 @@ export interface DhtAnnouncerHooks {
   onPeers(peers: PeerAddress[], source: string): void;
 }
 
-/** Same shape as the tracker layer's Timers, so tests can drive the schedule with a fake clock. */
-export interface DhtTimers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The timers the schedule runs on: util's Timers contract, so tests drive it with a fake clock. */
+export type DhtTimers = Timers;
 
 /** BEP 5 peers expire after about 30 minutes on the storing nodes; re-announce every 15. */
 export const DHT_ANNOUNCE_INTERVAL_MS = 15 * 60_000;
@@ -48,10 +45,7 @@ export interface DhtAnnouncerOptions {
   readonly minRequestIntervalMs?: number;
 }
 
-const systemTimers: DhtTimers = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+const systemTimers: DhtTimers = systemClock;
 
 /** Creates the DHT announcer for one torrent; nothing happens until start(). */
 export function createDhtAnnouncer(options: DhtAnnouncerOptions): DhtAnnouncerLike {

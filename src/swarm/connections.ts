@@ -77,7 +77,8 @@ export class Connections<P> {
       this.pool.markConnecting(key);
       const { handshakeTimeoutMs, encryption, dialer } = this.#opts.dial ?? {};
       const provide = encryption?.provideFor(key);
-      this.#pending.add(PeerConnection.connect(address, this.#opts.identity, this.handler, this.#opts.maxMessageLength, handshakeTimeoutMs, provide, dialer));
+      const { identity, maxMessageLength, clock } = this.#opts;
+      this.#pending.add(PeerConnection.connect(address, identity, this.handler, maxMessageLength, handshakeTimeoutMs, provide, dialer, clock));
     }
   }
 

@@ -104,7 +104,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   #assembler: MetadataAssembler | undefined;
   /** Once a v2-only info dict is in: the piece layers still owed, and the info bytes they wait with. */
   #layers: { fetch: PieceLayerFetch; infoBytes: Uint8Array } | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: unknown;
   #state: "idle" | "running" | "done" | "stopped" = "idle";
 
   /** Admitted peers by connection. */
@@ -146,7 +146,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#scheduleTick();
     this.#announcer?.start();
     this.#conns.connectMore();
   }
@@ -175,7 +175,7 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   async stop(): Promise<void> {
     if (this.#state === "stopped") return;
     this.#state = this.#state === "done" ? "done" : "stopped";
-    clearInterval(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#conns.closeAll("metadata phase over");
     await this.#announcer?.stop();
   }
@@ -311,9 +311,17 @@ export class MetadataFetcher extends Emitter<MetadataFetchEvents> {
   #finish(infoBytes: Uint8Array, pieceLayers?: ReadonlyMap<string, Uint8Array>): void {
     if (this.#state !== "running") return;
     this.#state = "done";
-    clearInterval(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     const peers = [...this.#useful.values(), ...this.#conns.pool.candidates(200, Infinity)];
     this.emit("done", { infoBytes, peers, ...(pieceLayers && { pieceLayers }) });
+  }
+
+  /** Re-armed before each tick runs, so a tick that ends the phase clears the next one. */
+  #scheduleTick(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#scheduleTick();
+      this.#tick();
+    }, TICK_MS);
   }
 
   #tick(): void {

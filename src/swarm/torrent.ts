@@ -101,8 +101,9 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly #dataCheck: DataCheck;
   readonly #seedOnly: boolean;
   #lastResumeSave = 0;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The tick and the rate limiter's wake-up, both on the injected clock. */
+  #timer: unknown;
+  #wakeTimer: unknown;
   #lastTick = 0;
   #state: TorrentState = "idle";
   #stopping: Promise<void> | undefined;
@@ -262,7 +263,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     }
     this.#state = "running";
     this.#lastTick = this.#choking.lastRechokeAt = this.#clock.now();
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#scheduleTick();
     this.emit("ready", this.stats());
     // Complete on disk already: seed without announcing `completed` (we downloaded nothing).
     if (this.done) this.#finish(false);
@@ -304,8 +305,8 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   async #stop(): Promise<void> {
     this.#state = "stopped";
-    clearInterval(this.#timer);
-    clearTimeout(this.#wakeTimer);
+    this.#clock.clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#wakeTimer);
     this.#conns.closeAll("torrent stopped");
     this.#webSeeds.stop();
     this.#cache.clear();
@@ -433,14 +434,22 @@ export class Torrent extends Emitter<TorrentEvents> {
     if (this.#state === "stopped") return;
     const at = this.#clock.now() + Math.max(1, ms);
     if (this.#wakeTimer !== undefined && this.#wakeAt <= at) return;
-    clearTimeout(this.#wakeTimer);
+    this.#clock.clearTimeout(this.#wakeTimer);
     this.#wakeAt = at;
-    this.#wakeTimer = setTimeout(() => {
+    this.#wakeTimer = this.#clock.setTimeout(() => {
       this.#wakeTimer = undefined;
       this.#wakeAt = Infinity;
       this.#downloader.fillAll();
       for (const peer of this.#peers.values()) this.#serve(peer);
     }, Math.max(1, ms));
+  }
+
+  /** Re-armed before each tick runs, so a tick that stops the torrent clears the next one. */
+  #scheduleTick(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#scheduleTick();
+      this.#tick();
+    }, TICK_MS);
   }
 
   #tick(): void {

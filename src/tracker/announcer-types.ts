@@ -2,7 +2,7 @@
 // (HTTP and UDP trackers).
 // Types and constants only (plus the real-timer adapter); the behaviour lives in announcer.ts.
 
-import type { Clock, Logger, PeerAddress } from "../util/index.ts";
+import { systemClock, type Clock, type Logger, type PeerAddress, type Timers } from "../util/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import type { FetchFn } from "./http-request.ts";
 import type { UdpTrackerClient } from "./udp-request.ts";
@@ -22,16 +22,9 @@ export interface AnnouncerHooks {
   onPeers(peers: PeerAddress[], source: string): void;
 }
 
-/** Timer functions, injectable so tests can drive announce scheduling without waiting. */
-export interface Timers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+/** Timer functions (util's contract, which Clock extends), injectable so tests can drive announce scheduling. */
+export type { Timers } from "../util/index.ts";
+export const systemTimers: Timers = systemClock;
 
 export interface TrackerAnnouncerOptions {
   readonly meta: Pick<Metainfo, "infoHash" | "announceTiers">;
