@@ -7,7 +7,6 @@ import {
   errorMessage,
   silentLogger,
   systemClock,
-  systemTimers,
   toHex,
   type Announcer,
   type AnnouncerHooks,
@@ -61,7 +60,7 @@ class DhtAnnouncer implements Announcer {
     this.#o = options;
     this.#log = (options.log ?? silentLogger).withTag("dht");
     this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemTimers;
+    this.#timers = options.timers ?? systemClock;
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 // One peer connection over a Transport (TCP or uTP): framer in, write queue out, typed events to a handler.
 // Shell: owns the transport. It never decides what to request; the swarm's PeerHandler does.
 
-import { WireError, bytesEqual, formatPeerAddress, type PeerAddress } from "../util/index.ts";
+import { WireError, bytesEqual, formatPeerAddress, systemClock, type Clock, type PeerAddress } from "../util/index.ts";
 import {
   Framer,
   HANDSHAKE_LENGTH,
@@ -67,12 +67,14 @@ export class PeerConnection {
   #closed = false;
   #handshaken = false;
   readonly #handshakeTimeoutMs: number;
-  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #handshakeTimer: unknown;
+  readonly #clock: Clock;
 
-  private constructor(address: PeerAddress, outgoing: boolean, handshakeTimeoutMs: number) {
+  private constructor(address: PeerAddress, outgoing: boolean, handshakeTimeoutMs: number, clock: Clock) {
     this.address = address;
     this.outgoing = outgoing;
     this.#handshakeTimeoutMs = handshakeTimeoutMs;
+    this.#clock = clock;
     this.#framer = new Framer({ maxMessageLength: 1 << 20, expectHandshake: true });
     this.#queue = new WriteQueue((data, offset, length) => this.#transport?.write(data, offset, length) ?? 0);
   }
@@ -80,7 +82,7 @@ export class PeerConnection {
   /**
    * Dials a peer; events go to `handler`. Failures to connect arrive as onClose. `mseProvide` (MSE/PE
    * crypto_provide bits) opens with an encryption handshake carrying ours; without it, plaintext.
-   * `dial` opens the transport (TCP by default).
+   * `dial` opens the transport (TCP by default); `clock` runs the handshake deadline.
    */
   static connect(
     address: PeerAddress,
@@ -90,8 +92,9 @@ export class PeerConnection {
     handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
     mseProvide?: number,
     dial: Dialer = dialTcp,
+    clock: Clock = systemClock,
   ): PeerConnection {
-    const conn = new PeerConnection(address, true, handshakeTimeoutMs);
+    const conn = new PeerConnection(address, true, handshakeTimeoutMs, clock);
     conn.#identity = identity;
     if (mseProvide !== undefined) conn.#stream = new OutgoingStream(identity.infoHash, mseProvide, encodeHandshake(identity));
     conn.#handler = handler;
@@ -110,8 +113,9 @@ export class PeerConnection {
     handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS,
     mse?: MseLookup,
     encryption: EncryptionPolicy = "prefer",
+    clock: Clock = systemClock,
   ): PeerConnection {
-    const conn = new PeerConnection(transport.remoteAddress, false, handshakeTimeoutMs);
+    const conn = new PeerConnection(transport.remoteAddress, false, handshakeTimeoutMs, clock);
     conn.#route = route;
     if (mse) conn.#stream = new IncomingStream(mse, encryption === "require");
     conn.#attach(transport);
@@ -177,7 +181,7 @@ export class PeerConnection {
     // drop: a handshake not complete within handshakeTimeoutMs of the socket opening (slowloris: a few
     // bytes, then nothing, or one byte at a time). An absolute deadline, not reset by data; a timer of
     // our own because Bun's socket.timeout() fires in 4 s steps.
-    this.#handshakeTimer ??= setTimeout(() => {
+    this.#handshakeTimer ??= this.#clock.setTimeout(() => {
       if (this.#closed || this.#handshaken) return;
       this.#onClosed(`handshake not completed within ${this.#handshakeTimeoutMs} ms (peer ${this.name})`);
       this.#transport?.terminate();
@@ -264,7 +268,7 @@ export class PeerConnection {
     this.remotePeerId = hs.peerId;
     this.remoteReserved = hs.reserved;
     this.#handshaken = true;
-    clearTimeout(this.#handshakeTimer);
+    this.#clock.clearTimeout(this.#handshakeTimer);
     this.#transport?.setIdleTimeout(IDLE_TIMEOUT_SEC);
     if (!this.#handler!.onHandshake(this, hs)) this.close(`peer ${this.name} refused after handshake`);
   }
@@ -276,7 +280,7 @@ export class PeerConnection {
       this.encryptionFailed = true;
       if (!reason.startsWith("encryption handshake")) reason = `encryption handshake failed: ${reason} (peer ${this.name})`;
     }
-    clearTimeout(this.#handshakeTimer);
+    this.#clock.clearTimeout(this.#handshakeTimer);
     this.#queue.clear();
     // Only peers that reached a handler hear about the close; unrouted incoming sockets just vanish.
     this.#handler?.onClose(this, reason);

@@ -1,7 +1,7 @@
 // uTP (BEP 29, utp/) as a Transport, and the dialers built on it: uTP alone, one transport with the
 // other as fallback, and the choice per address. Shell: drives connections of a UtpSocket.
 
-import { UtpError, errorMessage, formatPeerAddress, isLocalAddress, type PeerAddress } from "../util/index.ts";
+import { UtpError, errorMessage, formatPeerAddress, isLocalAddress, systemClock, type PeerAddress, type Timers } from "../util/index.ts";
 import type { UtpSocket, UtpStream } from "../utp/index.ts";
 import { dialTcp, type Dialer, type Transport, type TransportHandler } from "./transport.ts";
 
@@ -100,12 +100,12 @@ export const RACE_DELAY_MS = 250;
  * failed): the first to open wins and the other is closed, so a peer without the preferred transport
  * costs a quarter second, not the preferred one's whole connect timeout (the caller sees one dial).
  */
-export function racingDialer(first: Dialer, second: Dialer, delayMs = RACE_DELAY_MS): Dialer {
+export function racingDialer(first: Dialer, second: Dialer, delayMs = RACE_DELAY_MS, timers: Timers = systemClock): Dialer {
   return (address, handler) => {
     let winner: Transport | undefined;
     let pending = 0;
     const reasons: string[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const attempt = (dial: Dialer): void => {
       pending++;
       let mine: Transport | undefined;
@@ -114,7 +114,7 @@ export function racingDialer(first: Dialer, second: Dialer, delayMs = RACE_DELAY
           mine = t;
           if (winner) return t.terminate(); // the other one won: this one is not needed
           winner = t;
-          clearTimeout(timer);
+          timers.clearTimeout(timer);
           handler.open(t);
         },
         data: (bytes) => {
@@ -137,11 +137,11 @@ export function racingDialer(first: Dialer, second: Dialer, delayMs = RACE_DELAY
     const startSecond = (): void => {
       if (started === 2 || winner) return;
       started = 2;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       attempt(second);
     };
     attempt(first);
-    timer = setTimeout(startSecond, delayMs);
+    timer = timers.setTimeout(startSecond, delayMs);
   };
 }
 

@@ -84,7 +84,8 @@ export class Connections<P> {
       this.pool.markConnecting(key);
       const { handshakeTimeoutMs, encryption, dialer } = this.#config.dial ?? {};
       const provide = encryption?.provideFor(key);
-      this.#pending.add(PeerConnection.connect(address, this.#config.identity, this.handler, this.#config.maxMessageLength, handshakeTimeoutMs, provide, dialer));
+      const { identity, maxMessageLength, clock } = this.#config;
+      this.#pending.add(PeerConnection.connect(address, identity, this.handler, maxMessageLength, handshakeTimeoutMs, provide, dialer, clock));
     }
   }
 

@@ -1,7 +1,7 @@
 // What every swarm of one info hash runs, whether it downloads a torrent or fetches a magnet's metadata:
 // our identity, the connections (admission, dialing, bans), the announcers (trackers, DHT) feeding the
 // peer pool, the 1 s tick and one wake-up timer. The owner implements SwarmHandler: its peers, their
-// messages and what happens on each tick. Shell: timers.
+// messages and what happens on each tick. Shell: timers, all on the injected clock.
 
 import { LIMITS, systemClock, type Announcer, type AnnouncerHooks, type Clock, type PeerAddress } from "../util/index.ts";
 import { makeReserved } from "../wire/index.ts";
@@ -48,9 +48,10 @@ export class SwarmCore<P> {
   readonly #clock: Clock;
   readonly #announcer: Announcer | undefined;
   #state: "idle" | "running" | "paused" | "stopped" = "idle";
-  #tickTimer: ReturnType<typeof setInterval> | undefined;
+  /** The tick and the wake-up, both on the injected clock. */
+  #tickTimer: unknown;
   #lastTick = 0;
-  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #wakeTimer: unknown;
   #wakeAt = Infinity;
 
   constructor(opts: SwarmCoreOptions, handler: SwarmHandler<P>) {
@@ -80,7 +81,7 @@ export class SwarmCore<P> {
     if (this.#state !== "idle") return;
     this.#state = "running";
     this.#lastTick = this.#clock.now();
-    this.#tickTimer = setInterval(() => this.#tick(), TICK_MS);
+    this.#scheduleTick();
     this.#announcer?.start();
     this.connections.connectMore();
   }
@@ -105,9 +106,9 @@ export class SwarmCore<P> {
     if (this.#state === "stopped") return;
     const at = this.#clock.now() + Math.max(1, ms);
     if (this.#wakeTimer !== undefined && this.#wakeAt <= at) return;
-    clearTimeout(this.#wakeTimer);
+    this.#clock.clearTimeout(this.#wakeTimer);
     this.#wakeAt = at;
-    this.#wakeTimer = setTimeout(() => {
+    this.#wakeTimer = this.#clock.setTimeout(() => {
       this.#wakeTimer = undefined;
       this.#wakeAt = Infinity;
       this.#handler.wake?.();
@@ -129,10 +130,18 @@ export class SwarmCore<P> {
   }
 
   #clearTimers(): void {
-    clearInterval(this.#tickTimer);
-    clearTimeout(this.#wakeTimer);
+    this.#clock.clearTimeout(this.#tickTimer);
+    this.#clock.clearTimeout(this.#wakeTimer);
     this.#tickTimer = this.#wakeTimer = undefined;
     this.#wakeAt = Infinity;
+  }
+
+  /** Re-armed before each tick runs, so a tick that stops the swarm clears the next one. */
+  #scheduleTick(): void {
+    this.#tickTimer = this.#clock.setTimeout(() => {
+      this.#scheduleTick();
+      this.#tick();
+    }, TICK_MS);
   }
 
   #tick(): void {

@@ -1,5 +1,6 @@
 // The tracker announcer's options and defaults (HTTP and UDP trackers); the Announcer contract it
-// implements and the Timers it takes are util's (util/announcer.ts), shared with the DHT announcer.
+// implements (util/announcer.ts) and the Timers it takes (util/clock.ts) are util's, shared with the DHT
+// announcer.
 // Types and constants only; the behaviour lives in announcer.ts.
 
 import type { AnnouncerHooks, Clock, Logger, Timers } from "../util/index.ts";

@@ -8,7 +8,6 @@ import {
   shuffle as shuffleInPlace,
   silentLogger,
   systemClock,
-  systemTimers,
   toHex,
   type Announcer,
   type Clock,
@@ -73,7 +72,7 @@ class TrackerAnnouncer implements Announcer {
     this.#opts = opts;
     this.#log = (opts.log ?? silentLogger).withTag("tracker");
     this.#clock = opts.clock ?? systemClock;
-    this.#timers = opts.timers ?? systemTimers;
+    this.#timers = opts.timers ?? systemClock;
     const plan = planTiers(opts.meta.announceTiers, opts.shuffle ?? shuffleInPlace);
     this.#tiers = plan.tiers;
     this.#skipped = plan.skipped;

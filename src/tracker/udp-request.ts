@@ -4,7 +4,7 @@
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { errorMessage, isValidPort, silentLogger, systemClock, systemTimers, TrackerError, type Clock, type Logger, type PeerAddress, type Timers } from "../util/index.ts";
+import { errorMessage, isValidPort, silentLogger, systemClock, TrackerError, type Clock, type Logger, type PeerAddress, type Timers } from "../util/index.ts";
 import { MAX_INTERVAL_SEC, MAX_PEERS_PER_REPLY, MIN_INTERVAL_SEC, type AnnounceParams, type AnnounceResponse } from "./http-codec.ts";
 import {
   UDP_MAX_SCRAPE_HASHES, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, udpEventOf,
@@ -74,7 +74,7 @@ class UdpClient implements UdpTrackerClient {
 
   constructor(o: UdpTrackerClientOptions) {
     this.#clock = o.clock ?? systemClock;
-    this.#timers = o.timers ?? systemTimers;
+    this.#timers = o.timers ?? systemClock;
     this.#log = (o.log ?? silentLogger).withTag("udp-tracker");
     this.#transport = new UdpTransport({
       clock: this.#clock,

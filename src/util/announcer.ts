@@ -1,7 +1,6 @@
 // The contract between the swarm and whatever finds it peers (the trackers' announcer, the DHT's): one
 // shape both implement, kept here because tracker and dht are siblings that must not import each other.
-// Also the timer functions their schedules take, injectable so tests can drive them. Types plus the
-// real-timer adapter.
+// The timers their schedules take are the Clock's (clock.ts). Types only.
 
 import type { PeerAddress } from "./peer-address.ts";
 
@@ -20,14 +19,3 @@ export interface AnnouncerHooks {
   /** A source answered; `peers` may be empty. `source` names it: a tracker URL without the query, or "dht". */
   onPeers(peers: PeerAddress[], source: string): void;
 }
-
-/** Timer functions, injectable so tests can drive announce schedules and retransmissions without waiting. */
-export interface Timers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};

@@ -1,4 +1,4 @@
-// util: bytes, sha1, errors, peer addresses, IP text, clock, the announcer contract and timers, logger,
+// util: bytes, sha1, errors, peer addresses, IP text, clock and timers, the announcer contract, logger,
 // randomness.
 export * from "./errors.ts";
 export * from "./bytes.ts";

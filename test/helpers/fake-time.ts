@@ -1,16 +1,13 @@
 // Test helper: a fake clock with fake timers (time moves only when a test says so), and a recorder of
 // asynchronous items that tests await by count. Pure; no I/O, no real timers.
 
-import type { Clock } from "../../src/util/index.ts";
+import type { Clock, Timers } from "../../src/util/index.ts";
 
-/** setTimeout/clearTimeout as the shells take them (the tracker announcer's Timers shape). */
-export interface FakeTimers {
-  setTimeout(fn: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** setTimeout/clearTimeout as the shells take them (util's Timers, which Clock extends). */
+export type FakeTimers = Timers;
 
-/** Fake clock and timers: time moves only in advance(), which runs due callbacks in order. */
-export class FakeTime implements Clock, FakeTimers {
+/** The whole Clock, faked: time moves only in advance(), which runs due callbacks in order. */
+export class FakeTime implements Clock {
   #now = 0;
   #nextId = 0;
   readonly #tasks = new Map<number, { at: number; fn: () => void }>();
@@ -75,4 +72,12 @@ export class Recorder<T> {
     }
     return this.items;
   }
+}
+
+/**
+ * Resolves once the microtasks queued so far (and those they queue) have run: what in-memory transports
+ * deliver after a fake-clock step. setImmediate waits for no time, only for the queue to drain.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -239,3 +239,23 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, options: W
     await Bun.sleep(intervalMs);
   }
 }
+
+/**
+ * Awaits `event` (a process's `exited`, say) rather than polling for it; past the timeout, throws the
+ * same `timed out waiting for <what>` error as waitFor, with the log tails.
+ */
+export async function waitForEvent<T>(event: Promise<T>, options: Omit<WaitForOptions, "intervalMs">): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const logs = (options.logs ?? liveLogTails)();
+      reject(new Error(`timed out waiting for ${options.what} after ${timeoutMs} ms${logs ? `\n${logs}` : ""}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([event, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type BValue, bdecode, dictGet, getBytes, getNumber, getString, isDict } from "./mini-bencode.ts";
 import { freePort, isPortOpen, waitForPort } from "./ports.ts";
 import { seededBytes } from "./random.ts";
-import { liveLogTails, type ManagedProcess, makeTempDir, requireBinary, spawnManaged, waitFor } from "./process.ts";
+import { liveLogTails, type ManagedProcess, makeTempDir, requireBinary, spawnManaged, waitFor, waitForEvent } from "./process.ts";
 
 export { freePort, isPortOpen, waitForPort } from "./ports.ts";
 export { compareTrees } from "./files.ts";
@@ -26,6 +26,7 @@ export {
   type TempDir,
   tempDir,
   waitFor,
+  waitForEvent,
 } from "./process.ts";
 
 /** Every real peer/tracker: stop() kills its process group, waits for exit and removes its temp dirs. */
@@ -453,8 +454,7 @@ export async function startAria2Leecher(options: Aria2Options): Promise<RealLeec
     return handle(p, {
       port,
       async waitDone(opts: { timeoutMs?: number } = {}) {
-        await waitFor(() => p.hasExited, { what: `${p.name} to finish the download and exit`, timeoutMs: opts.timeoutMs ?? 30_000 });
-        const code = await p.exited;
+        const code = await waitForEvent(p.exited, { what: `${p.name} to finish the download and exit`, timeoutMs: opts.timeoutMs ?? 30_000 });
         if (code !== 0) throw new Error(`${p.name} exited with code ${code}\n${p.logTail(40)}`);
       },
     });

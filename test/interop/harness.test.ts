@@ -25,6 +25,7 @@ import {
   stopAllManaged,
   tempDir,
   waitFor,
+  waitForEvent,
 } from "../helpers/real-peers.ts";
 
 // Safety net: a failed assertion skips the rest of a test body, `await using` still stops what it started,
@@ -71,6 +72,13 @@ describe("harness basics", () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toStartWith("timed out waiting for the impossible after 120 ms");
     expect((error as Error).message).toContain("distinctive-log-line");
+  });
+
+  test("waitForEvent resolves with the event, and times out naming what it waited for", async () => {
+    await using p = await spawnManaged(["bash", "-c", "exit 3"], { name: "quitter" });
+    expect(await waitForEvent(p.exited, { what: "the exit" })).toBe(3);
+    const error = await waitForEvent(new Promise(() => {}), { what: "the impossible", timeoutMs: 120 }).catch((e: unknown) => e);
+    expect((error as Error).message).toStartWith("timed out waiting for the impossible after 120 ms");
   });
 
   test.skipIf(missingBinaries("mktorrent"))("payload tree and mktorrent torrent have the promised shape", async () => {

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { listenForPeers, type PeerConnection, type PeerListener } from "../../src/peer/index.ts";
 import { Connections } from "../../src/swarm/connections.ts";
+import { systemClock } from "../../src/util/index.ts";
 import { makeReserved } from "../../src/wire/index.ts";
 import { dialFakeSeeder } from "../helpers/fake-peer.ts";
 import { Recorder } from "../helpers/fake-time.ts";
@@ -27,7 +28,8 @@ function setup() {
     identity: { infoHash: torrent.infoHash, peerId: ourId, reserved: makeReserved({ fast: true }) },
     maxPeers: 10,
     maxMessageLength: 1 << 20,
-    clock: { now: () => now },
+    // Only the admission clock is fake here; handshake deadlines keep real timers (real sockets).
+    clock: { ...systemClock, now: () => now },
   };
   const conns = new Connections<{ conn: PeerConnection }>(config, {
     isOpen: () => true,
