@@ -11,7 +11,7 @@ import { DataCheck, type Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
-import { Downloader } from "./downloader.ts";
+import { Downloader, type DownloaderContext } from "./downloader.ts";
 import { onPeerAdmitted, onPeerGone, onPeerMessage, type TorrentParts } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
 import { wantedPieceBytes, wantedPieces } from "./picker.ts";
@@ -19,8 +19,8 @@ import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
 import { SuperSeeder, offersPerPeer } from "./super-seed.ts";
 import { SwarmCore, type SwarmHandler } from "./swarm-core.ts";
-import { Uploader } from "./uploader.ts";
-import { WebSeeds } from "./web-seeds.ts";
+import { Uploader, type UploaderContext } from "./uploader.ts";
+import { WebSeeds, type WebSeedsContext } from "./web-seeds.ts";
 import type { TorrentEvents, TorrentOptions, TorrentStats } from "./torrent-types.ts";
 
 export type { TorrentEvents, TorrentOptions, TorrentStats } from "./torrent-types.ts";
@@ -32,6 +32,11 @@ const READ_CACHE_BYTES = LIMITS.uploadReadCacheBytes;
 const RESUME_SAVE_INTERVAL_MS = 30_000;
 
 type TorrentState = "idle" | "checking" | "running" | "seeding" | "stopped";
+
+/** The callbacks of the downloader's, the web seeds' and the uploader's contexts, which the torrent answers. */
+type PartsHandler = Omit<DownloaderContext, "meta" | "random" | "storage" | "clock" | "log" | "bucket"> &
+  Pick<UploaderContext, "now" | "onUploaded"> &
+  Pick<WebSeedsContext, "emit" | "warn">;
 
 export class Torrent extends Emitter<TorrentEvents> {
   readonly meta: Metainfo;
@@ -73,8 +78,11 @@ export class Torrent extends Emitter<TorrentEvents> {
       onPexPeers: (peers) => this.addPeers(peers),
       log: this.#log,
     });
-    this.#downloader = this.#makeDownloader(opts);
-    this.#webSeeds = this.#makeWebSeeds(opts);
+    const parts = this.#partsHandler();
+    const down = { meta: this.meta, clock: this.#clock, log: this.#log, bucket: opts.downloadBucket };
+    const maxInProgress = Math.max(2, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / opts.meta.pieceLength));
+    this.#downloader = new Downloader({ ...down, ...parts, storage: this.#storage }, maxInProgress, opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles));
+    this.#webSeeds = new WebSeeds({ ...down, ...parts, downloader: this.#downloader }, opts.webSeeds ?? []);
     this.#wantedBytes = wantedPieceBytes(this.meta, this.picker.wanted);
     this.#dataCheck = new DataCheck({
       meta: this.meta,
@@ -85,7 +93,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     });
     this.#cache = new ReadCache((index, into) => this.#storage.readPiece(index, into), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength), this.meta.pieceLength);
     const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
-    this.#uploader = this.#makeUploader(opts, superSeed);
+    const allows = superSeed && ((peer: PeerState, index: number) => superSeed.allows(peer, index));
+    const up = { meta: this.meta, have: this.picker.have, cache: this.#cache, bucket: opts.uploadBucket, ...(allows && { allows }) };
+    this.#uploader = new Uploader({ ...up, ...parts });
     // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one
     // would sit on them until the optimistic slot came round.
     const slots = superSeed ? Number.MAX_SAFE_INTEGER : Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
@@ -112,64 +122,28 @@ export class Torrent extends Emitter<TorrentEvents> {
     };
   }
 
-  #makeWebSeeds(opts: TorrentOptions): WebSeeds {
-    return new WebSeeds(
-      {
-        meta: this.meta,
-        downloader: this.#downloader,
-        clock: this.#clock,
-        log: this.#log,
-        bucket: opts.downloadBucket,
-        downloading: () => this.#state === "running",
-        wakeAfter: (ms) => this.#core.wakeAfter(ms),
-        emit: (event) => this.emit("webseed", event),
-        warn: (message) => this.emit("warning", { message }),
+  /** What the downloader, the web seeds and the uploader ask of this torrent: one object for the three. */
+  #partsHandler(): PartsHandler {
+    return {
+      peers: () => this.#peers.values(),
+      downloading: () => this.#state === "running",
+      wakeAfter: (ms) => this.#core.wakeAfter(ms),
+      onError: (err) => this.#fail(err),
+      onVerified: (index, length) => this.#onVerified(index, length),
+      onHashFailed: (index) => {
+        this.#log.warn(`piece ${index} failed its hash check`);
+        this.emit("warning", { message: `piece ${index} failed its hash check; fetching it again` });
       },
-      opts.webSeeds ?? [],
-    );
-  }
-
-  #makeUploader(opts: TorrentOptions, superSeed: SuperSeeder | undefined): Uploader {
-    return new Uploader({
-      meta: this.meta,
-      have: this.#downloader.picker.have,
-      ...(superSeed && { allows: (peer: PeerState, index: number) => superSeed.allows(peer, index) }),
-      cache: this.#cache,
-      bucket: opts.uploadBucket,
+      ban: (key, reason) => this.#ban(key, reason),
+      fillOthers: () => this.#webSeeds.fill(),
       now: () => this.#clock.now(),
       onUploaded: (peer, bytes) => {
         peer.up.add(bytes);
         this.#up.add(bytes);
       },
-      wakeAfter: (ms) => this.#core.wakeAfter(ms),
-      onError: (err) => this.#fail(err),
-    });
-  }
-
-  #makeDownloader(opts: TorrentOptions): Downloader {
-    const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    return new Downloader(
-      {
-        meta: this.meta,
-        storage: this.#storage,
-        clock: this.#clock,
-        log: this.#log,
-        bucket: opts.downloadBucket,
-        peers: () => this.#peers.values(),
-        downloading: () => this.#state === "running",
-        onVerified: (index, length) => this.#onVerified(index, length),
-        onHashFailed: (index) => {
-          this.#log.warn(`piece ${index} failed its hash check`);
-          this.emit("warning", { message: `piece ${index} failed its hash check; fetching it again` });
-        },
-        ban: (key, reason) => this.#ban(key, reason),
-        wakeAfter: (ms) => this.#core.wakeAfter(ms),
-        onError: (err) => this.#fail(err),
-        fillOthers: () => this.#webSeeds.fill(),
-      },
-      Math.max(2, Math.floor(budget / opts.meta.pieceLength)),
-      opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles),
-    );
+      emit: (event) => this.emit("webseed", event),
+      warn: (message) => this.emit("warning", { message }),
+    };
   }
 
   /** Admitted peers by connection. */
