@@ -482,7 +482,7 @@ async function main(): Promise<void> {
     "- Bun floor: tcp-copy.ts's receiver compiled with `bun build --compile` like dist/ripple, hashing each piece as it arrives and writing it: the least any Bun program spends on this download. Its peak RSS is the runtime's (code pages of the executable, the heap, Bun's fresh buffer per socket read).",
     "- seeding to two leechers: the seeder's figures (wall until both are done, its CPU, its VmHWM), a fresh seeder each run.",
     "- peak RSS: VmHWM polled every 20 ms; in parentheses the largest RssAnon seen. libtorrent 2 maps the torrent's files, so its VmHWM counts page-cache pages of the data.",
-    "- libtorrent: default settings plus the loopback ones (uTP off), run from a small Python script (lt-peer.py). The large-file seeder trusts its data (seed_mode) and hashes pieces as it first serves them, which shows in its CPU.",
+    "- libtorrent: default settings plus the loopback ones (uTP off), run from a small Python script (test/helpers/lt-peer.py, shared with the tests). The large-file seeder trusts its data (seed_mode) and hashes pieces as it first serves them, which shows in its CPU.",
     "- aria2c works on a 1 s tick: it dials the seeder about 1 s after the tracker's reply and exits about 1 s after the last piece, so some 2 s of each aria2c row is idle time.",
     ...pageReportingNote(),
     "",

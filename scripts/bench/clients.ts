@@ -1,15 +1,15 @@
-// Benchmark peers: command lines for ripple, libtorrent (python3-libtorrent via lt-peer.py) and aria2c as
-// leechers and seeders, and which of them are installed. Every program binds to 127.0.0.1 with DHT,
-// LSD/LPD, PEX, UPnP and NAT-PMP off (ripple's DHT is on by default: always pass --no-dht).
+// Benchmark peers: command lines for ripple, libtorrent (python3-libtorrent via test/helpers/lt-peer.py)
+// and aria2c as leechers and seeders, and which of them are installed. Every program binds to 127.0.0.1
+// (or a network-lab host's address) with DHT, LSD/LPD, PEX, UPnP and NAT-PMP off (ripple's DHT is on by
+// default: always pass --no-dht). libtorrent's and aria2c's command lines are the tests' own
+// (test/helpers/libtorrent-peer.ts, test/helpers/real-peers.ts), so benchmarks and tests run them alike.
 
-import { join } from "node:path";
+import { ltPeerArgv, PYTHON } from "../../test/helpers/libtorrent-peer.ts";
 import { hasBinary, type ManagedProcess } from "../../test/helpers/process.ts";
+import { aria2cArgv } from "../../test/helpers/real-peers.ts";
 import { startUntil } from "./measure.ts";
 
 export type ClientName = "ripple" | "libtorrent" | "aria2c";
-
-export const PYTHON = "/usr/bin/python3";
-const LT_PEER = join(import.meta.dir, "lt-peer.py");
 
 /** Which optional programs are installed, and their versions; `missing` holds one message per absent one. */
 export interface Tools {
@@ -45,48 +45,20 @@ export function leecherArgv(client: ClientName, ripple: string, torrent: string,
     case "ripple":
       return [ripple, "download", torrent, "-o", outDir, "--port", String(port), "--no-dht", "--quiet", "--stall-timeout", "60s", "--timeout", "10m"];
     case "libtorrent":
-      return [PYTHON, LT_PEER, "leech", torrent, outDir, String(port), bindIp];
+      return ltPeerArgv({ mode: "leech", torrentPath: torrent, dataDir: outDir, port, ip: bindIp });
     case "aria2c":
-      return [...aria2cArgv(torrent, outDir, port, bindIp), "--seed-time=0", "--bt-stop-timeout=60"];
+      return [...aria2cArgv({ dir: outDir, port, bindIp }), "--seed-time=0", "--bt-stop-timeout=60", `--torrent-file=${torrent}`];
   }
-}
-
-/** aria2c with every discovery feature off, bound to `bindIp`, saving into / seeding from `dir`. */
-function aria2cArgv(torrent: string, dir: string, port: number, bindIp: string): string[] {
-  return [
-    "aria2c",
-    "--no-conf=true",
-    "--no-netrc=true",
-    "--enable-dht=false",
-    "--enable-dht6=false",
-    "--bt-enable-lpd=false",
-    "--enable-peer-exchange=false",
-    "--disable-ipv6=true",
-    `--interface=${bindIp}`,
-    `--listen-port=${port}`,
-    "--async-dns=false",
-    "--enable-rpc=false",
-    "--follow-torrent=false",
-    "--file-allocation=none",
-    "--auto-save-interval=0",
-    "--summary-interval=0",
-    "--console-log-level=warn",
-    "--enable-color=false",
-    `--stop-with-process=${process.pid}`,
-    "--bt-save-metadata=false",
-    `--dir=${dir}`,
-    `--torrent-file=${torrent}`,
-  ];
 }
 
 /** aria2c seeding the complete data at `dataDir/<name>` (verified first, -V) until stopped. */
 export function aria2cSeederArgv(torrent: string, dataDir: string, port: number, bindIp: string): string[] {
-  return [...aria2cArgv(torrent, dataDir, port, bindIp), "--seed-ratio=0.0", "--check-integrity=true"];
+  return [...aria2cArgv({ dir: dataDir, port, bindIp }), "--seed-ratio=0.0", "--check-integrity=true", `--torrent-file=${torrent}`];
 }
 
 /** lt-peer.py seeding the data at `dataDir/<name>` (checked first), bound to `bindIp`; prints `ready` once announced. */
 export function libtorrentSeederArgv(torrent: string, dataDir: string, port: number, bindIp: string): string[] {
-  return [PYTHON, LT_PEER, "seed", torrent, dataDir, String(port), bindIp];
+  return ltPeerArgv({ mode: "seed", torrentPath: torrent, dataDir, port, ip: bindIp });
 }
 
 /** A seeder of the data at `dataDir/<name>`, ready (verified, announced) when this resolves. */
@@ -108,7 +80,7 @@ export async function startSeeder(
     });
   }
   const mode = options.trustData ? "seed-trusted" : "seed";
-  return startUntil([PYTHON, LT_PEER, mode, torrent, dataDir, String(options.port)], {
+  return startUntil(ltPeerArgv({ mode, torrentPath: torrent, dataDir, port: options.port }), {
     name: "libtorrent seeder",
     logPath,
     readyText: '"event": "ready"',

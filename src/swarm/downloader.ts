@@ -322,8 +322,9 @@ export class Downloader {
     for (const peer of this.#ctx.peers()) {
       // Also to a peer that has the piece but wants nothing from us, as a BEP 16 super-seeder does: it
       // learns from it that the piece it offered arrived, and offers the next. Interested peers that have
-      // it are spared (in a fleet those haves were a fifth of the packets).
-      if (!peer.has.has(index) || !peer.peerInterested) peer.conn.send(have);
+      // it are spared (in a fleet those haves were a fifth of the packets), and so are peers that showed
+      // every piece: a plain seeder learns nothing from them (a super-seeder never shows every piece).
+      if (!peer.has.has(index) || (!peer.peerInterested && !peer.has.isFull())) peer.conn.send(have);
       if (peer.has.has(index)) {
         peer.lacking--;
         if (peer.lacking === 0) this.updateInterest(peer);

@@ -374,12 +374,25 @@ export interface Aria2Options {
   allowIncomplete?: boolean;
 }
 
+/** Where and how aria2cArgv's aria2c runs. */
+export interface Aria2ArgvOptions {
+  /** Directory holding (seeder) or receiving (leecher) `<name>/...`. */
+  dir: string;
+  port: number;
+  /** The one address it listens on and dials from: 127.0.0.1 (default) or a network-lab host's. */
+  bindIp?: string;
+  /** Seconds between announces (overrides the tracker's interval); 0 = aria2's own choice (default). */
+  trackerIntervalSec?: number;
+}
+
 /**
- * aria2c 1.36 options that keep it on loopback with discovery off. `--no-conf` ignores ~/.aria2/aria2.conf;
- * `--interface=127.0.0.1` binds the listen socket and outgoing connections to loopback;
- * `--stop-with-process` makes it exit if the test process dies.
+ * aria2c 1.36 options that keep it on one address with discovery off, for the tests and the benchmarks
+ * (scripts/bench/clients.ts) alike; the caller adds the seed or leech options and the torrent or magnet.
+ * `--no-conf` ignores ~/.aria2/aria2.conf; `--interface` binds the listen socket and outgoing connections;
+ * `--stop-with-process` makes it exit if the process that started it dies. The console log stays at
+ * `notice`: the seeder's readiness check reads aria2's verification result from it.
  */
-function aria2BaseArgs(o: Aria2Options, port: number): string[] {
+export function aria2cArgv(o: Aria2ArgvOptions): string[] {
   return [
     "aria2c",
     "--no-conf=true",
@@ -389,8 +402,8 @@ function aria2BaseArgs(o: Aria2Options, port: number): string[] {
     "--bt-enable-lpd=false",
     "--enable-peer-exchange=false",
     "--disable-ipv6=true",
-    "--interface=127.0.0.1",
-    `--listen-port=${port}`,
+    `--interface=${o.bindIp ?? "127.0.0.1"}`,
+    `--listen-port=${o.port}`,
     "--async-dns=false",
     "--enable-rpc=false",
     "--follow-torrent=false",
@@ -400,8 +413,10 @@ function aria2BaseArgs(o: Aria2Options, port: number): string[] {
     "--console-log-level=notice",
     "--enable-color=false",
     `--stop-with-process=${process.pid}`,
+    // Only a magnet download has metadata to save; never leave a .torrent file behind.
+    "--bt-save-metadata=false",
     `--bt-tracker-interval=${o.trackerIntervalSec ?? 0}`,
-    `--dir=${o.dataDir}`,
+    `--dir=${o.dir}`,
   ];
 }
 
@@ -414,7 +429,7 @@ export async function startAria2Seeder(options: Aria2Options): Promise<RealPeer>
   requireBinary("aria2c");
   if (!options.allowIncomplete) await assertSeedDataPresent(options.torrentPath, options.dataDir);
   const port = options.port ?? (await freePort());
-  const args = [...aria2BaseArgs(options, port), "--check-integrity=true", "--seed-ratio=0.0", ...(options.extraArgs ?? []), `--torrent-file=${options.torrentPath}`];
+  const args = [...aria2cArgv({ dir: options.dataDir, port, trackerIntervalSec: options.trackerIntervalSec }), "--check-integrity=true", "--seed-ratio=0.0", ...(options.extraArgs ?? []), `--torrent-file=${options.torrentPath}`];
   const p = await spawnManaged(args, { name: `aria2c seeder :${port}` });
   return startWith(p, async () => {
     await waitForPort(port, { what: `aria2c seeder to listen on 127.0.0.1:${port}`, timeoutMs: 20_000, check: () => assertRunning(p) });
@@ -446,7 +461,7 @@ export async function startAria2Leecher(options: Aria2Options): Promise<RealLeec
   const port = options.port ?? (await freePort());
   await mkdir(options.dataDir, { recursive: true });
   const source = options.magnet ?? `--torrent-file=${options.torrentPath}`;
-  const args = [...aria2BaseArgs(options, port), "--seed-time=0", "--bt-save-metadata=false", ...(options.extraArgs ?? []), source];
+  const args = [...aria2cArgv({ dir: options.dataDir, port, trackerIntervalSec: options.trackerIntervalSec }), "--seed-time=0", ...(options.extraArgs ?? []), source];
   const p = await spawnManaged(args, { name: `aria2c leecher :${port}` });
   return startWith(p, async () => {
     // Ready for a peer that dials it; with nothing to verify, aria2 listens at once.

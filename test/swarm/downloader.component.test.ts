@@ -81,6 +81,18 @@ describe("Downloader over memory transports", () => {
     expect([...piecesAsked(B)]).toEqual(expect.arrayContaining([4, 5, 6]));
   });
 
+  test("haves go to a peer that lacks the piece or shows only some pieces (a super-seeder's cue), none to one that showed all", async () => {
+    const s = await memoryTorrent(small);
+    s.seeder(A, { have: [0, 1, 2, 3] });
+    s.seeder(B);
+    s.torrent.addPeers([A, B]);
+    await s.done;
+    await settle();
+    const haves = (address: typeof A) => s.swarm.peersAt(address)[0]!.received("have").map((m) => m.index).sort((x, y) => x - y);
+    expect(haves(A)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(haves(B)).toEqual([]);
+  });
+
   test("a peer flooding blocks nobody asked for is dropped past the limit; a few strays are forgiven", async () => {
     const s = await memoryTorrent(small);
     s.seeder(A, { unrequestedBlocks: LIMITS.unrequestedBlocksPerPeer + 1 });
