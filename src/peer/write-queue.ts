@@ -12,10 +12,10 @@ export class WriteQueue {
   #queuedBytes = 0;
   /**
    * The unsent rest of a transient push made while nothing was queued (an uploader's batch the socket
-   * took part of) is copied here rather than into a new buffer, and the copy is reused once it is sent.
+   * took part of) is copied here rather than into a new buffer. It is free again whenever nothing is
+   * queued, since it can only be the queue's first part.
    */
   #spill = new Uint8Array(0);
-  #spillBusy = false;
 
   constructor(sink: WriteSink) {
     this.#sink = sink;
@@ -53,7 +53,6 @@ export class WriteQueue {
         this.#headOffset += n;
         break;
       }
-      if (part.buffer === this.#spill.buffer) this.#spillBusy = false;
       this.#head++;
       this.#headOffset = 0;
     }
@@ -66,17 +65,15 @@ export class WriteQueue {
     }
   }
 
-  /** A copy of `data` the queue owns: in the spill buffer when it is free and `data` goes first, else a new one. */
+  /** A copy of `data` the queue owns: in the spill buffer when nothing is queued (`data` goes first), else a new one. */
   #keep(data: Uint8Array): Uint8Array {
-    if (this.#spillBusy || this.#queuedBytes > 0) return data.slice();
+    if (this.#queuedBytes > 0) return data.slice();
     if (this.#spill.length < data.length) this.#spill = new Uint8Array(data.length);
     this.#spill.set(data);
-    this.#spillBusy = true;
     return this.#spill.subarray(0, data.length);
   }
 
   clear(): void {
-    this.#spillBusy = false;
     this.#parts.length = 0;
     this.#head = 0;
     this.#headOffset = 0;

@@ -4,7 +4,7 @@
 
 import { access, constants, lstat, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { FileSpanError, StorageError, createSha1Pool, decodeUtf8Strict, decodeUtf8, errorMessage, type FileSpan, type Sha1Pool } from "../util/index.ts";
+import { ReadSpanError, StorageError, createSha1Pool, decodeUtf8Strict, decodeUtf8, errorMessage, type ReadSpan, type Sha1Pool } from "../util/index.ts";
 
 /** A file to put in the torrent. */
 export interface SourceFile {
@@ -214,8 +214,8 @@ export async function hashSourceFiles(files: readonly SourceFile[], pieceLength:
 }
 
 /** The files' bytes cut into batches of `batchBytes` (whole pieces, the last may be short), as file spans. */
-function* batchSpans(files: readonly SourceFile[], batchBytes: number): Generator<{ start: number; length: number; spans: FileSpan[] }> {
-  let spans: FileSpan[] = [];
+function* batchSpans(files: readonly SourceFile[], batchBytes: number): Generator<{ start: number; length: number; spans: ReadSpan[] }> {
+  let spans: ReadSpan[] = [];
   let start = 0;
   let length = 0;
   for (const [file, f] of files.entries()) {
@@ -235,9 +235,9 @@ function* batchSpans(files: readonly SourceFile[], batchBytes: number): Generato
   if (length > 0) yield { start, length, spans };
 }
 
-/** A FileSpanError as the StorageError a user reads; other errors (a worker that died) as they are. */
+/** A ReadSpanError as the StorageError a user reads; other errors (a worker that died) as they are. */
 function spanError(error: unknown, files: readonly SourceFile[]): unknown {
-  if (!(error instanceof FileSpanError)) return error;
+  if (!(error instanceof ReadSpanError)) return error;
   const file = files[error.file]!;
   return error.size !== undefined ? changedError(file, error.size) : readError(file.diskPath, error);
 }

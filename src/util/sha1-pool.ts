@@ -9,17 +9,17 @@
 import * as fs from "node:fs";
 
 /** Part of a job read from a file: `length` bytes at `offset`; the file must still be `size` bytes long. */
-export interface FileSpan {
+export interface ReadSpan {
   readonly path: string;
   readonly offset: number;
   readonly length: number;
   readonly size: number;
-  /** The caller's index of the file, returned in a FileSpanError. */
+  /** The caller's index of the file, returned in a ReadSpanError. */
   readonly file: number;
 }
 
 /** A span could not be read: the file changed size (`size` is what it has now) or the read failed (`code`). */
-export class FileSpanError extends Error {
+export class ReadSpanError extends Error {
   readonly file: number;
   readonly size: number | undefined;
   readonly code: string | undefined;
@@ -35,7 +35,7 @@ export class FileSpanError extends Error {
  * Reads the spans back to back into `into` (which must hold them all). Self-contained (its source is
  * also the workers'): failures are thrown as plain objects { file, size?, code?, message }.
  */
-function readSpans(nodeFs: typeof fs, spans: readonly FileSpan[], into: Uint8Array): number {
+function readSpans(nodeFs: typeof fs, spans: readonly ReadSpan[], into: Uint8Array): number {
   let at = 0;
   for (const span of spans) {
     let fd: number;
@@ -107,9 +107,9 @@ export interface Sha1Pool {
   hashRuns(data: Uint8Array, pieceLength: number): Promise<Uint8Array>;
   /**
    * SHA-1 of each `pieceLength` run of the spans' bytes read back to back (read on the worker, or here
-   * with no workers). Rejects with a FileSpanError when a file changed size or a read failed.
+   * with no workers). Rejects with a ReadSpanError when a file changed size or a read failed.
    */
-  hashFileRuns(spans: readonly FileSpan[], pieceLength: number): Promise<Uint8Array>;
+  hashFileRuns(spans: readonly ReadSpan[], pieceLength: number): Promise<Uint8Array>;
   /** Starts the workers now, so their start-up (a few ms each) overlaps what the caller does next. */
   start(): void;
   /** Stops the workers; what they were doing fails. */
@@ -149,12 +149,12 @@ export function createSha1Pool(threads: number = defaultHashThreads()): Sha1Pool
   let closed = false;
   const start = (slot: Slot): Worker => {
     const w = new Worker(URL.createObjectURL(new Blob([WORKER_CODE], { type: "application/javascript" })));
-    w.onmessage = (event: MessageEvent<{ id: number; digests?: Uint8Array; failure?: ConstructorParameters<typeof FileSpanError>[0] }>) => {
+    w.onmessage = (event: MessageEvent<{ id: number; digests?: Uint8Array; failure?: ConstructorParameters<typeof ReadSpanError>[0] }>) => {
       const { id, digests, failure } = event.data;
       const entry = slot.pending.get(id);
       slot.pending.delete(id);
       if (slot.pending.size === 0) w.unref();
-      if (failure) entry?.reject(new FileSpanError(failure));
+      if (failure) entry?.reject(new ReadSpanError(failure));
       else entry?.resolve(digests!);
     };
     w.onerror = (event) => {
@@ -196,7 +196,7 @@ export function createSha1Pool(threads: number = defaultHashThreads()): Sha1Pool
       try {
         readSpans(fs, spans, scratch);
       } catch (failure) {
-        return Promise.reject(new FileSpanError(failure as ConstructorParameters<typeof FileSpanError>[0]));
+        return Promise.reject(new ReadSpanError(failure as ConstructorParameters<typeof ReadSpanError>[0]));
       }
       return Promise.resolve(sha1Runs(scratch.subarray(0, length), pieceLength));
     },
