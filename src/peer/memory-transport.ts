@@ -176,7 +176,7 @@ export interface MemoryNetwork {
 }
 
 export interface MemoryNetworkOptions extends MemoryTransportOptions {
-  /** The address dialed connections come from (each dial gets the next port). Default 10.0.0.1:40000. */
+  /** The address dialed connections come from (each dial gets the next port). Default 127.0.0.1:40000. */
   readonly localAddress?: PeerAddress;
 }
 
@@ -184,7 +184,7 @@ export interface MemoryNetworkOptions extends MemoryTransportOptions {
 export function memoryNetwork(opts: MemoryNetworkOptions = {}): MemoryNetwork {
   const listeners = new Map<string, MemoryAccept>();
   const dials: string[] = [];
-  const local = opts.localAddress ?? { host: "10.0.0.1", port: 40000 };
+  const local = opts.localAddress ?? { host: "127.0.0.1", port: 40000 };
   let nextPort = local.port;
   const dialer: Dialer = (address: PeerAddress, handler: DialHandler) => {
     const key = formatPeerAddress(address);

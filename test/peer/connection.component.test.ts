@@ -16,7 +16,7 @@ import { ScriptedPeer, scriptedNetwork } from "../helpers/scripted-peer.ts";
 const infoHash = new Uint8Array(20).fill(7);
 const identity = { infoHash, peerId: new TextEncoder().encode("-RP0001-connection01"), reserved: makeReserved({ fast: true }) };
 const remoteId = new TextEncoder().encode("-SC0001-remote000001");
-const REMOTE = { host: "10.2.0.1", port: 6881 };
+const REMOTE = { host: "127.0.0.1", port: 6881 };
 
 /** A PeerHandler that records what reaches the swarm. */
 function recordingHandler() {
@@ -57,13 +57,13 @@ describe("PeerConnection over a memory transport", () => {
     expect(c.conn.closed).toBe(false);
     c.time.advance(1);
     expect(c.conn.closed).toBe(true);
-    expect(await c.closes.waitFor(1)).toEqual([`handshake not completed within ${HANDSHAKE_TIMEOUT_MS} ms (peer 10.2.0.1:6881)`]);
+    expect(await c.closes.waitFor(1)).toEqual([`handshake not completed within ${HANDSHAKE_TIMEOUT_MS} ms (peer 127.0.0.1:6881)`]);
     expect(await c.remote.closed).toBe("connection reset by peer");
   });
 
   test("an accepted connection trickling a partial handshake is cut at the deadline, not kept alive by its bytes", async () => {
     const time = new FakeTime();
-    const [ours, theirs] = memoryTransportPair({ host: "10.0.0.1", port: 1 }, REMOTE, { clock: time });
+    const [ours, theirs] = memoryTransportPair({ host: "127.0.0.1", port: 1 }, REMOTE, { clock: time });
     const rec = recordingHandler();
     const conn = PeerConnection.accept(ours, () => ({ identity, handler: rec.handler }), 5_000, undefined, "prefer", time);
     const remote = new ScriptedPeer(theirs);

@@ -5,8 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { memoryNetwork, memoryTransportPair, type DialHandler, type Transport } from "../../src/peer/index.ts";
 import { FakeTime, Recorder } from "../helpers/fake-time.ts";
 
-const A = { host: "10.0.0.1", port: 1 };
-const B = { host: "10.0.0.2", port: 2 };
+const A = { host: "127.0.0.1", port: 1 };
+const B = { host: "127.0.0.1", port: 2 };
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Records what a transport reports. */
@@ -119,15 +119,15 @@ describe("memoryNetwork", () => {
   }
 
   test("a dial reaches the listener at that address; bytes flow both ways", async () => {
-    const net = memoryNetwork({ localAddress: { host: "10.9.9.9", port: 5000 } });
+    const net = memoryNetwork({ localAddress: { host: "127.0.0.1", port: 5000 } });
     const accepted = Promise.withResolvers<Transport>();
     net.listen(B, (t) => accepted.resolve(t));
     const d = dialHandler();
     net.dialer(B, d.handler);
     const [mine, theirs] = await Promise.all([d.opened, accepted.promise]);
     expect(mine.remoteAddress).toEqual(B);
-    expect(theirs.remoteAddress).toEqual({ host: "10.9.9.9", port: 5000 });
-    expect(net.dials).toEqual(["10.0.0.2:2"]);
+    expect(theirs.remoteAddress).toEqual({ host: "127.0.0.1", port: 5000 });
+    expect(net.dials).toEqual(["127.0.0.1:2"]);
     const atTheirs = record(theirs);
     const atMine = record(mine);
     mine.write(text("ping"), 0, 4);
@@ -142,6 +142,6 @@ describe("memoryNetwork", () => {
     stop();
     const d = dialHandler();
     net.dialer(B, d.handler);
-    expect(await d.closed).toBe("connect failed: connection refused (10.0.0.2:2)");
+    expect(await d.closed).toBe("connect failed: connection refused (127.0.0.1:2)");
   });
 });

@@ -11,8 +11,8 @@ import type { ScriptedPeer } from "../helpers/scripted-peer.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 
 const BLOCK = 16384;
-const A = { host: "10.4.0.1", port: 6881 };
-const B = { host: "10.4.0.2", port: 6881 };
+const A = { host: "127.0.0.1", port: 6881 };
+const B = { host: "127.0.0.1", port: 6882 };
 
 /** Seven two-block pieces, the last one short (one block of 1000 bytes). */
 const small = makeTorrentFixture({ name: "d.bin", pieceLength: 2 * BLOCK, data: patternBytes(6 * 2 * BLOCK + 1000, 5) });

@@ -8,8 +8,8 @@ import { FakeTime, settle } from "../helpers/fake-time.ts";
 import { scriptMetadataPeer, scriptedNetwork, type MetadataScript } from "../helpers/scripted-peer.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 
-const PEER_A = { host: "10.3.0.1", port: 6881 };
-const PEER_B = { host: "10.3.0.2", port: 6881 };
+const PEER_A = { host: "127.0.0.1", port: 6881 };
+const PEER_B = { host: "127.0.0.1", port: 6882 };
 /** The fetcher's timeout for an unanswered metadata request (metadata-fetch.ts). */
 const REQUEST_TIMEOUT_MS = 15_000;
 const stops: (() => Promise<void>)[] = [];

@@ -9,8 +9,8 @@ import { memoryTorrent } from "../helpers/memory-swarm.ts";
 import { makeTorrentFixture, patternBytes, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 
 const BLOCK = 16384;
-const SEEDER_A = { host: "10.1.0.1", port: 6881 };
-const SEEDER_B = { host: "10.1.0.2", port: 6881 };
+const SEEDER_A = { host: "127.0.0.1", port: 6881 };
+const SEEDER_B = { host: "127.0.0.1", port: 6882 };
 
 /** Six two-block pieces and a short last one. */
 function fixture(): TorrentFixture {
@@ -26,7 +26,7 @@ describe("Torrent over memory transports", () => {
     await s.done;
     expect(s.complete()).toBe(true);
     expect(new Set(s.storage.writes).size).toBe(fx.meta.pieceCount);
-    expect(s.swarm.net.dials).toEqual(["10.1.0.1:6881"]);
+    expect(s.swarm.net.dials).toEqual(["127.0.0.1:6881"]);
   });
 
   test("a seeder of corrupt pieces is banned and its pieces are fetched again from another", async () => {
@@ -43,7 +43,7 @@ describe("Torrent over memory transports", () => {
       s.torrent.on("peer", (e) => e.event === "banned" && resolve({ event: e, failures: warnings.length })),
     );
     const { event, failures } = await banned;
-    expect(event.address).toBe("10.1.0.1:6881");
+    expect(event.address).toBe("127.0.0.1:6881");
     expect(failures).toBe(2);
     expect(await s.swarm.peersAt(SEEDER_A)[0]!.closed).toBeString();
     expect(s.storage.writes).toEqual([]);
@@ -52,7 +52,7 @@ describe("Torrent over memory transports", () => {
     expect(s.complete()).toBe(true);
     // Served by B alone, and A was never dialed again.
     expect(new Set(s.swarm.peersAt(SEEDER_B)[0]!.received("request").map((r) => r.index)).size).toBe(fx.meta.pieceCount);
-    expect(s.swarm.net.dials.filter((d) => d === "10.1.0.1:6881")).toHaveLength(1);
+    expect(s.swarm.net.dials.filter((d) => d === "127.0.0.1:6881")).toHaveLength(1);
   });
 
   test("a snubbing peer's requests are cancelled after the snub timeout on the fake clock and go to another", async () => {
