@@ -61,9 +61,13 @@ export const createCommand = defineCommand({
     // v1 pieces are hashed on workers; they start while the files are listed (an idle pool keeps no process alive).
     const pool = version === "v1" ? createSha1Pool() : undefined;
     pool?.start();
-    const tree = await listSourceFiles(args.path, { exclude: outPath });
+    const tree = await listSourceFiles(args.path, { exclude: outPath }).catch((err: unknown) => {
+      pool?.close();
+      throw err;
+    });
     for (const path of tree.skipped) warn(mode, `skipped ${path}: not a regular file or a directory`);
     if (tree.totalBytes === 0) {
+      pool?.close();
       const what = tree.files.length === 0 ? "no files" : "only empty files";
       throw new RippleError("USAGE", `nothing to share: ${args.path} holds ${what}, and a torrent needs at least one byte`);
     }
