@@ -12,10 +12,49 @@ export interface Timers {
 export interface Clock extends Timers {
   /** Milliseconds, monotonic enough for rates and timeouts. */
   now(): number;
+  /** Milliseconds since the Unix epoch: for dates that are stored or shown, never for intervals. */
+  epochMs(): number;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  epochMs: () => Date.now(),
   setTimeout: (fn, delayMs) => setTimeout(fn, delayMs),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
 };
+
+/** Seconds since the Unix epoch, whole: what bencoded dates and the daemon's APIs carry. */
+export function epochSeconds(clock: Clock): number {
+  return Math.floor(clock.epochMs() / 1000);
+}
+
+export interface RepeatOptions {
+  /**
+   * A background repeat does not keep the process alive by itself (a real timer is unref'd; fake timers
+   * have nothing to unref).
+   */
+  readonly background?: boolean;
+}
+
+/**
+ * Calls `fn` every `intervalMs` on `timers` until the returned stop function is called: setInterval
+ * built from one-shot timers, so a fake clock drives it too. The next call is scheduled before `fn` runs,
+ * so a throwing `fn` does not stop the repeat; stop() inside `fn` does.
+ */
+export function repeat(timers: Timers, intervalMs: number, fn: () => void, opts: RepeatOptions = {}): () => void {
+  let handle: unknown;
+  let stopped = false;
+  const schedule = () => {
+    handle = timers.setTimeout(() => {
+      if (stopped) return;
+      schedule();
+      fn();
+    }, intervalMs);
+    if (opts.background) (handle as { unref?: () => void } | undefined)?.unref?.();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    timers.clearTimeout(handle);
+  };
+}

@@ -9,12 +9,17 @@ export type FakeTimers = Timers;
 /** The whole Clock, faked: time moves only in advance(), which runs due callbacks in order. */
 export class FakeTime implements Clock {
   #now = 0;
+  /** The Unix time (ms) that now() = 0 stands for; epochMs() moves with now(). */
+  epochStartMs = Date.UTC(2026, 0, 1);
   #nextId = 0;
   readonly #tasks = new Map<number, { at: number; fn: () => void }>();
   #onSet: ((delayMs: number) => void)[] = [];
 
   now(): number {
     return this.#now;
+  }
+  epochMs(): number {
+    return this.epochStartMs + this.#now;
   }
   setTimeout(fn: () => void, delayMs: number): unknown {
     const id = ++this.#nextId;
