@@ -20,7 +20,8 @@ const MAX_CHOKES = LIMITS.chokesPerPeer;
 /** Requests sent together once a deep pipeline has this many free slots. */
 const REFILL_BATCH = 16;
 
-export interface DownloaderContext {
+/** What a downloader is built with. */
+export interface DownloaderSettings {
   readonly meta: Metainfo;
   /** The picker's tie-breaks and web seed run starts (default Math.random); tests pin it. */
   readonly random?: () => number;
@@ -28,6 +29,10 @@ export interface DownloaderContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly bucket: TokenBucket | undefined;
+}
+
+/** What a downloader asks of its torrent, and reports to it. */
+export interface DownloaderHandler {
   /** Connected peers (handshaken). */
   peers(): Iterable<PeerState>;
   /** True while pieces are still wanted. */
@@ -50,7 +55,8 @@ const GC_HINT_BYTES = 8 * 1024 * 1024;
 export class Downloader {
   readonly picker: Picker;
   readonly down = new RateMeter();
-  readonly #ctx: DownloaderContext;
+  readonly #settings: DownloaderSettings;
+  readonly #handler: DownloaderHandler;
   readonly #smartBan = new SmartBan();
   /** Pieces being hashed or written. */
   readonly #writes = new Set<Promise<void>>();
@@ -65,14 +71,15 @@ export class Downloader {
   /** The torrent is stopping: pieces already hashed are still written, so verified data is kept. */
   #flushing = false;
 
-  constructor(ctx: DownloaderContext, maxInProgress: number, wanted?: Bitfield) {
-    this.#ctx = ctx;
+  constructor(settings: DownloaderSettings, handler: DownloaderHandler, maxInProgress: number, wanted?: Bitfield) {
+    this.#settings = settings;
+    this.#handler = handler;
     this.picker = new Picker({
-      pieceCount: ctx.meta.pieceCount,
-      pieceLengthAt: (i) => pieceLengthAt(ctx.meta, i),
+      pieceCount: settings.meta.pieceCount,
+      pieceLengthAt: (i) => pieceLengthAt(settings.meta, i),
       maxInProgress,
       ...(wanted && { wanted }),
-      ...(ctx.random && { random: ctx.random }),
+      ...(settings.random && { random: settings.random }),
     });
   }
 
@@ -104,7 +111,7 @@ export class Downloader {
   }
 
   updateInterest(peer: PeerState): void {
-    const want = peer.lacking > 0 && this.#ctx.downloading();
+    const want = peer.lacking > 0 && this.#handler.downloading();
     if (want !== peer.amInterested) {
       peer.amInterested = want;
       peer.conn.send(encodeMessage({ type: want ? "interested" : "not_interested" }));
@@ -126,7 +133,7 @@ export class Downloader {
 
   onUnchoke(peer: PeerState): void {
     peer.peerChoking = false;
-    peer.lastProgressAt = this.#ctx.clock.now();
+    peer.lastProgressAt = this.#settings.clock.now();
     this.fill(peer);
   }
 
@@ -139,7 +146,7 @@ export class Downloader {
 
   /** Tops up the peer's request queue to its adaptive depth (BEP 6: allowed-fast pieces while choked). */
   fill(peer: PeerState): void {
-    if (!peer.amInterested || peer.conn.closed || !this.#ctx.downloading()) return;
+    if (!peer.amInterested || peer.conn.closed || !this.#handler.downloading()) return;
     let has = peer.has;
     if (peer.peerChoking) {
       if (peer.allowedFast.size === 0) return;
@@ -149,16 +156,16 @@ export class Downloader {
     let want = peer.depth - peer.requests.size;
     // Top up in batches, not one request per arriving block: fewer, larger socket writes.
     if (want < Math.min(REFILL_BATCH, Math.ceil(peer.depth / 4)) && peer.requests.size > 0) return;
-    const bucket = this.#ctx.bucket;
+    const bucket = this.#settings.bucket;
     if (bucket && want > 0) {
-      const now = this.#ctx.clock.now();
+      const now = this.#settings.clock.now();
       want = Math.min(want, Math.floor(bucket.available(now) / BLOCK_SIZE));
-      if (want <= 0) this.#ctx.wakeAfter(bucket.waitMs(BLOCK_SIZE, now));
+      if (want <= 0) this.#handler.wakeAfter(bucket.waitMs(BLOCK_SIZE, now));
     }
     if (want <= 0) return;
-    const blocks = this.picker.pick(has, want, this.#ctx.clock.now(), (key) => peer.requests.has(key));
+    const blocks = this.picker.pick(has, want, this.#settings.clock.now(), (key) => peer.requests.has(key));
     if (blocks.length === 0) return;
-    if (peer.requests.size === 0) peer.lastProgressAt = this.#ctx.clock.now();
+    if (peer.requests.size === 0) peer.lastProgressAt = this.#settings.clock.now();
     const out = new Uint8Array(REQUEST_FRAME_LENGTH * blocks.length);
     const view = new DataView(out.buffer);
     let bytes = 0;
@@ -167,13 +174,13 @@ export class Downloader {
       peer.requests.add(blockKey(b.index, b.begin / BLOCK_SIZE));
       bytes += b.length;
     });
-    bucket?.take(bytes, this.#ctx.clock.now());
+    bucket?.take(bytes, this.#settings.clock.now());
     peer.conn.send(out);
   }
 
   fillAll(): void {
-    for (const peer of this.#ctx.peers()) this.fill(peer);
-    this.#ctx.fillOthers?.();
+    for (const peer of this.#handler.peers()) this.fill(peer);
+    this.#handler.fillOthers?.();
   }
 
   /** Every block requested from the peer goes back to the pool (choke, snub, disconnect). */
@@ -218,7 +225,7 @@ export class Downloader {
     peer.conn.downloadedBytes += data.length;
     peer.down.add(data.length);
     this.down.add(data.length);
-    peer.lastProgressAt = this.#ctx.clock.now();
+    peer.lastProgressAt = this.#settings.clock.now();
     peer.snubbed = false;
     if (requested && piece.requested[block]! > 0) piece.requested[block]!--;
     if (piece.store(block, data, peer.key)) {
@@ -247,7 +254,7 @@ export class Downloader {
   }
 
   #cancelDuplicates(from: PeerState | undefined, index: number, begin: number, key: number, length: number): void {
-    for (const other of this.#ctx.peers()) {
+    for (const other of this.#handler.peers()) {
       if (other === from || !other.requests.delete(key)) continue;
       other.conn.send(encodeMessage({ type: "cancel", index, begin, length }));
     }
@@ -259,14 +266,14 @@ export class Downloader {
    */
   #completePiece(piece: PieceState): void {
     const { index, buffer } = piece;
-    const { meta } = this.#ctx;
+    const { meta } = this.#settings;
     // BEP 52 v2-only: SHA-256 merkle hashes of the piece's blocks, on the event loop (no SHA-1 worker to use).
     const matches = usesMerklePieces(meta)
       ? Promise.resolve(pieceMatches(meta, index, buffer))
       : this.#hasher.hashRuns(buffer, buffer.length).then((digest) => bytesEqual(digest, pieceHash(meta, index)));
     const done = matches.then(
       (good) => this.#verified(piece, good),
-      (err: unknown) => this.#ctx.onError(err),
+      (err: unknown) => this.#handler.onError(err),
     );
     this.#writes.add(done);
     void done.finally(() => this.#writes.delete(done));
@@ -286,24 +293,24 @@ export class Downloader {
 
   async #verified(piece: PieceState, good: boolean): Promise<void> {
     const { index, buffer } = piece;
-    if (!this.#ctx.downloading() && !this.#flushing) return; // stopped meanwhile: nothing more to do
+    if (!this.#handler.downloading() && !this.#flushing) return; // stopped meanwhile: nothing more to do
     if (!good) {
       // ban: at once, a peer that alone sent two pieces that failed; else blame waits for the good copy (below).
-      this.#ctx.onHashFailed(index);
+      this.#handler.onHashFailed(index);
       for (const key of this.#smartBan.onFailed(piece)) {
-        this.#ctx.ban(key, key.startsWith(WEB_SEED_SOURCE_PREFIX) ? `sent piece ${index}, which failed its hash check` : "sent corrupt data repeatedly");
+        this.#handler.ban(key, key.startsWith(WEB_SEED_SOURCE_PREFIX) ? `sent piece ${index}, which failed its hash check` : "sent corrupt data repeatedly");
       }
       this.picker.markFailed(index);
       this.fillAll();
       return;
     }
     // ban (smart ban): peers whose blocks of an earlier failed copy differ from the verified data.
-    for (const key of this.#smartBan.onVerified(index, buffer)) this.#ctx.ban(key, "sent corrupt data");
+    for (const key of this.#smartBan.onVerified(index, buffer)) this.#handler.ban(key, "sent corrupt data");
     // Only once it is on disk is the piece announced with `have` and served, and its buffer reused.
     try {
-      await this.#ctx.storage.writePiece(index, buffer);
+      await this.#settings.storage.writePiece(index, buffer);
     } catch (err) {
-      this.#ctx.onError(err);
+      this.#handler.onError(err);
       return;
     }
     this.#onWritten(index, buffer.length);
@@ -319,7 +326,7 @@ export class Downloader {
   #onWritten(index: number, lengthBytes: number): void {
     this.picker.markVerified(index);
     const have = encodeHave(index);
-    for (const peer of this.#ctx.peers()) {
+    for (const peer of this.#handler.peers()) {
       // Also to a peer that has the piece but wants nothing from us, as a BEP 16 super-seeder does: it
       // learns from it that the piece it offered arrived, and offers the next. Interested peers that have
       // it are spared (in a fleet those haves were a fifth of the packets), and so are peers that showed
@@ -330,6 +337,6 @@ export class Downloader {
         if (peer.lacking === 0) this.updateInterest(peer);
       }
     }
-    this.#ctx.onVerified(index, lengthBytes);
+    this.#handler.onVerified(index, lengthBytes);
   }
 }

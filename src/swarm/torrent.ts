@@ -11,7 +11,7 @@ import { DataCheck, type Storage } from "../storage/index.ts";
 import { DEFAULT_UPLOAD_SLOTS, RECHOKE_INTERVAL_MS } from "./choker.ts";
 import { Choking } from "./choking.ts";
 import { Extensions } from "./extensions.ts";
-import { Downloader, type DownloaderContext } from "./downloader.ts";
+import { Downloader, type DownloaderHandler } from "./downloader.ts";
 import { onPeerAdmitted, onPeerGone, onPeerMessage, type TorrentParts } from "./peer-messages.ts";
 import { PeerState } from "./peer-state.ts";
 import { wantedPieceBytes, wantedPieces } from "./picker.ts";
@@ -19,8 +19,8 @@ import { RateMeter } from "./rate.ts";
 import { ReadCache } from "./read-cache.ts";
 import { SuperSeeder, offersPerPeer } from "./super-seed.ts";
 import { SwarmCore, type SwarmHandler } from "./swarm-core.ts";
-import { Uploader, type UploaderContext } from "./uploader.ts";
-import { WebSeeds, type WebSeedsContext } from "./web-seeds.ts";
+import { Uploader, type UploaderHandler } from "./uploader.ts";
+import { WebSeeds, type WebSeedsHandler } from "./web-seeds.ts";
 import type { TorrentEvents, TorrentOptions, TorrentStats } from "./torrent-types.ts";
 
 export type { TorrentEvents, TorrentOptions, TorrentStats } from "./torrent-types.ts";
@@ -33,10 +33,8 @@ const RESUME_SAVE_INTERVAL_MS = 30_000;
 
 type TorrentState = "idle" | "checking" | "running" | "seeding" | "stopped";
 
-/** The callbacks of the downloader's, the web seeds' and the uploader's contexts, which the torrent answers. */
-type PartsHandler = Omit<DownloaderContext, "meta" | "random" | "storage" | "clock" | "log" | "bucket"> &
-  Pick<UploaderContext, "now" | "onUploaded"> &
-  Pick<WebSeedsContext, "emit" | "warn">;
+/** What the downloader, the web seeds and the uploader ask of the torrent: the torrent answers all three. */
+type PartsHandler = DownloaderHandler & UploaderHandler & WebSeedsHandler;
 
 export class Torrent extends Emitter<TorrentEvents> {
   readonly meta: Metainfo;
@@ -81,8 +79,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     const parts = this.#partsHandler();
     const down = { meta: this.meta, clock: this.#clock, log: this.#log, bucket: opts.downloadBucket };
     const maxInProgress = Math.max(2, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / opts.meta.pieceLength));
-    this.#downloader = new Downloader({ ...down, ...parts, storage: this.#storage }, maxInProgress, opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles));
-    this.#webSeeds = new WebSeeds({ ...down, ...parts, downloader: this.#downloader }, opts.webSeeds ?? []);
+    this.#downloader = new Downloader({ ...down, storage: this.#storage }, parts, maxInProgress, opts.selectedFiles && wantedPieces(opts.meta, opts.selectedFiles));
+    this.#webSeeds = new WebSeeds({ ...down, downloader: this.#downloader }, parts, opts.webSeeds ?? []);
     this.#wantedBytes = wantedPieceBytes(this.meta, this.picker.wanted);
     this.#dataCheck = new DataCheck({
       meta: this.meta,
@@ -94,8 +92,8 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.#cache = new ReadCache((index, into) => this.#storage.readPiece(index, into), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength), this.meta.pieceLength);
     const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
     const allows = superSeed && ((peer: PeerState, index: number) => superSeed.allows(peer, index));
-    const up = { meta: this.meta, have: this.picker.have, cache: this.#cache, bucket: opts.uploadBucket, ...(allows && { allows }) };
-    this.#uploader = new Uploader({ ...up, ...parts });
+    const up = { meta: this.meta, have: this.picker.have, cache: this.#cache, clock: this.#clock, bucket: opts.uploadBucket, ...(allows && { allows }) };
+    this.#uploader = new Uploader(up, parts);
     // A super-seeder unchokes every interested peer: each holds pieces only it was offered, so a choked one
     // would sit on them until the optimistic slot came round.
     const slots = superSeed ? Number.MAX_SAFE_INTEGER : Math.max(1, opts.uploadSlots ?? DEFAULT_UPLOAD_SLOTS);
@@ -136,7 +134,6 @@ export class Torrent extends Emitter<TorrentEvents> {
       },
       ban: (key, reason) => this.#ban(key, reason),
       fillOthers: () => this.#webSeeds.fill(),
-      now: () => this.#clock.now(),
       onUploaded: (peer, bytes) => {
         peer.up.add(bytes);
         this.#up.add(bytes);

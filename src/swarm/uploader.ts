@@ -2,7 +2,7 @@
 // queues it per peer, and serves verified pieces through a read cache while the peer's socket has room.
 // Event-driven: serving happens on a request, an unchoke, a drain or a rate-limit wake-up.
 
-import { LIMITS, WireError } from "../util/index.ts";
+import { LIMITS, WireError, type Clock } from "../util/index.ts";
 import { BLOCK_SIZE, pieceLengthAt, type Metainfo } from "../metainfo/index.ts";
 import { PIECE_HEADER_LENGTH, encodeMessage, writePieceHeader, type Bitfield } from "../wire/index.ts";
 import type { PeerState } from "./peer-state.ts";
@@ -19,15 +19,20 @@ export const MAX_UNREAD_BYTES = LIMITS.unreadBytesPerPeer;
 /** Most block bytes copied into one send. */
 const UPLOAD_BATCH_BYTES = 256 * 1024;
 
-export interface UploaderContext {
+/** What an uploader is built with. */
+export interface UploaderSettings {
   readonly meta: Metainfo;
   /** Pieces we have verified; only these are served. */
   readonly have: Bitfield;
   /** A further say on what one peer may have (super-seeding serves each peer only what it was offered). */
   readonly allows?: (peer: PeerState, index: number) => boolean;
   readonly cache: ReadCache;
+  readonly clock: Clock;
   readonly bucket: TokenBucket | undefined;
-  now(): number;
+}
+
+/** What an uploader asks of its torrent, and reports to it. */
+export interface UploaderHandler {
   /** Called for every block sent. */
   onUploaded(peer: PeerState, bytes: number): void;
   /** Asks to be called back (serveAll) after `ms`, when the upload rate limit allows more. */
@@ -37,7 +42,8 @@ export interface UploaderContext {
 }
 
 export class Uploader {
-  readonly #ctx: UploaderContext;
+  readonly #settings: UploaderSettings;
+  readonly #handler: UploaderHandler;
   /**
    * One batch of piece messages is built here and handed to the connection as transient: the socket
    * copies what it takes, so the buffer is reused for the next batch. A fresh buffer per batch was a
@@ -45,19 +51,20 @@ export class Uploader {
    */
   #batch = new Uint8Array(0);
 
-  constructor(ctx: UploaderContext) {
-    this.#ctx = ctx;
+  constructor(settings: UploaderSettings, handler: UploaderHandler) {
+    this.#settings = settings;
+    this.#handler = handler;
   }
 
   /** A `request` arrived. Throws WireError for a request no honest peer sends (the caller drops it). */
   onRequest(peer: PeerState, index: number, begin: number, length: number): void {
-    const { meta } = this.#ctx;
+    const { meta } = this.#settings;
     // drop: a request no honest peer sends (piece, length or end out of range).
     if (index >= meta.pieceCount) throw new WireError(`request for piece ${index} out of range (${meta.pieceCount} pieces)`);
     if (length === 0 || length > BLOCK_SIZE) throw new WireError(`request length ${length} out of range (1..${BLOCK_SIZE})`);
     const pieceLength = pieceLengthAt(meta, index);
     if (begin + length > pieceLength) throw new WireError(`request ${index}:${begin}+${length} runs past the piece end (${pieceLength})`);
-    if ((peer.amChoking && !peer.allowedFastGiven.has(index)) || !this.#ctx.have.has(index) || this.#ctx.allows?.(peer, index) === false) {
+    if ((peer.amChoking && !peer.allowedFastGiven.has(index)) || !this.#settings.have.has(index) || this.#settings.allows?.(peer, index) === false) {
       // ignore (BEP 3): requests while choked (but for its allowed fast set, BEP 6) or for pieces we
       // lack (or do not show: BEP 16); BEP 6 peers get a reject each.
       // drop: a peer that floods such requests without reading our rejects (they would pile up unsent).
@@ -85,7 +92,7 @@ export class Uploader {
       try {
         this.serve(peer);
       } catch (err) {
-        this.#ctx.onError(err);
+        this.#handler.onError(err);
       }
     });
   }
@@ -123,7 +130,7 @@ export class Uploader {
    * slowly costs no memory here beyond that one rest.
    */
   serve(peer: PeerState): void {
-    const { cache, bucket } = this.#ctx;
+    const { cache, bucket } = this.#settings;
     const q = peer.uploadQueue;
     let served = 0;
     while (served < q.length && !peer.conn.closed && peer.conn.queuedBytes === 0) {
@@ -131,8 +138,8 @@ export class Uploader {
       let bytes = 0;
       while (served + count < q.length && bytes < UPLOAD_BATCH_BYTES) {
         const r = q[served + count]!;
-        if (bucket && !bucket.tryTake(r.length, this.#ctx.now())) {
-          this.#ctx.wakeAfter(bucket.waitMs(r.length, this.#ctx.now()));
+        if (bucket && !bucket.tryTake(r.length, this.#settings.clock.now())) {
+          this.#handler.wakeAfter(bucket.waitMs(r.length, this.#settings.clock.now()));
           break;
         }
         count++;
@@ -149,7 +156,7 @@ export class Uploader {
         out.set(cache.block(r.index, r.begin, r.length), at + PIECE_HEADER_LENGTH);
         at += PIECE_HEADER_LENGTH + r.length;
         peer.conn.uploadedBytes += r.length;
-        this.#ctx.onUploaded(peer, r.length);
+        this.#handler.onUploaded(peer, r.length);
       }
       peer.conn.send(out, true);
       served += count;

@@ -28,20 +28,25 @@ export interface WebSeedEvent {
   retryInMs?: number;
 }
 
-export interface WebSeedsContext {
+/** What the web seeds are built with. */
+export interface WebSeedsSettings {
   readonly meta: Metainfo;
   readonly downloader: Downloader;
   readonly clock: Clock;
   readonly log: Logger;
   readonly bucket: TokenBucket | undefined;
+  /** The HTTP shell; tests may pass another. */
+  readonly fetchRange?: (req: RangeRequest) => Promise<void>;
+}
+
+/** What the web seeds ask of their torrent, and report to it. */
+export interface WebSeedsHandler {
   /** True while pieces are still wanted. */
   downloading(): boolean;
   /** Asks for a fillAll after `ms` (a backoff ending, the rate limit refilling). */
   wakeAfter(ms: number): void;
   emit(event: WebSeedEvent): void;
   warn(message: string): void;
-  /** The HTTP shell; tests may pass another. */
-  fetchRange?: (req: RangeRequest) => Promise<void>;
 }
 
 /** One run of torrent bytes being fetched: whole pieces, or (endgame) the missing tail of one. */
@@ -78,14 +83,16 @@ class Server {
 }
 
 export class WebSeeds {
-  readonly #ctx: WebSeedsContext;
+  readonly #settings: WebSeedsSettings;
+  readonly #handler: WebSeedsHandler;
   readonly #servers: Server[];
   readonly #fetch: (req: RangeRequest) => Promise<void>;
 
-  constructor(ctx: WebSeedsContext, urls: readonly string[]) {
-    this.#ctx = ctx;
-    this.#servers = [...new Set(urls)].map((url) => new Server(url, ctx.meta.pieceCount));
-    this.#fetch = ctx.fetchRange ?? fetchRange;
+  constructor(settings: WebSeedsSettings, handler: WebSeedsHandler, urls: readonly string[]) {
+    this.#settings = settings;
+    this.#handler = handler;
+    this.#servers = [...new Set(urls)].map((url) => new Server(url, settings.meta.pieceCount));
+    this.#fetch = settings.fetchRange ?? fetchRange;
   }
 
   get size(): number {
@@ -94,12 +101,12 @@ export class WebSeeds {
 
   /** Gives every usable server work up to its requests in flight (called with the peers' fillAll). */
   fill(): void {
-    if (this.#servers.length === 0 || !this.#ctx.downloading()) return;
-    const now = this.#ctx.clock.now();
+    if (this.#servers.length === 0 || !this.#handler.downloading()) return;
+    const now = this.#settings.clock.now();
     for (const server of this.#servers) {
       if (server.banned) continue;
       if (now < server.retryAt) {
-        this.#ctx.wakeAfter(server.retryAt - now);
+        this.#handler.wakeAfter(server.retryAt - now);
         continue;
       }
       while (server.inFlight < WEB_SEED_REQUESTS_IN_FLIGHT) {
@@ -119,8 +126,8 @@ export class WebSeeds {
     if (server.banned) return true;
     server.banned = true;
     server.abort.abort(new WebSeedError("status", `banned: ${reason}`));
-    this.#ctx.log.debug(`banned web seed ${server.url}: ${reason}`);
-    this.#ctx.emit({ url: server.url, action: "banned", reason, bytes: server.bytes });
+    this.#settings.log.debug(`banned web seed ${server.url}: ${reason}`);
+    this.#handler.emit({ url: server.url, action: "banned", reason, bytes: server.bytes });
     return true;
   }
 
@@ -131,10 +138,10 @@ export class WebSeeds {
 
   /** The next job for a server: a run of free pieces, or in endgame the missing blocks of a started piece. */
   #claim(server: Server, now: number): Job | undefined {
-    const { picker } = this.#ctx.downloader;
-    const { meta, bucket } = this.#ctx;
+    const { picker } = this.#settings.downloader;
+    const { meta, bucket } = this.#settings;
     if (bucket && bucket.available(now) < Math.min(meta.pieceLength, bucket.burstBytes)) {
-      this.#ctx.wakeAfter(bucket.waitMs(Math.min(meta.pieceLength, bucket.burstBytes), now));
+      this.#handler.wakeAfter(bucket.waitMs(Math.min(meta.pieceLength, bucket.burstBytes), now));
       return undefined;
     }
     const maxBytes = bucket ? Math.min(WEB_SEED_RUN_BYTES, bucket.burstBytes) : WEB_SEED_RUN_BYTES;
@@ -153,8 +160,8 @@ export class WebSeeds {
 
   /** Endgame: the blocks from the first to the last missing one of a piece this server is not fetching. */
   #endgameJob(server: Server): Job | undefined {
-    const { meta } = this.#ctx;
-    for (const piece of this.#ctx.downloader.picker.inProgress.values()) {
+    const { meta } = this.#settings;
+    for (const piece of this.#settings.downloader.picker.inProgress.values()) {
       if (server.fetching.has(piece.index) || !server.has.has(piece.index) || piece.complete) continue;
       const first = piece.received.indexOf(0);
       const last = piece.received.lastIndexOf(0);
@@ -167,13 +174,13 @@ export class WebSeeds {
   }
 
   async #run(server: Server, job: Job): Promise<void> {
-    const { meta, downloader } = this.#ctx;
+    const { meta, downloader } = this.#settings;
     const byIndex = new Map(job.pieces.map((p) => [p.index, p]));
     /** Run bytes written so far; every block ending at or before it is in. */
     let done = 0;
     const write = (bytes: Uint8Array) => {
       // Stop fetching once the torrent has what it needs (done, stopped): the abort ends the request.
-      if (!this.#ctx.downloading() || server.banned) throw new WebSeedError("network", "no longer needed");
+      if (!this.#handler.downloading() || server.banned) throw new WebSeedError("network", "no longer needed");
       let pos = job.start + done;
       const end = pos + bytes.length;
       while (pos < end) {
@@ -213,8 +220,8 @@ export class WebSeeds {
           onData: (_offset, bytes) => {
             if (!server.started) {
               server.started = true;
-              this.#ctx.log.info(`web seed ${server.url} is serving`);
-              this.#ctx.emit({ url: server.url, action: "started", bytes: server.bytes });
+              this.#settings.log.info(`web seed ${server.url} is serving`);
+              this.#handler.emit({ url: server.url, action: "started", bytes: server.bytes });
             }
             write(bytes);
           },
@@ -227,13 +234,13 @@ export class WebSeeds {
       this.#release(job, done);
       for (const p of job.pieces) server.fetching.delete(p.index);
       server.inFlight--;
-      if (this.#ctx.downloading()) downloader.fillAll();
+      if (this.#handler.downloading()) downloader.fillAll();
     }
   }
 
   /** Blocks of the job not received by the end of the request go back to the picker for others. */
   #release(job: Job, doneBytes: number): void {
-    const { meta, downloader } = this.#ctx;
+    const { meta, downloader } = this.#settings;
     if (doneBytes >= job.lengthBytes) return;
     for (const piece of job.pieces) {
       if (downloader.picker.inProgress.get(piece.index) !== piece) continue;
@@ -245,7 +252,7 @@ export class WebSeeds {
   }
 
   #failed(server: Server, fileIndex: number, err: unknown): void {
-    if (server.banned || !this.#ctx.downloading()) return; // aborted on purpose
+    if (server.banned || !this.#handler.downloading()) return; // aborted on purpose
     if (!(err instanceof WebSeedError)) {
       if (server.abort.signal.aborted) return; // stopped with the torrent
       throw err;
@@ -256,29 +263,29 @@ export class WebSeeds {
       if (server.missingFiles.has(fileIndex)) return; // another request in flight said so already
       server.missingFiles.add(fileIndex);
       this.#dropFile(server, fileIndex);
-      this.#ctx.log.debug(`web seed ${server.url}: ${reason}`);
-      this.#ctx.emit({ url: server.url, action: "failed", reason, bytes: server.bytes });
+      this.#settings.log.debug(`web seed ${server.url}: ${reason}`);
+      this.#handler.emit({ url: server.url, action: "failed", reason, bytes: server.bytes });
       return;
     }
     if (err.kind === "no-range" && !server.warnedNoRange) {
       server.warnedNoRange = true;
-      this.#ctx.warn(`web seed ${server.url} does not support Range requests (HTTP 200 instead of 206); pieces come from peers`);
+      this.#handler.warn(`web seed ${server.url} does not support Range requests (HTTP 200 instead of 206); pieces come from peers`);
     }
-    const now = this.#ctx.clock.now();
+    const now = this.#settings.clock.now();
     // Requests already in flight when the server started failing do not deepen the backoff.
     if (now >= server.retryAt) {
       server.failures++;
       const retryInMs = backoffDelayMs(server.failures);
       server.retryAt = now + retryInMs;
-      this.#ctx.log.debug(`web seed ${server.url}: ${reason}; retrying in ${retryInMs / 1000} s`);
-      this.#ctx.emit({ url: server.url, action: "backoff", reason, bytes: server.bytes, retryInMs });
-      this.#ctx.wakeAfter(retryInMs);
+      this.#settings.log.debug(`web seed ${server.url}: ${reason}; retrying in ${retryInMs / 1000} s`);
+      this.#handler.emit({ url: server.url, action: "backoff", reason, bytes: server.bytes, retryInMs });
+      this.#handler.wakeAfter(retryInMs);
     }
   }
 
   /** Clears from the server's pieces every piece that touches file `fileIndex`. */
   #dropFile(server: Server, fileIndex: number): void {
-    const { meta } = this.#ctx;
+    const { meta } = this.#settings;
     const file = meta.files[fileIndex]!;
     const first = Math.floor(file.offsetBytes / meta.pieceLength);
     const last = Math.floor((file.offsetBytes + Math.max(0, file.lengthBytes - 1)) / meta.pieceLength);

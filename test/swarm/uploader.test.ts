@@ -5,6 +5,7 @@ import { PeerState, ReadCache, Uploader, MAX_QUEUED_REQUESTS } from "../../src/s
 import { StorageError } from "../../src/util/index.ts";
 import { Bitfield, decodeMessage } from "../../src/wire/index.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
+import { FakeTime } from "../helpers/fake-time.ts";
 
 const fixture = makeTorrentFixture({ name: "u.bin", pieceLength: 2 * BLOCK_SIZE, data: patternBytes(4 * 2 * BLOCK_SIZE, 41) });
 
@@ -38,7 +39,7 @@ function fakePeer(fast: boolean) {
 function uploader(have = Bitfield.full(fixture.meta.pieceCount), readPiece?: (i: number) => Uint8Array, onError: (err: unknown) => void = (err) => { throw err; }) {
   const { pieceLength } = fixture.meta;
   const cache = new ReadCache(readPiece ?? ((i, into) => (into.set(fixture.data.subarray(i * pieceLength, (i + 1) * pieceLength)), into)), 1 << 20, pieceLength);
-  return new Uploader({ meta: fixture.meta, have, cache, bucket: undefined, now: () => 0, onUploaded: () => {}, wakeAfter: () => {}, onError });
+  return new Uploader({ meta: fixture.meta, have, cache, clock: new FakeTime(), bucket: undefined }, { onUploaded: () => {}, wakeAfter: () => {}, onError });
 }
 
 describe("Uploader", () => {

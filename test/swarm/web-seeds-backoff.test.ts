@@ -31,6 +31,8 @@ function setup(answer: (req: RangeRequest) => Promise<void>) {
       clock,
       log: silentLogger,
       bucket: undefined,
+    },
+    {
       peers: () => [],
       downloading: () => verified.length < fixture.meta.pieceCount,
       onVerified: (index) => verified.push(index),
@@ -51,14 +53,16 @@ function setup(answer: (req: RangeRequest) => Promise<void>) {
       clock,
       log: silentLogger,
       bucket: undefined,
-      downloading: () => verified.length < fixture.meta.pieceCount,
-      wakeAfter: (ms) => wakes.push(ms),
-      emit: (e) => events.push(e),
-      warn: () => undefined,
       fetchRange: (req) => {
         requests.push(req);
         return answer(req);
       },
+    },
+    {
+      downloading: () => verified.length < fixture.meta.pieceCount,
+      wakeAfter: (ms) => wakes.push(ms),
+      emit: (e) => events.push(e),
+      warn: () => undefined,
     },
     ["http://127.0.0.1:1/"],
   );
