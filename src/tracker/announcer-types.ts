@@ -19,9 +19,16 @@ export interface TrackerAnnouncerOptions {
   readonly log?: Logger;
   /** One-line messages for the user: tracker warnings, failures, skipped trackers. Default: log.warn. */
   readonly onWarning?: (message: string) => void;
+  /** Ages connection ids and paces requestPeers(); default the system clock. */
   readonly clock?: Clock;
-  /** Schedule announces; request timeouts always use real timers since they bound real I/O. */
+  /** Schedule announces; default the clock. */
   readonly timers?: Timers;
+  /**
+   * Bound each request: the HTTP timeout, and our own UDP client's retransmissions and timeout (a shared
+   * udpClient brings its own). Default `timers`; tests pass separate ones to time out a request without
+   * moving the schedule.
+   */
+  readonly requestTimers?: Timers;
   readonly fetch?: FetchFn;
   /**
    * Client for udp:// trackers (BEP 15); whoever passes one closes it. Default: our own, made on the first

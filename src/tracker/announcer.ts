@@ -41,6 +41,7 @@ class TrackerAnnouncer implements Announcer {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #timers: Timers;
+  readonly #requestTimers: Timers;
   readonly #tiers: string[][];
   readonly #skipped: readonly string[];
   readonly #key = toHex(randomBytes(4)); // BEP 3 `key`: lets a tracker recognise us across IP changes
@@ -72,7 +73,8 @@ class TrackerAnnouncer implements Announcer {
     this.#opts = opts;
     this.#log = (opts.log ?? silentLogger).withTag("tracker");
     this.#clock = opts.clock ?? systemClock;
-    this.#timers = opts.timers ?? systemClock;
+    this.#timers = opts.timers ?? this.#clock;
+    this.#requestTimers = opts.requestTimers ?? this.#timers;
     const plan = planTiers(opts.meta.announceTiers, opts.shuffle ?? shuffleInPlace);
     this.#tiers = plan.tiers;
     this.#skipped = plan.skipped;
@@ -211,14 +213,15 @@ class TrackerAnnouncer implements Announcer {
     };
     this.#log.debug(`announcing ${event ?? "update"} to ${trackerLabel(url)}`);
     if (isUdpTracker(url)) return this.#udp().announce(url, params, request);
-    return requestAnnounce(buildAnnounceUrl(url, params), { fetch: this.#opts.fetch ?? fetch, ...request });
+    return requestAnnounce(buildAnnounceUrl(url, params), { fetch: this.#opts.fetch ?? fetch, timers: this.#requestTimers, ...request });
   }
 
   #udp(): UdpTrackerClient {
     if (this.#opts.udpClient) return this.#opts.udpClient;
-    // Retransmissions bound real I/O, so they run on real timers; the clock ages connection ids.
+    // The clock ages connection ids; retransmissions and the timeout bound a request.
     this.#ownUdp ??= createUdpTrackerClient({
       clock: this.#clock,
+      timers: this.#requestTimers,
       log: this.#log,
       retryBaseMs: this.#opts.udpRetryBaseMs ?? UDP_ANNOUNCE_RETRY_BASE_MS,
       ...(this.#opts.udpMaxRetries !== undefined && { maxRetries: this.#opts.udpMaxRetries }),

@@ -1,7 +1,8 @@
 // One HTTP announce round trip (BEP 3): fetch with a timeout and a bounded body, then parse the reply.
-// Shell: network I/O through an injectable fetch; every failure comes out as a TrackerError.
+// Shell: network I/O through an injectable fetch, the timeout on injectable timers; every failure comes out
+// as a TrackerError.
 
-import { LIMITS, TrackerError, concatBytes, errorMessage } from "../util/index.ts";
+import { LIMITS, TrackerError, concatBytes, errorMessage, systemClock, type Timers } from "../util/index.ts";
 import { parseAnnounceResponse, type AnnounceResponse } from "./http-codec.ts";
 
 /** The part of `fetch` the announcer uses (injectable for tests). */
@@ -16,6 +17,8 @@ export const MAX_REPLY_BYTES = LIMITS.trackerReplyBytes;
 export interface AnnounceRequestOptions {
   readonly fetch: FetchFn;
   readonly timeoutMs: number;
+  /** Runs the timeout; default the system clock. */
+  readonly timers?: Timers;
   /** Aborts the request early (the announcer stopping). */
   readonly signal?: AbortSignal;
 }
@@ -26,7 +29,8 @@ export async function requestAnnounce(url: string, opts: AnnounceRequestOptions)
   const onOuterAbort = () => controller.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   if (opts.signal?.aborted) onOuterAbort();
-  const timer = setTimeout(
+  const timers = opts.timers ?? systemClock;
+  const timer = timers.setTimeout(
     () => controller.abort(new TrackerError(`timed out after ${opts.timeoutMs} ms`)),
     opts.timeoutMs,
   );
@@ -39,7 +43,7 @@ export async function requestAnnounce(url: string, opts: AnnounceRequestOptions)
   try {
     return await Promise.race([fetchAndParse(url, opts.fetch, controller.signal), aborted]);
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
   }
 }

@@ -2,7 +2,7 @@
 // Bun.udpSocket, on the same port number, over one swarm store. Shell: owns both sockets and a sweep timer.
 
 import type { Server, udp } from "bun";
-import { RippleError, errorMessage, randomBytes, systemClock, type Clock, type Logger } from "../util/index.ts";
+import { RippleError, errorMessage, randomBytes, repeat, systemClock, type Clock, type Logger } from "../util/index.ts";
 import { parseIpAddress } from "./server-ip.ts";
 import { TrackerSwarm } from "./server-swarm.ts";
 import { encodeAnnounceReply, encodeFailureReply, encodeScrapeReply, parseAnnounceQuery, parseScrapeQuery } from "./server-http-codec.ts";
@@ -29,7 +29,7 @@ export interface TrackerServerOptions {
   readonly maxTorrents?: number;
   readonly maxPeersPerTorrent?: number;
   readonly log: Logger;
-  /** For tests: a fake clock drives expiry and connection-id buckets. */
+  /** For tests: a fake clock drives expiry, the sweep and connection-id buckets. */
   readonly clock?: Clock;
 }
 
@@ -158,11 +158,11 @@ export async function startTrackerServer(options: TrackerServerOptions): Promise
   }, handleUdp);
 
   const sweepEveryMs = Math.min(MAX_SWEEP_EVERY_MS, options.intervalSec * 1000);
-  const sweepTimer = setInterval(() => {
+  // Background: the sweep alone must not keep a process alive whose sockets are closed.
+  const stopSweep = repeat(clock, sweepEveryMs, () => {
     const removed = swarm.sweep(clock.now());
     if (removed > 0) log.debug(`expired ${removed} peers`);
-  }, sweepEveryMs);
-  sweepTimer.unref();
+  }, { background: true });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -171,7 +171,7 @@ export async function startTrackerServer(options: TrackerServerOptions): Promise
     stats: () => ({ ...swarm.stats(), ...counters }),
     stop() {
       stopped ??= (async () => {
-        clearInterval(sweepTimer);
+        stopSweep();
         udp?.close();
         await http?.stop(true);
       })();

@@ -1,7 +1,8 @@
 // Shell: one BEP 19 HTTP Range request with Bun's fetch (which keeps connections alive), its answer
-// checked (206, Content-Range, exact length, at most 3 redirects) and its body streamed to a sink.
+// checked (206, Content-Range, exact length, at most 3 redirects) and its body streamed to a sink; the idle
+// timeout on injectable timers.
 
-import { WebSeedError, errorMessage } from "../util/index.ts";
+import { WebSeedError, errorMessage, systemClock, type Timers } from "../util/index.ts";
 import { contentRangeProblem, rangeHeader } from "./ranges.ts";
 
 /** Redirect hops followed per request, as for trackers. */
@@ -18,6 +19,8 @@ export interface RangeRequest {
   /** Aborts the request (the torrent stopped); fetchRange then rejects with the abort reason. */
   readonly signal: AbortSignal;
   readonly idleTimeoutMs?: number;
+  /** Runs the idle timeout; default the system clock. */
+  readonly timers?: Timers;
 }
 
 /** Fetches bytes [fileOffset, fileOffset + lengthBytes) of `url`; rejects with a WebSeedError on any problem. */
@@ -25,10 +28,11 @@ export async function fetchRange(req: RangeRequest): Promise<void> {
   const idle = new AbortController();
   const signal = AbortSignal.any([req.signal, idle.signal]);
   const idleMs = req.idleTimeoutMs ?? WEB_SEED_IDLE_TIMEOUT_MS;
-  let timer = setTimeout(() => idle.abort(), idleMs);
+  const timers = req.timers ?? systemClock;
+  let timer = timers.setTimeout(() => idle.abort(), idleMs);
   const touch = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(), idleMs);
+    timers.clearTimeout(timer);
+    timer = timers.setTimeout(() => idle.abort(), idleMs);
   };
   const where = `bytes ${req.fileOffset}-${req.fileOffset + req.lengthBytes - 1} of ${req.url}`;
   const fail = (err: unknown): never => {
@@ -66,7 +70,7 @@ export async function fetchRange(req: RangeRequest): Promise<void> {
   } catch (err) {
     fail(err);
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
   }
 }
 

@@ -19,6 +19,9 @@ export const okReply = (extra: Partial<Extract<FakeTrackerReply, { kind: "peers"
   ...extra,
 });
 
+/** The harness's default stop bound (the announcer's own is STOP_ANNOUNCE_TIMEOUT_MS). */
+const STOP_TIMEOUT_MS = 5000;
+
 const cleanups: (() => Promise<unknown>)[] = [];
 
 /** Stops announcers first (they may send `stopped`), then closes the trackers. */
@@ -34,12 +37,14 @@ export async function tracker(reply?: FakeTracker["reply"]): Promise<FakeTracker
 }
 
 /**
- * An announcer on fake time with a fixed tier order and no jitter; stopped by closeAll(). Request timeouts
- * run on real timers (they bound real I/O), so the default is generous: a loaded CI box must never time
- * out a loopback tracker that answers. Tests of the timeout itself pass a short one.
+ * An announcer on fake time with a fixed tier order and no jitter; stopped by closeAll(). `time` is its
+ * clock and schedule; `requestTime` bounds each request (HTTP timeouts, UDP retransmissions and timeouts),
+ * so a test times a request out by advancing it without moving the schedule, and an answering tracker
+ * never times out however slow the machine.
  */
 export function announcer(tiers: string[][], opts: Partial<TrackerAnnouncerOptions> = {}) {
   const time = new FakeTime();
+  const requestTime = new FakeTime();
   const warnings = new Recorder<string>();
   const peers = new Recorder<{ peers: PeerAddress[]; source: string }>();
   const stats = { uploaded: 0, downloaded: 0, left: 1000 };
@@ -51,12 +56,18 @@ export function announcer(tiers: string[][], opts: Partial<TrackerAnnouncerOptio
     onWarning: (m) => warnings.push(m),
     clock: time,
     timers: time,
+    requestTimers: requestTime,
     shuffle: (items) => items,
     random: () => 0,
     timeoutMs: 10_000,
-    stopTimeoutMs: 5000,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
     ...opts,
   });
-  cleanups.push(() => a.stop());
-  return { a, time, warnings, peers, stats };
+  cleanups.push(() => {
+    const stopped = a.stop();
+    // A tracker that never answers `stopped` must not hold up the clean-up: the stop bound passes at once.
+    requestTime.advance(opts.stopTimeoutMs ?? STOP_TIMEOUT_MS);
+    return stopped;
+  });
+  return { a, time, requestTime, warnings, peers, stats };
 }

@@ -2,7 +2,7 @@
 // different peer ids and ports find each other, a UDP scrape counts them, and `stopped` over UDP removes one.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { randomBytes, toHex } from "../../src/util/index.ts";
+import { randomBytes, systemClock, toHex } from "../../src/util/index.ts";
 import { scrapeUdp } from "../../src/tracker/index.ts";
 import { announcer, closeAll, peerId } from "../helpers/announcer-harness.ts";
 import { missingBinaries, startOpentracker, stopAllManaged } from "../helpers/real-peers.ts";
@@ -19,14 +19,15 @@ describe("opentracker over UDP", () => {
     await tracker.allow(toHex(infoHash));
     const meta = { infoHash, announceTiers: [[tracker.udpUrl]] };
 
-    const first = announcer([[tracker.udpUrl]], { meta, port: 6881 });
+    // A real tracker over real UDP: retransmissions and timeouts on real timers, as in use.
+    const first = announcer([[tracker.udpUrl]], { meta, port: 6881, requestTimers: systemClock });
     const firstDone = first.time.nextTimer(); // set once the first round ends, whatever its outcome
     first.a.start();
     await firstDone;
     expect(first.warnings.items).toEqual([]); // a failed round would have warned
 
     const otherId = peerId.map((b, i) => (i === 19 ? 0x5a : b));
-    const second = announcer([[tracker.udpUrl]], { meta, port: 6882, peerId: otherId });
+    const second = announcer([[tracker.udpUrl]], { meta, port: 6882, peerId: otherId, requestTimers: systemClock });
     second.a.start();
     const [got] = await second.peers.waitFor(1);
     expect(got!.source).toBe(tracker.udpUrl);

@@ -85,6 +85,7 @@ describe("WebSeeds backoff (fake clock)", () => {
     });
     t.ws.fill();
     expect(t.requests.length).toBe(1); // one run holds the whole (small) torrent
+    expect(t.requests[0]!.timers).toBe(t.clock); // the request's idle timeout runs on the torrent's clock
     await settle();
     expect(t.events.map((e) => [e.action, e.retryInMs])).toEqual([["backoff", 2000]]);
 

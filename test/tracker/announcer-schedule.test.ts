@@ -1,48 +1,58 @@
 // Tests for the tracker announcer's timing against fake HTTP trackers on 127.0.0.1: stop and `stopped`,
-// requestPeers and min interval, backoff after failures. Scheduling runs on fake timers; no sleeps.
+// requestPeers and min interval, backoff after failures. Scheduling and request timeouts run on fake timers;
+// no sleeps.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { BACKOFF_INITIAL_MS, DEFAULT_MIN_INTERVAL_SEC, STOP_ANNOUNCE_TIMEOUT_MS, REQUEST_PEERS_BACKOFF_FLOOR_MS } from "../../src/tracker/index.ts";
 import { announcer, closeAll, okReply, tracker } from "../helpers/announcer-harness.ts";
+import { settle } from "../helpers/fake-time.ts";
 
 afterEach(closeAll);
 
 describe("announcer timing", () => {
   test("stop() sends stopped with numwant 0 and clears every timer", async () => {
     const t = await tracker();
-    const { a, time, peers } = announcer([[t.url]]);
+    const { a, time, requestTime, peers } = announcer([[t.url]]);
     a.start();
     await peers.waitFor(1);
     await a.stop();
     expect(t.announces.at(-1)).toMatchObject({ event: "stopped", numWant: 0 });
-    expect(time.pending).toBe(0);
+    expect([time.pending, requestTime.pending]).toEqual([0, 0]);
     a.requestPeers();
     a.completed();
     expect(time.pending).toBe(0);
     expect(t.announces).toHaveLength(2);
   });
 
-  test("stop() resolves quickly when the tracker hangs on stopped", async () => {
+  test("stop() gives up on a tracker that hangs on stopped at the stop timeout, not before", async () => {
     const t = await tracker((_ann, i) => (i === 0 ? okReply() : { kind: "hang" }));
-    const { a, peers } = announcer([[t.url]], { stopTimeoutMs: 200 });
+    const { a, requestTime, peers } = announcer([[t.url]], { stopTimeoutMs: undefined }); // the default bound
     a.start();
     await peers.waitFor(1);
-    const began = performance.now();
-    await a.stop();
-    // Without its own bound stop() would wait the default stop timeout (or for ever): well above 200 ms
-    // however loaded the machine, so the default is the line a regression crosses.
-    expect(performance.now() - began).toBeLessThan(STOP_ANNOUNCE_TIMEOUT_MS);
-    expect(t.announces.at(-1)!.event).toBe("stopped");
+    let stopped = false;
+    const stopping = a.stop().then(() => (stopped = true));
+    expect((await t.waitForAnnounces(2))[1]!.event).toBe("stopped");
+    expect(requestTime.nextDelayMs).toBe(STOP_ANNOUNCE_TIMEOUT_MS);
+    requestTime.advance(STOP_ANNOUNCE_TIMEOUT_MS - 1);
+    await settle();
+    expect(stopped).toBe(false);
+    requestTime.advance(1);
+    await stopping;
+    expect(requestTime.pending).toBe(0);
   });
 
   test("stop() during a hanging first announce cancels it and still withdraws (it may have registered us)", async () => {
     const t = await tracker({ kind: "hang" });
-    const { a, time } = announcer([[t.url]], { timeoutMs: 60_000, stopTimeoutMs: 200 });
+    const { a, time, requestTime } = announcer([[t.url]], { timeoutMs: 60_000, stopTimeoutMs: 200 });
     a.start();
     await t.waitForAnnounces(1);
-    await a.stop();
+    const stopping = a.stop();
+    await t.waitForAnnounces(2);
+    expect([requestTime.pending, requestTime.nextDelayMs]).toEqual([1, 200]); // the first one's timeout is gone
+    requestTime.advance(200); // the tracker hangs on stopped too
+    await stopping;
     expect(t.announces.map((x) => x.event)).toEqual(["started", "stopped"]);
-    expect(time.pending).toBe(0);
+    expect([time.pending, requestTime.pending]).toEqual([0, 0]);
   });
 
   test("requestPeers waits for the tracker's min interval and does not stack", async () => {

@@ -1,10 +1,11 @@
 // Tests for the tracker announcer with UDP trackers (BEP 15) on 127.0.0.1, alone and mixed with HTTP
 // trackers in BEP 12 tiers: events, connection id reuse on the announcer's clock, failover both ways,
-// warnings, `stopped`. Scheduling runs on fake timers; no sleeps.
+// warnings, `stopped`. Scheduling, retransmissions and request timeouts run on fake timers; no sleeps.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { STOP_ANNOUNCE_TIMEOUT_MS, UDP_EVENT, createUdpTrackerClient, isUdpTracker, planTiers } from "../../src/tracker/index.ts";
+import { STOP_ANNOUNCE_TIMEOUT_MS, UDP_ANNOUNCE_RETRY_BASE_MS, UDP_EVENT, createUdpTrackerClient, isUdpTracker, planTiers } from "../../src/tracker/index.ts";
 import { PEERS, announcer, closeAll, infoHash, peerId, tracker } from "../helpers/announcer-harness.ts";
+import { settle } from "../helpers/fake-time.ts";
 import { FAKE_UDP_PEERS, startFakeUdpTracker, type FakeUdpTracker } from "../helpers/fake-udp-tracker.ts";
 import { freePort } from "../helpers/ports.ts";
 
@@ -73,11 +74,17 @@ describe("announcer over UDP", () => {
     expect((await t.waitForAnnounces(2))[1]).toMatchObject({ event: UDP_EVENT.completed, left: 0n });
   });
 
-  test("a lost datagram is retransmitted within the announce timeout", async () => {
+  test("a lost datagram is retransmitted after 3 s, then 6 s, within the announce timeout", async () => {
     const t = await udpTracker();
     t.dropNext = 2; // the connect and its first retransmission
-    const { a, peers, warnings } = announcer([[t.url]], { udpRetryBaseMs: 20 });
+    const { a, requestTime, peers, warnings } = announcer([[t.url]]);
     a.start();
+    await t.waitForPackets(1);
+    expect(requestTime.nextDelayMs).toBe(UDP_ANNOUNCE_RETRY_BASE_MS);
+    requestTime.advance(UDP_ANNOUNCE_RETRY_BASE_MS);
+    await t.waitForPackets(2);
+    expect(requestTime.nextDelayMs).toBe(2 * UDP_ANNOUNCE_RETRY_BASE_MS);
+    requestTime.advance(2 * UDP_ANNOUNCE_RETRY_BASE_MS);
     await peers.waitFor(1);
     expect(warnings.items).toEqual([]);
     expect(t.packets.map((p) => p.dropped)).toEqual([true, true, false, false]);
@@ -92,13 +99,18 @@ describe("announcer over UDP", () => {
     expect(warnings.items).toEqual([`tracker ${t.url} failed: tracker failure: unregistered torrent`]);
   });
 
-  test("mixed tiers: a dead UDP tracker falls over to the HTTP tracker of the next tier", async () => {
-    const dead = await deadUdpUrl();
+  test("mixed tiers: a silent UDP tracker falls over to the HTTP tracker of the next tier at the timeout", async () => {
+    const silent = await udpTracker({ kind: "drop" });
     const http = await tracker();
-    const { a, peers, warnings } = announcer([[dead], [http.url]], { timeoutMs: 1000, udpRetryBaseMs: 100 });
+    const { a, requestTime, peers, warnings } = announcer([[silent.url], [http.url]]);
     a.start();
+    await silent.waitForPackets(1);
+    requestTime.advance(9_999); // retransmitted at 3 and 9 s
+    await silent.waitForPackets(3);
+    expect(warnings.items).toEqual([]); // a timeout would have warned at once (no I/O in between)
+    requestTime.advance(1);
     expect(await peers.waitFor(1)).toEqual([{ peers: PEERS, source: http.url }]);
-    expect(warnings.items).toEqual([`tracker ${dead} failed: timed out after 1000 ms`]);
+    expect(warnings.items).toEqual([`tracker ${silent.url} failed: timed out after 10000 ms`]);
   });
 
   test("mixed tiers: a failing HTTP tracker falls over to the UDP tracker of the next tier", async () => {
@@ -113,12 +125,14 @@ describe("announcer over UDP", () => {
   test("within a tier, a UDP tracker that answers is promoted over a dead one", async () => {
     const dead = await deadUdpUrl();
     const t = await udpTracker();
-    const { a, time, peers } = announcer([[dead, t.url]], { timeoutMs: 1000 });
+    const { a, time, requestTime, peers } = announcer([[dead, t.url]]);
     const scheduled = time.nextTimer();
     a.start();
+    expect(await requestTime.nextTimer()).toBe(UDP_ANNOUNCE_RETRY_BASE_MS); // the connect went out
+    requestTime.advance(10_000);
     await peers.waitFor(1);
     time.advance(await scheduled);
-    await peers.waitFor(2); // straight to the promoted tracker: no second timeout
+    await peers.waitFor(2); // straight to the promoted tracker: no second timeout (request time stands still)
     expect(t.announces).toHaveLength(2);
   });
 
@@ -132,17 +146,21 @@ describe("announcer over UDP", () => {
     expect(t.connects).toBe(1);
   });
 
-  test("stop() resolves within the stop timeout when the tracker ignores stopped", async () => {
+  test("stop() gives up on a UDP tracker that ignores stopped at the stop timeout, after retransmitting", async () => {
     const t = await udpTracker((req) => (req.action === "announce" && req.event === UDP_EVENT.stopped ? { kind: "drop" } : { kind: "ok" }));
-    const { a, peers } = announcer([[t.url]], { stopTimeoutMs: 200 });
+    const { a, requestTime, peers } = announcer([[t.url]], { stopTimeoutMs: undefined }); // the default bound
     a.start();
     await peers.waitFor(1);
-    const began = performance.now();
-    await a.stop();
-    // Without its own bound stop() would wait the default stop timeout (or for ever): well above 200 ms
-    // however loaded the machine, so the default is the line a regression crosses.
-    expect(performance.now() - began).toBeLessThan(STOP_ANNOUNCE_TIMEOUT_MS);
-    expect(t.announces.at(-1)!.event).toBe(UDP_EVENT.stopped);
+    let stopped = false;
+    const stopping = a.stop().then(() => (stopped = true));
+    expect((await t.waitForAnnounces(2))[1]!.event).toBe(UDP_EVENT.stopped);
+    requestTime.advance(STOP_ANNOUNCE_TIMEOUT_MS - 1); // one retransmission at 3 s
+    expect((await t.waitForAnnounces(3))[2]!.event).toBe(UDP_EVENT.stopped);
+    await settle();
+    expect(stopped).toBe(false);
+    requestTime.advance(1);
+    await stopping;
+    expect(requestTime.pending).toBe(0);
   });
 
   test("a shared UDP client serves several announcers and outlives them", async () => {

@@ -1,5 +1,5 @@
 // Tests for the tracker announcer against fake HTTP trackers on 127.0.0.1: BEP 3 events and fields,
-// BEP 12 tier failover and promotion, warnings. Scheduling runs on fake timers; no sleeps.
+// BEP 12 tier failover and promotion, warnings. Scheduling and request timeouts run on fake timers; no sleeps.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { toHex } from "../../src/util/index.ts";
@@ -45,19 +45,24 @@ describe("announcer", () => {
   /** Each way a tracker can fail; a FakeTracker is returned when there is one to count announces on. */
   const failures: [string, (closedPort: number) => Promise<FakeTracker | string>, RegExp][] = [
     ["http 500", () => tracker({ kind: "status", status: 500 }), /http status 500/],
-    ["a hang", () => tracker({ kind: "hang" }), /timed out after 1000 ms/],
+    ["a hang", () => tracker({ kind: "hang" }), /timed out after 120000 ms/],
     ["a closed port", async (port) => `http://127.0.0.1:${port}/announce`, /request failed/],
     ["garbage", () => tracker({ kind: "body", body: "<html>" }), /not valid bencode/],
     ["failure reason", () => tracker({ kind: "failure", reason: "go away" }), /tracker failure: go away/],
   ];
-  test.each(failures)("fails over within a tier after %s, then keeps the good tracker first", async (_n, makeBad, why) => {
+  test.each(failures)("fails over within a tier after %s, then keeps the good tracker first", async (name, makeBad, why) => {
     const bad = await makeBad(await freePort());
     const badUrl = typeof bad === "string" ? bad : bad.url;
     const good = await tracker();
-    // Short enough for the hang case to fail over quickly, long enough for a loopback answer under load.
-    const { a, time, warnings, peers } = announcer([[badUrl, good.url]], { timeoutMs: 1000 });
+    // Longer than the test's own timeout: only the announcer's request timers can end the hang.
+    const { a, time, requestTime, warnings, peers } = announcer([[badUrl, good.url]], { timeoutMs: 120_000 });
     const scheduled = time.nextTimer();
     a.start();
+    if (name === "a hang") {
+      await (bad as FakeTracker).waitForAnnounces(1);
+      expect(requestTime.nextDelayMs).toBe(120_000);
+      requestTime.advance(120_000);
+    }
     expect((await peers.waitFor(1))[0]!.source).toBe(good.url);
     const [warning] = await warnings.waitFor(1);
     expect(warning).toStartWith(`tracker ${badUrl} failed: `);

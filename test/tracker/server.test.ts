@@ -194,6 +194,19 @@ describe("tracker server: HTTP", () => {
     expect(reply.peers).toEqual([{ host: "127.0.0.1", port: 20_002 }]);
     expect(server.stats()).toMatchObject({ torrents: 1, peers: 2 });
   });
+
+  test("a silent peer and its torrent are swept on the injected clock at the first sweep after expiry", async () => {
+    const clock = new FakeTime();
+    const server = await tracker({ clock });
+    await httpGet(server, announceQuery(1));
+    expect(clock.nextDelayMs).toBe(INTERVAL_SEC * 1000); // the sweep: once per interval (at most a minute)
+    clock.advance(4 * INTERVAL_SEC * 1000 - 1); // sweeps at 1, 2 and 3 min find it alive (it expires after 3 min)
+    expect(server.stats()).toMatchObject({ torrents: 1, peers: 1 });
+    clock.advance(1);
+    expect(server.stats()).toMatchObject({ torrents: 0, peers: 0 });
+    await server.stop();
+    expect(clock.pending).toBe(0);
+  });
 });
 
 describe("tracker server: UDP (BEP 15)", () => {
