@@ -217,7 +217,7 @@ export class WebSeeds {
           fileOffset: range.fileOffset,
           lengthBytes: range.lengthBytes,
           signal: server.abort.signal,
-          timers: this.#ctx.clock,
+          timers: this.#settings.clock,
           onData: (_offset, bytes) => {
             if (!server.started) {
               server.started = true;
