@@ -32,41 +32,49 @@ export const PEX_INTERVAL_MS = 60_000;
 const MAX_METADATA_REQUESTS_FACTOR = 4;
 export const CLIENT_NAME = "ripple";
 
-export interface ExtensionsContext {
+/** What the extensions are built with. */
+export interface ExtensionsSettings {
   readonly meta: Metainfo;
-  /** Our listen port, for `p` in the handshake. */
-  port(): number;
-  version: string;
-  /** Peers a PEX message named (untrusted hints: the pool caps and dials them like any other). */
-  onPexPeers(peers: PeerAddress[]): void;
+  /** Our version, for `v` in the handshake. */
+  readonly version: string;
   readonly log: Logger;
 }
 
+/** What the extensions ask of their torrent, and report to it. */
+export interface ExtensionsHandler {
+  /** Our listen port, for `p` in the handshake. */
+  port(): number;
+  /** Peers a PEX message named (untrusted hints: the pool caps and dials them like any other). */
+  onPexPeers(peers: PeerAddress[]): void;
+}
+
 export class Extensions {
-  readonly #ctx: ExtensionsContext;
+  readonly #settings: ExtensionsSettings;
+  readonly #handler: ExtensionsHandler;
   readonly #pex: boolean;
 
-  constructor(ctx: ExtensionsContext) {
-    this.#ctx = ctx;
-    this.#pex = !ctx.meta.private;
+  constructor(settings: ExtensionsSettings, handler: ExtensionsHandler) {
+    this.#settings = settings;
+    this.#handler = handler;
+    this.#pex = !settings.meta.private;
   }
 
   /** Our extended handshake, sent right after the BitTorrent handshake to peers with the BEP 10 bit. */
   handshake(peer: PeerState): void {
     const m: Record<string, number> = { [UT_METADATA]: UT_METADATA_LOCAL_ID };
     if (this.#pex) m[UT_PEX] = UT_PEX_LOCAL_ID;
-    const port = this.#ctx.port();
+    const port = this.#handler.port();
     // `yourip`: the peer's address as we see it, which tells a peer behind NAT its public address.
     const host = peer.conn.address.host;
     const yourip = host.includes(":") ? parseIpv6(host) : parseIpv4(host);
     peer.conn.send(
       encodeExtendedHandshake({
         m,
-        v: `${CLIENT_NAME} ${this.#ctx.version}`,
+        v: `${CLIENT_NAME} ${this.#settings.version}`,
         ...(port > 0 && { p: port }),
         reqq: 2000,
         ...(yourip !== undefined && { yourip }),
-        metadataSize: this.#ctx.meta.infoBytes.length,
+        metadataSize: this.#settings.meta.infoBytes.length,
       }),
     );
   }
@@ -85,7 +93,7 @@ export class Extensions {
     if (extId === UT_METADATA_LOCAL_ID) return this.#onMetadata(peer, payload);
     if (extId === UT_PEX_LOCAL_ID && this.#pex) {
       const { added } = decodePex(payload);
-      if (added.length > 0) this.#ctx.onPexPeers(added.map(({ host, port }) => ({ host, port })));
+      if (added.length > 0) this.#handler.onPexPeers(added.map(({ host, port }) => ({ host, port })));
     }
     // Anything else: an extension we never advertised; BEP 10 says ignore it.
   }
@@ -94,9 +102,9 @@ export class Extensions {
     const theirId = peer.ext?.ids.get(UT_METADATA);
     const msg = decodeMetadataMessage(payload);
     if (msg.type !== "request" || theirId === undefined) return;
-    const limit = MAX_METADATA_REQUESTS_FACTOR * metadataPieceCount(this.#ctx.meta.infoBytes.length);
+    const limit = MAX_METADATA_REQUESTS_FACTOR * metadataPieceCount(this.#settings.meta.infoBytes.length);
     if (++peer.ext!.metadataRequests > limit) return;
-    peer.conn.send(encodeExtendedMessage(theirId, encodeMetadataMessage(answerMetadataRequest(this.#ctx.meta.infoBytes, msg.piece))));
+    peer.conn.send(encodeExtendedMessage(theirId, encodeMetadataMessage(answerMetadataRequest(this.#settings.meta.infoBytes, msg.piece))));
   }
 
   /**

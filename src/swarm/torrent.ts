@@ -69,13 +69,10 @@ export class Torrent extends Emitter<TorrentEvents> {
     const swarm = { infoHash: opts.meta.infoHash, peerId: opts.peerId, maxPeers: opts.maxPeers ?? DEFAULT_MAX_PEERS, dial: opts.dial, clock: this.#clock };
     const frames = maxMessageLengthFor(opts.meta.pieceCount);
     this.#core = new SwarmCore<PeerState>({ ...swarm, maxMessageLength: frames, createAnnouncer: opts.createAnnouncer }, this.#swarmHandler());
-    this.#extensions = new Extensions({
-      meta: opts.meta,
-      port: () => opts.listenPort?.() ?? 0,
-      version: opts.version ?? "0",
-      onPexPeers: (peers) => this.addPeers(peers),
-      log: this.#log,
-    });
+    this.#extensions = new Extensions(
+      { meta: opts.meta, version: opts.version ?? "0", log: this.#log },
+      { port: () => opts.listenPort?.() ?? 0, onPexPeers: (peers) => this.addPeers(peers) },
+    );
     const parts = this.#partsHandler();
     const down = { meta: this.meta, clock: this.#clock, log: this.#log, bucket: opts.downloadBucket };
     const maxInProgress = Math.max(2, Math.floor((opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES) / opts.meta.pieceLength));
