@@ -79,83 +79,9 @@ export async function startTrackerServer(options: TrackerServerOptions): Promise
     ...(options.maxPeersPerTorrent !== undefined && { maxPeersPerTorrent: options.maxPeersPerTorrent }),
   });
   const counters: Record<Counter, number> = { httpAnnounces: 0, httpScrapes: 0, udpConnects: 0, udpAnnounces: 0, udpScrapes: 0, refused: 0 };
-  const udpContext: UdpTrackerContext = { swarm, secret: randomBytes(20), intervalSec: options.intervalSec };
 
-  const handleHttp = (req: Request, server: Server<undefined>): Response => {
-    const source = server.requestIP(req);
-    const ip = source === null ? undefined : parseIpAddress(source.address);
-    const url = req.url;
-    const qAt = url.indexOf("?");
-    // The raw query, not URL.searchParams: info_hash and peer_id are bytes, not UTF-8 text.
-    const query = qAt < 0 ? "" : url.slice(qAt + 1);
-    const path = new URL(url).pathname;
-    if (path !== "/announce" && path !== "/scrape") return new Response("not found: try /announce or /scrape\n", { status: 404, headers: TEXT_PLAIN });
-    if (req.method !== "GET") return new Response("method not allowed\n", { status: 405, headers: TEXT_PLAIN });
-    const refuse = (reason: string) => {
-      counters.refused++;
-      log.debug(`http ${path} from ${source?.address ?? "?"} refused: ${reason}`);
-      return new Response(encodeFailureReply(reason), { headers: TEXT_PLAIN });
-    };
-    if (ip === undefined) return refuse("cannot tell the source address of this request");
-    if (path === "/scrape") {
-      counters.httpScrapes++;
-      const parsed = parseScrapeQuery(query);
-      if (!parsed.ok) return refuse(parsed.failure);
-      const now = clock.now();
-      const files = parsed.value.flatMap((infoHash) => {
-        const counts = swarm.scrape(infoHash, now);
-        return counts === undefined ? [] : [{ infoHash, counts }];
-      });
-      return new Response(encodeScrapeReply(files), { headers: TEXT_PLAIN });
-    }
-    counters.httpAnnounces++;
-    const parsed = parseAnnounceQuery(query);
-    if (!parsed.ok) return refuse(parsed.failure);
-    const a = parsed.value;
-    const result = swarm.announce(
-      { infoHash: a.infoHash, peerId: a.peerId, ip, port: a.port, left: a.left, numWant: a.numWant, ...(a.event !== undefined && { event: a.event }) },
-      clock.now(),
-    );
-    if ("failure" in result) return refuse(result.failure);
-    log.debug(`http announce ${ip.text}:${a.port} ${a.event ?? "update"} left=${a.left ?? "?"}: ${result.peers.length} peers`);
-    const body = encodeAnnounceReply({
-      ...result,
-      intervalSec: options.intervalSec,
-      minIntervalSec: Math.min(options.intervalSec, MIN_ANNOUNCE_GAP_SEC),
-      compact: a.compact,
-      noPeerId: a.noPeerId,
-    });
-    return new Response(body, { headers: TEXT_PLAIN });
-  };
-
-  const handleUdp = (socket: UdpSocket, data: Uint8Array, port: number, address: string): void => {
-    try {
-      const ip = parseIpAddress(address);
-      if (ip === undefined) return; // a unix or unknown-family source cannot be answered or listed
-      const outcome = handleUdpDatagram(udpContext, data, { ip, port }, clock.now());
-      if (outcome.kind === "connect") counters.udpConnects++;
-      else if (outcome.kind === "announce") counters.udpAnnounces++;
-      else if (outcome.kind === "scrape") counters.udpScrapes++;
-      else counters.refused++;
-      if (outcome.problem !== undefined) log.debug(`udp from ${address}:${port}: ${outcome.problem}`);
-      if (outcome.reply !== undefined) sendDatagram(socket, outcome.reply, port, address);
-    } catch (err) {
-      // A bug triggered by one datagram must not take down the tracker for everyone else.
-      counters.refused++;
-      log.warn(`udp datagram from ${address}:${port} failed: ${errorMessage(err)}`);
-    }
-  };
-
-  const { http, udp } = await bindSamePort(options, log, (req, server) => {
-    try {
-      return handleHttp(req, server);
-    } catch (err) {
-      // Contained like a UDP datagram: one request's bug is logged, the server keeps serving.
-      counters.refused++;
-      log.warn(`http request ${req.url} failed: ${errorMessage(err)}`);
-      return new Response("internal error\n", { status: 500, headers: TEXT_PLAIN });
-    }
-  }, handleUdp);
+  const parts: ServerParts = { swarm, counters, log, clock, intervalSec: options.intervalSec };
+  const { http, udp } = await bindSamePort(options, log, httpHandler(parts), udpHandler(parts));
 
   const sweepEveryMs = Math.min(MAX_SWEEP_EVERY_MS, options.intervalSec * 1000);
   // Background: the sweep alone must not keep a process alive whose sockets are closed.
@@ -182,6 +108,97 @@ export async function startTrackerServer(options: TrackerServerOptions): Promise
 
 type HttpHandler = (req: Request, server: Server<undefined>) => Response;
 type UdpHandler = (socket: UdpSocket, data: Uint8Array, port: number, address: string) => void;
+
+/** What the HTTP and UDP handlers share: the swarm, the counters, the log and the clock. */
+interface ServerParts {
+  readonly swarm: TrackerSwarm;
+  readonly counters: Record<Counter, number>;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly intervalSec: number;
+}
+
+/** Answers /announce and /scrape; a bug triggered by one request is logged and answered 500, like a UDP datagram's. */
+function httpHandler(p: ServerParts): HttpHandler {
+  return (req, server) => {
+    try {
+      return answerHttp(p, req, server);
+    } catch (err) {
+      p.counters.refused++;
+      p.log.warn(`http request ${req.url} failed: ${errorMessage(err)}`);
+      return new Response("internal error\n", { status: 500, headers: TEXT_PLAIN });
+    }
+  };
+}
+
+function answerHttp({ swarm, counters, log, clock, intervalSec }: ServerParts, req: Request, server: Server<undefined>): Response {
+  const source = server.requestIP(req);
+  const ip = source === null ? undefined : parseIpAddress(source.address);
+  const url = req.url;
+  const qAt = url.indexOf("?");
+  // The raw query, not URL.searchParams: info_hash and peer_id are bytes, not UTF-8 text.
+  const query = qAt < 0 ? "" : url.slice(qAt + 1);
+  const path = new URL(url).pathname;
+  if (path !== "/announce" && path !== "/scrape") return new Response("not found: try /announce or /scrape\n", { status: 404, headers: TEXT_PLAIN });
+  if (req.method !== "GET") return new Response("method not allowed\n", { status: 405, headers: TEXT_PLAIN });
+  const refuse = (reason: string) => {
+    counters.refused++;
+    log.debug(`http ${path} from ${source?.address ?? "?"} refused: ${reason}`);
+    return new Response(encodeFailureReply(reason), { headers: TEXT_PLAIN });
+  };
+  if (ip === undefined) return refuse("cannot tell the source address of this request");
+  if (path === "/scrape") {
+    counters.httpScrapes++;
+    const parsed = parseScrapeQuery(query);
+    if (!parsed.ok) return refuse(parsed.failure);
+    const now = clock.now();
+    const files = parsed.value.flatMap((infoHash) => {
+      const counts = swarm.scrape(infoHash, now);
+      return counts === undefined ? [] : [{ infoHash, counts }];
+    });
+    return new Response(encodeScrapeReply(files), { headers: TEXT_PLAIN });
+  }
+  counters.httpAnnounces++;
+  const parsed = parseAnnounceQuery(query);
+  if (!parsed.ok) return refuse(parsed.failure);
+  const a = parsed.value;
+  const result = swarm.announce(
+    { infoHash: a.infoHash, peerId: a.peerId, ip, port: a.port, left: a.left, numWant: a.numWant, ...(a.event !== undefined && { event: a.event }) },
+    clock.now(),
+  );
+  if ("failure" in result) return refuse(result.failure);
+  log.debug(`http announce ${ip.text}:${a.port} ${a.event ?? "update"} left=${a.left ?? "?"}: ${result.peers.length} peers`);
+  const body = encodeAnnounceReply({
+    ...result,
+    intervalSec,
+    minIntervalSec: Math.min(intervalSec, MIN_ANNOUNCE_GAP_SEC),
+    compact: a.compact,
+    noPeerId: a.noPeerId,
+  });
+  return new Response(body, { headers: TEXT_PLAIN });
+}
+
+/** Answers connect, announce and scrape datagrams (BEP 15); a bug triggered by one datagram is logged. */
+function udpHandler({ swarm, counters, log, clock, intervalSec }: ServerParts): UdpHandler {
+  const ctx: UdpTrackerContext = { swarm, secret: randomBytes(20), intervalSec };
+  return (socket, data, port, address) => {
+    try {
+      const ip = parseIpAddress(address);
+      if (ip === undefined) return; // a unix or unknown-family source cannot be answered or listed
+      const outcome = handleUdpDatagram(ctx, data, { ip, port }, clock.now());
+      if (outcome.kind === "connect") counters.udpConnects++;
+      else if (outcome.kind === "announce") counters.udpAnnounces++;
+      else if (outcome.kind === "scrape") counters.udpScrapes++;
+      else counters.refused++;
+      if (outcome.problem !== undefined) log.debug(`udp from ${address}:${port}: ${outcome.problem}`);
+      if (outcome.reply !== undefined) sendDatagram(socket, outcome.reply, port, address);
+    } catch (err) {
+      // A bug triggered by one datagram must not take down the tracker for everyone else.
+      counters.refused++;
+      log.warn(`udp datagram from ${address}:${port} failed: ${errorMessage(err)}`);
+    }
+  };
+}
 
 async function bindSamePort(
   o: TrackerServerOptions,
