@@ -1,8 +1,8 @@
 // A DHT node's outstanding queries (BEP 5 KRPC): random transaction ids, a reply accepted only from the
 // address queried, a timeout per query, and a cap on queries in flight (later ones wait in a bounded queue).
-// Shell: timers; sending goes through the injected function.
+// Shell: timers (injected, real by default); sending goes through the injected function.
 
-import { randomBytes, type PeerAddress } from "../util/index.ts";
+import { randomBytes, systemClock, type PeerAddress, type Timers } from "../util/index.ts";
 import type { KrpcMessage, KrpcResponseBody } from "./krpc.ts";
 
 /** Transaction ids we generate; 4 random bytes make a spoofed reply a 1 in 2^32 guess. */
@@ -23,16 +23,19 @@ export interface ExchangesOptions {
   readonly maxOutstanding: number;
   /** Sends one datagram; false when the socket would not take it. */
   readonly send: (bytes: Uint8Array, to: PeerAddress) => boolean;
+  /** The query timeouts' timers; default the real ones. */
+  readonly timers?: Timers;
 }
 
 interface Pending {
   readonly to: PeerAddress;
-  readonly timer: ReturnType<typeof setTimeout>;
+  readonly timer: unknown;
   readonly resolve: (outcome: QueryOutcome) => void;
 }
 
 export class Exchanges {
   readonly #opts: ExchangesOptions;
+  readonly #timers: Timers;
   readonly #pending = new Map<string, Pending>();
   readonly #queue: (() => void)[] = [];
   /** Slots taken: pending queries plus those handed a slot and about to send. */
@@ -42,6 +45,7 @@ export class Exchanges {
 
   constructor(options: ExchangesOptions) {
     this.#opts = options;
+    this.#timers = options.timers ?? systemClock;
   }
 
   get outstanding(): number {
@@ -70,7 +74,7 @@ export class Exchanges {
     while (this.#pending.has(key(t)));
     const { promise, resolve } = Promise.withResolvers<QueryOutcome>();
     const k = key(t);
-    const timer = setTimeout(() => {
+    const timer = this.#timers.setTimeout(() => {
       this.counters.timeouts++;
       this.#finish(k, { kind: "timeout" });
     }, this.#opts.timeoutMs);
@@ -100,7 +104,7 @@ export class Exchanges {
   #finish(k: string, outcome: QueryOutcome): void {
     const pending = this.#pending.get(k);
     if (!pending) return;
-    clearTimeout(pending.timer);
+    this.#timers.clearTimeout(pending.timer);
     this.#pending.delete(k);
     pending.resolve(outcome);
     this.#release();

@@ -1,9 +1,9 @@
 // A mainline DHT node (BEP 5) on one Bun UDP socket: serves queries (server.ts) under per-IP reply limits,
 // runs iterative lookups (lookup.ts) over bounded outstanding queries (exchanges.ts), joins, refreshes
-// buckets, persists its table. Shell: socket, timers, state file. IPv4 only.
+// buckets, persists its table. Shell: socket, timers (on the injected clock), state file. IPv4 only.
 
 import type { udp } from "bun";
-import { bytesEqual, DhtError, errorMessage, parseIpv4, randomBytes, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import { bytesEqual, DhtError, errorMessage, parseIpv4, randomBytes, repeat, silentLogger, systemClock, toHex, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
 import { BootstrapList } from "./bootstrap.ts";
 import { Exchanges, type QueryOutcome } from "./exchanges.ts";
 import { KrpcDecodeError, decodeKrpc, encodeQuery, type KrpcMessage, type KrpcQuery, type NodeContact } from "./krpc.ts";
@@ -71,7 +71,7 @@ class Node implements DhtNode {
   readonly #pinging = new Set<string>();
   readonly #externalIp: ExternalIpVotes;
   #socket: udp.Socket<"uint8array"> | undefined;
-  #tick: ReturnType<typeof setInterval> | undefined;
+  #stopMaintenance: (() => void) | undefined;
   #stopped = false;
   #lastBootstrapAt = -Infinity;
   #lastSavedAt: number;
@@ -98,6 +98,7 @@ class Node implements DhtNode {
       timeoutMs: opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       maxOutstanding: opts.maxOutstanding ?? DEFAULT_MAX_OUTSTANDING,
       send: (bytes, to) => this.#send(bytes, to),
+      timers: clock,
     });
   }
 
@@ -128,7 +129,7 @@ class Node implements DhtNode {
   }
 
   begin(): void {
-    this.#tick = setInterval(() => this.#maintain(), MAINTENANCE_TICK_MS);
+    this.#stopMaintenance = repeat(this.#clock, MAINTENANCE_TICK_MS, () => this.#maintain());
     void this.#join().finally(() => {
       this.#readyResolvers.resolve();
       this.#save();
@@ -183,7 +184,7 @@ class Node implements DhtNode {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#tick);
+    this.#stopMaintenance?.();
     this.#exchanges.close();
     this.#readyResolvers.resolve();
     try {
@@ -222,13 +223,13 @@ class Node implements DhtNode {
   async #runLookup(kind: "find_node" | "get_peers", target: Uint8Array, seeds: readonly { host: string; port: number; id?: Uint8Array }[]): Promise<Lookup> {
     const lookup = new Lookup({ target, selfId: this.nodeId, alpha: this.#opts.alpha }, seeds);
     const { promise, resolve } = Promise.withResolvers<Lookup>();
-    let slowTimer: ReturnType<typeof setTimeout> | undefined;
+    let slowTimer: unknown;
     const pump = (): void => {
-      clearTimeout(slowTimer);
+      this.#clock.clearTimeout(slowTimer);
       if (this.#stopped || lookup.done) return resolve(lookup);
       for (const req of lookup.next(this.#clock.now())) void this.#lookupQuery(kind, lookup, req).then(pump);
       // Queries slower than DEFAULT_SLOW_MS give up their alpha slot: look again after that long.
-      if (lookup.outstanding > 0) slowTimer = setTimeout(pump, DEFAULT_SLOW_MS);
+      if (lookup.outstanding > 0) slowTimer = this.#clock.setTimeout(pump, DEFAULT_SLOW_MS);
     };
     pump();
     return promise;

@@ -1,9 +1,9 @@
 // UDP sockets carrying uTP connections (BEP 29): datagrams demultiplexed by (address, connection id),
 // dials, incoming SYNs turned into connections, one timer and batched acks for all. Shell: owns the
-// node:dgram sockets (one per address family) and the timer.
+// node:dgram sockets (one per address family) and the timer (on the injected clock).
 
 import dgram from "node:dgram";
-import { LIMITS, RippleError, UtpError, errorMessage, silentLogger, systemClock, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
+import { LIMITS, RippleError, UtpError, errorMessage, repeat, silentLogger, systemClock, type Clock, type Logger, type PeerAddress } from "../util/index.ts";
 import { ST_DATA, ST_FIN, ST_RESET, ST_SYN, decodePacket, encodePacket, timestampUs, type UtpPacket } from "./codec.ts";
 import { UtpConnection } from "./connection.ts";
 import type { UtpEnv, UtpEvents } from "./params.ts";
@@ -39,7 +39,9 @@ export class UtpSocket {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #random: () => number;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Stops the tick; set while there are connections. */
+  #stopTick: (() => void) | undefined;
+  /** Acks of the datagrams read in one turn of the event loop go out together after it: no time involved. */
   #ackFlush: ReturnType<typeof setImmediate> | undefined;
   #port = 0;
   #closed = false;
@@ -102,7 +104,7 @@ export class UtpSocket {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of [...this.#streams.values()]) s.connection.terminate("utp socket closed");
-    clearInterval(this.#timer);
+    this.#stopTick?.();
     if (this.#ackFlush) clearImmediate(this.#ackFlush);
     for (const socket of this.#sockets.values()) {
       try {
@@ -152,14 +154,14 @@ export class UtpSocket {
         this.#streams.delete(k);
         this.#pendingAcks.delete(stream.connection);
         if (this.#streams.size === 0) {
-          clearInterval(this.#timer);
-          this.#timer = undefined;
+          this.#stopTick?.();
+          this.#stopTick = undefined;
         }
       },
     };
     this.#streams.set(k, stream);
     stream.connection = open(env, events);
-    this.#timer ??= setInterval(() => this.#tick(), TICK_MS);
+    this.#stopTick ??= repeat(this.#clock, TICK_MS, () => this.#tick());
     return stream;
   }
 

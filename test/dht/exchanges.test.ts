@@ -1,9 +1,10 @@
 // Outstanding KRPC queries: a reply counts only from the address asked, the in-flight cap queues the rest,
-// timeouts and close() settle everything. A fake send function; no sockets.
+// timeouts and close() settle everything. A fake send function and a fake clock; no sockets, no real timers.
 
 import { describe, expect, test } from "bun:test";
 import { Exchanges, decodeKrpc, encodeQuery, type KrpcMessage } from "../../src/dht/index.ts";
 import type { PeerAddress } from "../../src/util/index.ts";
+import { FakeTime, settle } from "../helpers/fake-time.ts";
 
 const A = { host: "127.0.0.1", port: 1 };
 const B = { host: "127.0.0.1", port: 2 };
@@ -11,7 +12,9 @@ const ID = new Uint8Array(20).fill(1);
 
 function harness(options: { timeoutMs?: number; maxOutstanding?: number; accept?: boolean } = {}) {
   const sent: { t: Uint8Array; to: PeerAddress }[] = [];
+  const time = new FakeTime();
   const ex = new Exchanges({
+    timers: time,
     timeoutMs: options.timeoutMs ?? 10_000,
     maxOutstanding: options.maxOutstanding ?? 10,
     send: (bytes, to) => {
@@ -21,7 +24,7 @@ function harness(options: { timeoutMs?: number; maxOutstanding?: number; accept?
   });
   const ping = (to: PeerAddress) => ex.query(to, (t) => encodeQuery(t, { method: "ping", id: ID }));
   const reply = (t: Uint8Array): Extract<KrpcMessage, { y: "r" }> => ({ y: "r", t, body: { id: ID }, ip: undefined });
-  return { ex, sent, ping, reply };
+  return { ex, sent, ping, reply, time };
 }
 
 describe("exchanges", () => {
@@ -38,13 +41,37 @@ describe("exchanges", () => {
     expect(ex.counters).toEqual({ queriesSent: 1, responsesReceived: 1, timeouts: 0 });
   });
 
-  test("error replies and timeouts", async () => {
-    const { ex, sent, ping } = harness({ timeoutMs: 20 });
+  test("an error reply settles its query", async () => {
+    const { ex, sent, ping } = harness({ timeoutMs: 2_000 });
     const first = ping(A);
     ex.settle({ y: "e", t: sent[0]!.t, code: 203, message: "bad token" }, A);
     expect(await first).toEqual({ kind: "error", code: 203, message: "bad token" });
-    expect(await ping(B)).toEqual({ kind: "timeout" });
+    expect(ex.counters.timeouts).toBe(0);
+  });
+
+  test("an unanswered query times out when its timeout has passed on the clock, not before", async () => {
+    const { ex, ping, reply, sent, time } = harness({ timeoutMs: 2_000 });
+    let outcome: unknown;
+    void ping(B).then((o) => (outcome = o));
+    time.advance(1_999);
+    await settle();
+    expect(outcome).toBeUndefined();
+    expect(ex.outstanding).toBe(1);
+    time.advance(1);
+    await settle();
+    expect(outcome).toEqual({ kind: "timeout" });
     expect(ex.outstanding).toBe(0);
+    expect(ex.counters.timeouts).toBe(1);
+    expect(ex.settle(reply(sent[0]!.t), B)).toBe(false); // a late reply answers nothing
+  });
+
+  test("a settled query's timeout no longer runs", async () => {
+    const { ex, sent, ping, reply, time } = harness({ timeoutMs: 2_000 });
+    const pending = ping(A);
+    ex.settle(reply(sent[0]!.t), A);
+    expect(await pending).toMatchObject({ kind: "response" });
+    time.advance(10_000);
+    expect(ex.counters.timeouts).toBe(0);
   });
 
   test("beyond the in-flight cap queries wait, then go out as slots free up", async () => {

@@ -1,6 +1,8 @@
 // DHT node (BEP 5) on real UDP sockets, loopback only: 21 ripple nodes and one `bittorrent-dht` node
 // (an independent implementation) find each other's announces; a node restarts from its state file; hostile
 // packets neither crash it nor grow its memory. Every address here is 127.0.0.x; bootstrap lists are explicit.
+// Where a test is about query timeouts, the node runs on a fake clock and the nodes that never answer are
+// silent sockets: their queries time out when the test advances the clock, live nodes are never hurried.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rm } from "node:fs/promises";
@@ -8,6 +10,7 @@ import { join } from "node:path";
 import DHT from "bittorrent-dht";
 import { decodeKrpc, encodeQuery, startDhtNode, type DhtNode, type DhtNodeOptions, type KrpcMessage } from "../../src/dht/index.ts";
 import { randomBytes, type PeerAddress } from "../../src/util/index.ts";
+import { FakeTime, Recorder, settle } from "../helpers/fake-time.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -71,6 +74,57 @@ async function rawSocket(host = LOOPBACK) {
 }
 
 const t = (n: number) => new Uint8Array([n >> 8, n & 0xff]);
+
+/** UDP sockets that take every datagram and answer none: DHT nodes that went away without a trace. */
+async function silentNodes(count: number) {
+  const fromPort = new Map<number, number>();
+  const queries = new Recorder<KrpcMessage>();
+  const sockets = await Promise.all(
+    Array.from({ length: count }, () =>
+      Bun.udpSocket({
+        hostname: LOOPBACK,
+        port: 0,
+        binaryType: "uint8array",
+        socket: {
+          data(_s, data, port) {
+            fromPort.set(port, (fromPort.get(port) ?? 0) + 1);
+            queries.push(decodeKrpc(data));
+          },
+        },
+      }),
+    ),
+  );
+  return {
+    addresses: sockets.map((s) => ({ host: LOOPBACK, port: s.port })),
+    /** Everything they were sent, in order of arrival. */
+    queries,
+    /** Datagrams they got from the node on `port`. */
+    receivedFrom: (port: number) => fromPort.get(port) ?? 0,
+    close: () => sockets.forEach((s) => s.close()),
+  };
+}
+
+/**
+ * Awaits `work` of a node on the fake clock `time`, moving the clock to its next timer only while every
+ * query the node has outstanding went to `silent` nodes and arrived there: those time out at once, while
+ * queries to live loopback nodes wait for their real replies however long the machine takes. Every node
+ * that does not answer must be one of `silent`: a query to an address nobody holds would wait forever.
+ */
+async function withSilentTimeouts<T>(time: FakeTime, node: DhtNode, silent: { receivedFrom(port: number): number }, work: Promise<T>): Promise<T> {
+  let done = false;
+  const finished = work.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    const s = node.stats();
+    const silentOutstanding = silent.receivedFrom(node.port) - s.timeouts;
+    if (s.outstandingQueries === silentOutstanding && time.nextDelayMs !== undefined) time.advance(time.nextDelayMs);
+    // Real datagrams (replies of live nodes, queries reaching the silent ones) arrive while we wait here.
+    await Promise.race([finished, Bun.sleep(1)]);
+  }
+  return work;
+}
 
 /**
  * Pings until a reply with the ping's transaction id comes back: under a flood the kernel may drop a
@@ -176,30 +230,6 @@ describe("a loopback DHT of ripple nodes and bittorrent-dht", () => {
       raw.close();
     }
   }, NET_TIMEOUT_MS);
-
-  test("a saved table whose nodes are all gone falls back to the bootstrap list", async () => {
-    const deadPorts: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const socket = await Bun.udpSocket({ hostname: LOOPBACK, port: 0 });
-      deadPorts.push(socket.port);
-      socket.close(); // nobody listens there any more
-    }
-    const statePath = join(stateDir, "stale.json");
-    const nodesJson = deadPorts.map((port) => ({ id: Buffer.from(randomBytes(20)).toString("hex"), host: LOOPBACK, port }));
-    await Bun.write(statePath, JSON.stringify({ version: 1, table: { id: Buffer.from(randomBytes(20)).toString("hex"), nodes: nodesJson } }));
-    const infoHash = randomBytes(20);
-    await nodes[2]!.announce(infoHash, 6100);
-    // Short, so the dead nodes are given up quickly, but real time that live loopback nodes must meet too.
-    const stale = await start([{ host: LOOPBACK, port: seed.port }], { statePath, queryTimeoutMs: 1000 });
-    try {
-      expect(stale.stats().nodes).toBe(10);
-      await withTimeout(stale.ready, 20_000, "stale node joined");
-      expect(stale.stats().goodNodes).toBeGreaterThan(0);
-      expect(hasPeer(await stale.getPeers(infoHash), 6100)).toBe(true);
-    } finally {
-      await stale.stop();
-    }
-  }, NET_TIMEOUT_MS);
 });
 
 describe("hostile input", () => {
@@ -270,6 +300,62 @@ describe("hostile input", () => {
     } finally {
       flooder.close();
       other.close();
+    }
+  }, NET_TIMEOUT_MS);
+});
+
+describe("a node on a fake clock", () => {
+  test("with nobody answering, it is ready when its bootstrap query times out, and tries to join again a minute on", async () => {
+    const router = await silentNodes(1);
+    const time = new FakeTime();
+    const node = await start(router.addresses, { clock: time, queryTimeoutMs: 2_000 });
+    try {
+      let ready = false;
+      void node.ready.then(() => (ready = true));
+      expect((await router.queries.waitFor(1))[0]).toMatchObject({ y: "q", query: { method: "find_node" } });
+      time.advance(1_999);
+      await settle();
+      expect(ready).toBe(false);
+      time.advance(1);
+      await settle();
+      expect(ready).toBe(true);
+      expect(node.stats()).toMatchObject({ nodes: 0, queriesSent: 1, timeouts: 1 });
+      time.advance(60_000 - 2_000 - 1);
+      await settle();
+      expect(node.stats().queriesSent).toBe(1);
+      time.advance(1);
+      expect((await router.queries.waitFor(2))[1]).toMatchObject({ y: "q", query: { method: "find_node" } });
+    } finally {
+      await node.stop();
+      router.close();
+    }
+  });
+
+  test("a saved table whose nodes are all gone falls back to the bootstrap list once their queries time out", async () => {
+    // A world of its own: every node the stale one can hear of is live or one of the silent ones.
+    const seed = await start([]);
+    const peerSide = await start([{ host: LOOPBACK, port: seed.port }]);
+    const gone = await silentNodes(10);
+    const dir = await makeTempDir("ripple-dht-stale-");
+    const time = new FakeTime();
+    let stale: DhtNode | undefined;
+    try {
+      await withTimeout(peerSide.ready, 10_000, "announcing node joined");
+      const infoHash = randomBytes(20);
+      expect((await peerSide.announce(infoHash, 6100)).announcedTo).toBeGreaterThan(0);
+      const statePath = join(dir, "stale.json");
+      const nodesJson = gone.addresses.map(({ host, port }) => ({ id: Buffer.from(randomBytes(20)).toString("hex"), host, port }));
+      await Bun.write(statePath, JSON.stringify({ version: 1, table: { id: Buffer.from(randomBytes(20)).toString("hex"), nodes: nodesJson } }));
+      stale = await start([{ host: LOOPBACK, port: seed.port }], { statePath, clock: time });
+      expect(stale.stats().nodes).toBe(10);
+      await withSilentTimeouts(time, stale, gone, stale.ready);
+      expect(stale.stats().timeouts).toBeGreaterThan(0);
+      expect(stale.stats().goodNodes).toBeGreaterThan(0);
+      expect(hasPeer(await withSilentTimeouts(time, stale, gone, stale.getPeers(infoHash)), 6100)).toBe(true);
+    } finally {
+      await Promise.all([stale, peerSide, seed].map((n) => n?.stop()));
+      gone.close();
+      await rm(dir, { recursive: true, force: true });
     }
   }, NET_TIMEOUT_MS);
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import dgram from "node:dgram";
-import { ST_DATA, ST_STATE, UtpSocket, encodePacket, type UtpStream } from "../../src/utp/index.ts";
+import { ST_DATA, ST_STATE, ST_SYN, SYN_ATTEMPTS, SYN_TIMEOUT_MS, UtpSocket, decodePacket, encodePacket, type UtpStream } from "../../src/utp/index.ts";
+import { FakeTime, Recorder, settle } from "../helpers/fake-time.ts";
 import { patternBytes } from "../helpers/torrent-fixture.ts";
 
 const sockets: UtpSocket[] = [];
@@ -83,5 +84,34 @@ describe("UtpSocket on 127.0.0.1", () => {
     expect(Buffer.compare(got.bytes, data)).toBe(0);
     expect(server.counters.malformed).toBe(2);
     expect(server.counters.unknown).toBe(2);
+  });
+
+  test("a dial nobody answers is given up after its SYNs, on the socket's clock", async () => {
+    // A UDP socket that takes every datagram and answers none.
+    const syns = new Recorder<number>();
+    const silent = dgram.createSocket("udp4");
+    silent.on("message", (msg) => syns.push(decodePacket(msg).type));
+    const bound = Promise.withResolvers<void>();
+    silent.bind(0, "127.0.0.1", () => bound.resolve());
+    await bound.promise;
+    const time = new FakeTime();
+    const client = await UtpSocket.bind({ host: "127.0.0.1", port: 0, clock: time });
+    sockets.push(client);
+    try {
+      const closed: string[] = [];
+      client.dial({ host: "127.0.0.1", port: silent.address().port }, { connect: () => undefined, data: () => undefined, drain: () => undefined, close: (r) => closed.push(r) });
+      const giveUpMs = SYN_ATTEMPTS * SYN_TIMEOUT_MS;
+      time.advance(giveUpMs - 1);
+      await settle();
+      expect(closed).toEqual([]);
+      expect(client.connectionCount).toBe(1);
+      expect(await syns.waitFor(SYN_ATTEMPTS)).toEqual(Array(SYN_ATTEMPTS).fill(ST_SYN));
+      time.advance(1);
+      expect(closed).toEqual([`utp connect timed out after ${SYN_ATTEMPTS} SYNs`]);
+      expect(client.connectionCount).toBe(0);
+      expect(time.pending).toBe(0); // no connections, no tick
+    } finally {
+      silent.close();
+    }
   });
 });
