@@ -1,7 +1,7 @@
 // Client: the public library entry. Runs many torrents over one peer listener and their trackers.
 // The CLI is built on it; scripts can embed it the same way.
 
-import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Announcer, type AnnouncerHooks, type Logger, type PeerAddress } from "./util/index.ts";
+import { RippleError, bytesEqual, errorMessage, generatePeerId, silentLogger, systemClock, type Announcer, type AnnouncerHooks, type Clock, type Logger, type PeerAddress } from "./util/index.ts";
 import { magnetMetainfo, selectFiles, type FileSelection, type Magnet, type Metainfo } from "./metainfo/index.ts";
 import { DiskStorage } from "./storage/index.ts";
 import {
@@ -64,6 +64,11 @@ export interface ClientOptions {
   maxUploadRate?: number;
   maxDownloadRate?: number;
   log?: Logger;
+  /**
+   * Every timer and time read of the client's torrents, magnets, peers, trackers, DHT node and uTP socket.
+   * Default the system clock; tests pass a fake one.
+   */
+  clock?: Clock;
 }
 
 export interface AddTorrentOptions {
@@ -98,6 +103,7 @@ export class Client {
   readonly #fetchers: MetadataFetcher[] = [];
   readonly #opts: ClientOptions;
   readonly #log: Logger;
+  readonly #clock: Clock;
   readonly #uploadBucket: TokenBucket | undefined;
   readonly #downloadBucket: TokenBucket | undefined;
   readonly #closed = Promise.withResolvers<void>();
@@ -113,7 +119,8 @@ export class Client {
   constructor(opts: ClientOptions = {}) {
     this.#opts = opts;
     this.#log = opts.log ?? silentLogger;
-    const now = systemClock.now();
+    this.#clock = opts.clock ?? systemClock;
+    const now = this.#clock.now();
     this.#uploadBucket = opts.maxUploadRate ? new TokenBucket(opts.maxUploadRate, now) : undefined;
     this.#downloadBucket = opts.maxDownloadRate ? new TokenBucket(opts.maxDownloadRate, now) : undefined;
     this.peerId = generatePeerId(VERSION);
@@ -131,14 +138,14 @@ export class Client {
       ...this.#torrents.flatMap((t) => (t.meta.v2?.hybrid ? [t.meta.infoHash, t.meta.v2.infoHash.subarray(0, 20)] : [t.meta.infoHash])),
       ...this.#fetchers.map((f) => f.infoHash),
     ];
-    const acceptOpts = { ...timeout, infoHashes, encryption };
+    const acceptOpts = { ...timeout, infoHashes, encryption, clock: this.#clock };
     const accept = createAcceptor(route, acceptOpts);
     this.#listener = listenOnFirstFree(opts.host, opts.port ?? DEFAULT_PORT, opts.port === undefined, route, acceptOpts, accept);
     const utpMode = opts.utp ?? "auto";
     this.#utp = utpMode === "off" ? Promise.resolve(undefined) : this.#bindUtp(accept);
     let dialer: Dialer | undefined;
     const transports = new DialTransports();
-    void this.#utp.then((socket) => (dialer = chooseDialer(utpMode, socket, transports)));
+    void this.#utp.then((socket) => (dialer = chooseDialer(utpMode, socket, transports, this.#clock)));
     // Until the UDP socket is bound (a moment after start), dials wait for it.
     const dial: Dialer = (address, handler) => (dialer ? dialer(address, handler) : void this.#utp.then(() => dialer!(address, handler)));
     this.#dial = { ...timeout, encryption: new DialEncryption(encryption), dialer: dial, transports };
@@ -154,6 +161,7 @@ export class Client {
         host: this.#opts.host,
         port: this.#listener.port,
         log: this.#log.withTag("utp"),
+        clock: this.#clock,
         onIncoming: (stream) => accept(new UtpTransport(stream)),
       });
     } catch (err) {
@@ -198,6 +206,7 @@ export class Client {
       uploadBucket: this.#uploadBucket,
       downloadBucket: this.#downloadBucket,
       log,
+      clock: this.#clock,
       createAnnouncer: (hooks) =>
         combineAnnouncers(
           // BEP 52: a hybrid torrent is in two swarms; the v2 one is found under its truncated SHA-256.
@@ -230,6 +239,7 @@ export class Client {
       ...(this.#opts.maxPeers !== undefined && { maxPeers: this.#opts.maxPeers }),
       dial: this.#dial,
       log,
+      clock: this.#clock,
       // A magnet does not say whether its torrent is private: the DHT is asked until the metadata tells.
       createAnnouncer: (hooks: AnnouncerHooks) =>
         this.#announcersFor(magnet.infoHash, tiers, false, hooks, log, (message) => fetcher.emit("warning", { message })),
@@ -298,6 +308,7 @@ export class Client {
             hooks,
             log,
             udpClient: this.#udpClient(),
+            clock: this.#clock,
             onWarning,
             ...(this.#opts.trackerTimeoutMs !== undefined && { timeoutMs: this.#opts.trackerTimeoutMs }),
           });
@@ -305,7 +316,7 @@ export class Client {
       isPrivate || !this.#opts.dht
         ? undefined
         : deferredAnnouncer(
-            this.#dhtNode().then((node) => createDhtAnnouncer({ node, infoHash, port: this.port, hooks, log: log.withTag("dht") })),
+            this.#dhtNode().then((node) => createDhtAnnouncer({ node, infoHash, port: this.port, hooks, log: log.withTag("dht"), clock: this.#clock })),
             (err) => onWarning(`the DHT is not available: ${errorMessage(err)}`),
           );
     return combineAnnouncers([trackers, dht]);
@@ -321,6 +332,7 @@ export class Client {
       bootstrap: o.bootstrap,
       ...(o.statePath !== undefined && { statePath: o.statePath }),
       log: this.#log.withTag("dht"),
+      clock: this.#clock,
     });
     return this.#dht;
   }
@@ -330,6 +342,8 @@ export class Client {
     this.#udp ??= createUdpTrackerClient({
       log: this.#log.withTag("udp-tracker"),
       retryBaseMs: UDP_ANNOUNCE_RETRY_BASE_MS,
+      clock: this.#clock,
+      timers: this.#clock,
       ...(host !== undefined && host !== "0.0.0.0" && !host.includes(":") && { bindHost: host }),
     });
     return this.#udp;

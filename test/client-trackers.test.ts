@@ -10,6 +10,7 @@ import { startFakeTracker, type FakeTracker } from "./helpers/fake-tracker.ts";
 import { tempDir } from "./helpers/process.ts";
 import { makeTorrentFixture, patternBytes, type TorrentFixture } from "./helpers/torrent-fixture.ts";
 import { finished, useClients } from "./helpers/torrents.ts";
+import { FakeTime, settle } from "./helpers/fake-time.ts";
 import { expectFixtureOnDisk } from "./helpers/files.ts";
 
 const { client, defer } = useClients();
@@ -44,11 +45,19 @@ describe("misbehaving trackers", () => {
     const good = await tracker({ kind: "peers", peers: [] });
     const f = torrentWith([[hang.url], [garbage.url], [good.url]]);
     good.reply = { kind: "peers", peers: [seederFor(f)] };
-    // The timeout is real time and applies to every tier: long enough for a loopback answer on a loaded
-    // machine (a timed-out good tier would back off for 15 s), short enough to pass the hang quickly.
-    const t = client({ trackerTimeoutMs: 2000 }).addTorrent(f.meta, { outDir: out.path });
+    // The client runs on a fake clock: the hanging tier times out when the test says so, and the answers
+    // of the other tiers (real sockets) never race a real timeout on a loaded machine. The timeout is
+    // longer than the test's own, so only the client's clock can end the hang.
+    const time = new FakeTime();
+    const t = client({ clock: time, trackerTimeoutMs: 120_000 }).addTorrent(f.meta, { outDir: out.path });
     const warnings: string[] = [];
     t.on("warning", ({ message }) => warnings.push(message));
+    await hang.waitForAnnounces(1);
+    expect(garbage.announces).toHaveLength(0);
+    time.advance(119_999);
+    await settle();
+    expect(garbage.announces).toHaveLength(0);
+    time.advance(1);
     await finished(t);
     await expectFixtureOnDisk(f, out.path);
     expect(warnings.some((w) => w.includes(hang.url.replace(/\/announce$/, "")) && /timed out/.test(w))).toBe(true);

@@ -3,7 +3,7 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import { networkInterfaces } from "node:os";
-import { LIMITS, RippleError, bytesEqual, errorMessage } from "../util/index.ts";
+import { LIMITS, RippleError, bytesEqual, errorMessage, type Clock } from "../util/index.ts";
 import { mseTorrentHash } from "../wire/index.ts";
 import { PeerConnection, type LocalIdentity, type PeerHandler } from "./connection.ts";
 import type { EncryptionPolicy } from "./encryption.ts";
@@ -20,6 +20,8 @@ export interface AcceptOptions {
   handshakeTimeoutMs?: number;
   infoHashes?: () => Iterable<Uint8Array>;
   encryption?: EncryptionPolicy;
+  /** Runs the handshake deadline; default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -38,7 +40,7 @@ export function createAcceptor(route: IncomingRoute, opts: AcceptOptions = {}): 
       transport.terminate();
       return false;
     }
-    waiting.add(PeerConnection.accept(transport, route, opts.handshakeTimeoutMs, mse, opts.encryption));
+    waiting.add(PeerConnection.accept(transport, route, opts.handshakeTimeoutMs, mse, opts.encryption, opts.clock));
     return true;
   };
 }

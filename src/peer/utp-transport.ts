@@ -175,13 +175,13 @@ export class DialTransports {
 }
 
 /** The dialer for `mode`; without a uTP socket, TCP. `memory` turns the order around where the first one failed. */
-export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined, memory?: DialTransports): Dialer {
+export function chooseDialer(mode: UtpMode, socket: UtpSocket | undefined, memory?: DialTransports, timers: Timers = systemClock): Dialer {
   if (!socket || mode === "off") return dialTcp;
   const utp = utpDialer(socket);
   if (mode === "only") return utp;
   // uTP first races TCP after a moment: a peer without uTP (aria2, TCP-only clients) answers no SYN, and
   // waiting out uTP's connect timeout would cost seconds per such peer.
-  const utpFirst = racingDialer(utp, dialTcp);
+  const utpFirst = racingDialer(utp, dialTcp, RACE_DELAY_MS, timers);
   const tcpFirst = fallbackDialer(dialTcp, utp);
   return (address, handler) => {
     const preferred = mode === "auto" && isLocalAddress(address.host) ? "tcp" : "utp";
