@@ -69,7 +69,7 @@ export async function download(b: Bench, client: ClientName, t: Torrent, seederP
 async function profileRun(b: Bench, d: DownloadRows, p: Payloads, seederName: SeederName, seederPid: number | undefined, profileDir: string): Promise<void> {
   await mkdir(profileDir, { recursive: true });
   note(`profiling one ripple download from source into ${profileDir}...`);
-  const argv = [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, join(ROOT, "src/cli/main.ts"), "download", p.single.path, "--no-dht", "--quiet"];
+  const argv = [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, join(ROOT, "src/cli/main.ts"), "download", p.single.path, "--no-dht", "--no-utp", "--quiet"];
   d.profile.seeder = seederName;
   await tryPush(d.profile, () => download(b, "ripple", p.single, seederPid, argv));
 }
