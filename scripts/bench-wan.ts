@@ -126,7 +126,10 @@ try {
       const t0 = performance.now();
       // ripple's JSON events (in the kept log) show where its time went; they cost nothing measurable.
       const extra = client === "ripple" && values["ripple-args"] ? values["ripple-args"].split(" ") : [];
-      const argv = [...leecherArgv(client, ripple, torrent, outDir, PORT + 1 + r, dl.ip).map((a) => (a === "--quiet" ? "--json" : a)), ...extra];
+      // leecherArgv's ripple is TCP only (--no-utp, which wins over --utp); --ripple-args asking for uTP drops it.
+      const wantsUtp = extra.some((a) => a === "--utp" || a.startsWith("--utp-mode"));
+      const base = leecherArgv(client, ripple, torrent, outDir, PORT + 1 + r, dl.ip).filter((a) => !(wantsUtp && a === "--no-utp"));
+      const argv = [...base.map((a) => (a === "--quiet" ? "--json" : a)), ...extra];
       const p = start(dl, `leech-${client}-${r}`, argv);
       const code = await p.exited;
       const seconds = (performance.now() - t0) / 1000;

@@ -1,8 +1,9 @@
 // Benchmark peers: command lines for ripple, libtorrent (python3-libtorrent via test/helpers/lt-peer.py)
 // and aria2c as leechers and seeders, and which of them are installed. Every program binds to 127.0.0.1
-// (or a network-lab host's address) with DHT, LSD/LPD, PEX, UPnP and NAT-PMP off (ripple's DHT is on by
-// default: always pass --no-dht). libtorrent's and aria2c's command lines are the tests' own
-// (test/helpers/libtorrent-peer.ts, test/helpers/real-peers.ts), so benchmarks and tests run them alike.
+// (or a network-lab host's address) with DHT, LSD/LPD, PEX, UPnP, NAT-PMP and uTP off: TCP only (ripple's
+// DHT and uTP are on by default: always pass --no-dht --no-utp; aria2c has no uTP). libtorrent's and
+// aria2c's command lines are the tests' own (test/helpers/libtorrent-peer.ts, test/helpers/real-peers.ts),
+// so benchmarks and tests run them alike.
 
 import { ltPeerArgv, PYTHON } from "../../test/helpers/libtorrent-peer.ts";
 import { hasBinary, type ManagedProcess } from "../../test/helpers/process.ts";
@@ -43,7 +44,7 @@ export function detectTools(): Tools {
 export function leecherArgv(client: ClientName, ripple: string, torrent: string, outDir: string, port: number, bindIp = "127.0.0.1"): string[] {
   switch (client) {
     case "ripple":
-      return [ripple, "download", torrent, "-o", outDir, "--port", String(port), "--no-dht", "--quiet", "--stall-timeout", "60s", "--timeout", "10m"];
+      return [ripple, "download", torrent, "-o", outDir, "--port", String(port), "--no-dht", "--no-utp", "--quiet", "--stall-timeout", "60s", "--timeout", "10m"];
     case "libtorrent":
       return ltPeerArgv({ mode: "leech", torrentPath: torrent, dataDir: outDir, port, ip: bindIp });
     case "aria2c":
@@ -72,7 +73,7 @@ export async function startSeeder(
 ): Promise<ManagedProcess> {
   if (kind === "ripple") {
     // `tracker` is printed once an announce has been answered, so leechers will find this seeder.
-    return startUntil([ripple, "seed", torrent, "-o", dataDir, "--port", String(options.port), "--no-dht", "--json"], {
+    return startUntil([ripple, "seed", torrent, "-o", dataDir, "--port", String(options.port), "--no-dht", "--no-utp", "--json"], {
       name: "ripple seeder",
       logPath,
       readyText: '"event":"tracker"',
