@@ -2,6 +2,7 @@
 // otherwise, or one JSON object per line with --json. Shell: writes to stdout/stderr.
 
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
+import { repeat, systemClock, type Clock } from "../util/index.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import { clearLive, writeErr, writeLive, writeOut } from "./output.ts";
 
@@ -25,9 +26,9 @@ const TTY_INTERVAL_MS = 500;
 const PLAIN_INTERVAL_MS = 5000;
 const JSON_INTERVAL_MS = 1000;
 
-/** Writes one JSON event line to stdout. */
-export function emitJson(event: string, fields: Record<string, unknown>): void {
-  writeOut(JSON.stringify({ event, time: new Date().toISOString(), ...fields }) + "\n");
+/** Writes one JSON event line to stdout, stamped with the clock's wall time. */
+export function emitJson(event: string, fields: Record<string, unknown>, clock: Clock = systemClock): void {
+  writeOut(JSON.stringify({ event, time: new Date(clock.epochMs()).toISOString(), ...fields }) + "\n");
 }
 
 export function progressLine(s: TorrentStats): string {
@@ -59,32 +60,32 @@ export function statsJson(s: TorrentStats): Record<string, unknown> {
   };
 }
 
-/** Starts reporting a torrent's progress; returns a function that stops it (and clears the line). */
-export function reportProgress(torrent: Torrent, mode: OutputMode): () => void {
+/** Starts reporting a torrent's progress on `clock`; returns a function that stops it (and clears the line). */
+export function reportProgress(torrent: Torrent, mode: OutputMode, clock: Clock): () => void {
   if (mode === "quiet") return () => {};
   const interval = mode === "tty" ? TTY_INTERVAL_MS : mode === "json" ? JSON_INTERVAL_MS : PLAIN_INTERVAL_MS;
   // While the data on disk is hashed at start, the line (and JSON) report that instead of transfers.
   let checking: { piecesChecked: number; piecesToCheck: number } | undefined;
   torrent.on("checking", (c) => (checking = c));
   torrent.on("ready", () => {
-    if (checking && mode === "json") emitJson("checking", checking);
+    if (checking && mode === "json") emitJson("checking", checking, clock);
     checking = undefined;
   });
   const render = () => {
     const s = torrent.stats();
     if (checking) {
       const { piecesChecked, piecesToCheck } = checking;
-      if (mode === "json") emitJson("checking", { piecesChecked, piecesToCheck });
+      if (mode === "json") emitJson("checking", { piecesChecked, piecesToCheck }, clock);
       else writeLine(`checking data on disk: ${piecesChecked}/${piecesToCheck} pieces (${((piecesChecked / Math.max(1, piecesToCheck)) * 100).toFixed(0)}%)`);
       return;
     }
-    if (mode === "json") emitJson("progress", statsJson(s));
+    if (mode === "json") emitJson("progress", statsJson(s), clock);
     else writeLine(progressLine(s));
   };
   const writeLine = (line: string) => (mode === "tty" ? writeLive(line) : writeErr(line + "\n"));
-  const timer = setInterval(render, interval);
+  const stop = repeat(clock, interval, render);
   return () => {
-    clearInterval(timer);
+    stop();
     clearLive();
   };
 }

@@ -5,7 +5,7 @@
 import { Client, type AddTorrentOptions } from "../client.ts";
 import { parseFileNumbers } from "../metainfo/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
-import { RippleError, createLogger, type Logger } from "../util/index.ts";
+import { RippleError, createLogger, type Clock, type Logger } from "../util/index.ts";
 import { EXIT } from "./exit-codes.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import { loadTorrentSource } from "./load-torrent.ts";
@@ -40,7 +40,8 @@ type Outcome =
   | { kind: "error"; error: RippleError }
   | { kind: "signal"; signal: StopSignal };
 
-export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Promise<void> {
+/** Runs the torrent to its end; every timer and time read is on `clock` (the command's systemClock; a test's FakeTime). */
+export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy, clock: Clock): Promise<void> {
   const { mode } = o;
   const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1, stderrSink);
   const source = await loadTorrentSource(o.torrentPath);
@@ -50,7 +51,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
     ? { ...(o.select !== undefined && { select: parseFileNumbers(o.select, fileCount) }), exclude: o.exclude }
     : undefined;
   const client = new Client({ ...o.client, log });
-  const started = performance.now();
+  const started = clock.now();
   const add: AddTorrentOptions = {
     outDir: o.outDir,
     peers: o.peers,
@@ -69,6 +70,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
       mode,
       log,
       interrupted: promise,
+      clock,
       ...(policy.metadataTimeoutMs !== undefined && { timeoutMs: policy.metadataTimeoutMs }),
       ...(policy.saveTorrentPath !== undefined && { saveTorrentPath: policy.saveTorrentPath }),
     }).catch(async (err: unknown) => {
@@ -81,7 +83,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
       await client.close();
       const outcome = await promise;
       process.exitCode = outcome.kind === "signal" && outcome.signal === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
-      report(mode, "interrupted", "stopped before the metadata arrived", undefined);
+      report(mode, clock, "interrupted", "stopped before the metadata arrived", undefined);
       return;
     }
     torrent = fetched;
@@ -92,31 +94,33 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
   const verb = policy.requireComplete ? "seeding" : "downloading";
   if (mode === "json") {
     const count = meta.files.filter((f) => !f.isPad).length;
-    emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files: count, port: client.port });
+    emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files: count, port: client.port }, clock);
   } else if (mode !== "quiet") {
     writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
   }
-  watchTorrent(torrent, mode, log);
-  const stopProgress = reportProgress(torrent, mode);
+  watchTorrent(torrent, mode, log, clock);
+  const stopProgress = reportProgress(torrent, mode, clock);
 
   torrent.on("error", ({ error }) => resolve({ kind: "error", error }));
   let doneAt: number | undefined;
+  let seedTimer: unknown;
   torrent.on("done", (s) => {
-    doneAt = performance.now();
+    doneAt = clock.now();
+    if (policy.seed && policy.timeMs !== undefined && seedTimer === undefined) seedTimer = clock.setTimeout(() => resolve({ kind: "seeded", reason: "time" }), policy.timeMs);
     if (policy.requireComplete) {
-      report(mode, "seeding", `verified ${meta.name}; seeding until stopped${seedLimits(policy)}`, s);
+      report(mode, clock, "seeding", `verified ${meta.name}; seeding until stopped${seedLimits(policy)}`, s);
     } else {
       const seconds = (doneAt - started) / 1000;
-      report(mode, "done", `done: ${meta.name}, ${formatBytes(s.totalBytes)} in ${formatDuration(seconds)} (${formatRate(s.downloadedBytes / Math.max(seconds, 0.001))})`, s, seconds);
-      if (policy.seed) report(mode, "seeding", `seeding${seedLimits(policy)}`, s);
+      report(mode, clock, "done", `done: ${meta.name}, ${formatBytes(s.totalBytes)} in ${formatDuration(seconds)} (${formatRate(s.downloadedBytes / Math.max(seconds, 0.001))})`, s, seconds);
+      if (policy.seed) report(mode, clock, "seeding", `seeding${seedLimits(policy)}`, s);
     }
     if (!policy.seed) resolve({ kind: "done" });
   });
   let lastDownloaded = -1;
-  let lastProgressAt = performance.now();
+  let lastProgressAt = clock.now();
   torrent.on("progress", (s) => {
     if (doneAt === undefined) {
-      const now = performance.now();
+      const now = clock.now();
       if (s.downloadedBytes !== lastDownloaded) {
         lastDownloaded = s.downloadedBytes;
         lastProgressAt = now;
@@ -127,20 +131,19 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
       return;
     }
     if (policy.ratio !== undefined && s.uploadedBytes >= policy.ratio * s.totalBytes) resolve({ kind: "seeded", reason: "ratio" });
-    if (policy.timeMs !== undefined && performance.now() - doneAt >= policy.timeMs) resolve({ kind: "seeded", reason: "time" });
   });
-
 
   const deadline =
     policy.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
+      : clock.setTimeout(() => {
           const message = `timed out after ${formatDuration(policy.timeoutMs! / 1000)} (--timeout) at ${torrent.stats().piecesDone} of ${meta.pieceCount} pieces`;
           resolve({ kind: "error", error: new RippleError("TIMEOUT", message) });
         }, policy.timeoutMs);
 
   const outcome = await promise;
-  clearTimeout(deadline);
+  clock.clearTimeout(deadline);
+  clock.clearTimeout(seedTimer);
   stopProgress();
   await client.close();
   offSignals();
@@ -153,30 +156,30 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy): Prom
       }
       throw outcome.error;
     case "signal":
-      report(mode, "interrupted", `stopped by ${outcome.signal}; verified pieces are kept on disk`, s);
+      report(mode, clock, "interrupted", `stopped by ${outcome.signal}; verified pieces are kept on disk`, s);
       process.exitCode = outcome.signal === "SIGINT" ? EXIT.INTERRUPTED : EXIT.TERMINATED;
       return;
     case "seeded":
-      report(mode, "stopped", `seeded ${formatBytes(s.uploadedBytes)} (ratio ${ratio(s)}); ${outcome.reason} limit reached`, s);
+      report(mode, clock, "stopped", `seeded ${formatBytes(s.uploadedBytes)} (ratio ${ratio(s)}); ${outcome.reason} limit reached`, s);
       return;
     case "done":
       return;
   }
 }
 
-function watchTorrent(torrent: Torrent, mode: OutputMode, log: Logger): void {
-  torrent.on("warning", ({ message }) => (mode === "json" ? emitJson("warning", { message }) : log.warn(message)));
+function watchTorrent(torrent: Torrent, mode: OutputMode, log: Logger, clock: Clock): void {
+  torrent.on("warning", ({ message }) => (mode === "json" ? emitJson("warning", { message }, clock) : log.warn(message)));
   torrent.on("tracker", ({ url, peers }) => {
-    if (mode === "json") emitJson("tracker", { url, peers });
+    if (mode === "json") emitJson("tracker", { url, peers }, clock);
     else log.debug(`tracker ${url}: ${peers} peers`);
   });
   torrent.on("webseed", (w) => {
-    if (mode === "json") emitJson("webseed", { url: w.url, action: w.action, ...(w.reason ? { reason: w.reason } : {}), bytes: w.bytes });
+    if (mode === "json") emitJson("webseed", { url: w.url, action: w.action, ...(w.reason ? { reason: w.reason } : {}), bytes: w.bytes }, clock);
     else if (w.action === "banned" || w.action === "failed") log.warn(`web seed ${w.url} ${w.action}: ${w.reason}`);
     else log.debug(`web seed ${w.url} ${w.action}${w.reason ? `: ${w.reason}` : ""}`);
   });
   torrent.on("peer", (p) => {
-    if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}), ...(p.encryption ? { encryption: p.encryption } : {}), ...(p.transport ? { transport: p.transport } : {}) });
+    if (mode === "json") emitJson("peer", { action: p.event, address: p.address, ...(p.reason ? { reason: p.reason } : {}), ...(p.encryption ? { encryption: p.encryption } : {}), ...(p.transport ? { transport: p.transport } : {}) }, clock);
     else if (p.event === "banned") log.warn(`banned peer ${p.address}: ${p.reason}`);
     else log.debug(`peer ${p.address} ${p.event}${p.reason ? `: ${p.reason}` : ""}`);
   });
@@ -191,7 +194,7 @@ function seedLimits(p: SeedPolicy): string {
   return limits.length > 0 ? ` (or ${limits.join(" or ")})` : "";
 }
 
-function report(mode: OutputMode, event: string, message: string, stats: TorrentStats | undefined, seconds?: number): void {
-  if (mode === "json") emitJson(event, { ...(stats && statsJson(stats)), ...(seconds === undefined ? {} : { seconds }) });
+function report(mode: OutputMode, clock: Clock, event: string, message: string, stats: TorrentStats | undefined, seconds?: number): void {
+  if (mode === "json") emitJson(event, { ...(stats && statsJson(stats)), ...(seconds === undefined ? {} : { seconds }) }, clock);
   else if (mode !== "quiet") writeErr(message + "\n");
 }

@@ -1,9 +1,9 @@
 // Web API authentication as qBittorrent does it: /auth/login (username, password) -> an `SID` cookie,
 // `Authorization: Bearer <API key>`, HTTP Basic (qBittorrent 5.2+), and an opt-in localhost bypass.
-// Shell: random session ids, Bun.password (argon2id) and the clock.
+// Shell: random session ids, Bun.password (argon2id) and the clock (injected: `clock`).
 
 import { timingSafeEqual } from "node:crypto";
-import { toHex } from "../util/index.ts";
+import { systemClock, toHex, type Clock } from "../util/index.ts";
 import type { Credentials } from "./state-store.ts";
 
 /** qBittorrent's default session timeout (web_ui_session_timeout, 3600 s). */
@@ -15,6 +15,8 @@ export interface AuthOptions {
   apiKeys: readonly string[];
   /** Requests from 127.0.0.1 / ::1 need no login (qBittorrent's "bypass authentication for localhost"). */
   bypassLocalhost: boolean;
+  /** When sessions expire (default systemClock). */
+  clock?: Clock;
 }
 
 export type AuthResult = { ok: true } | { ok: false; status: 401 | 403; message: string };
@@ -31,11 +33,13 @@ export function isLoopback(ip: string | undefined): boolean {
 
 export class Auth {
   readonly #o: AuthOptions;
-  /** Session id -> expiry (ms since the epoch). */
+  readonly #clock: Clock;
+  /** Session id -> expiry (ms on the clock's now()). */
   readonly #sessions = new Map<string, number>();
 
   constructor(o: AuthOptions) {
     this.#o = o;
+    this.#clock = o.clock ?? systemClock;
   }
 
   async #checkPassword(username: string, password: string): Promise<boolean> {
@@ -47,7 +51,7 @@ export class Auth {
   /** A new session id for a correct login, or undefined. */
   async login(username: string, password: string): Promise<string | undefined> {
     if (!(await this.#checkPassword(username, password))) return undefined;
-    const now = Date.now();
+    const now = this.#clock.now();
     for (const [sid, expires] of this.#sessions) if (expires < now) this.#sessions.delete(sid);
     if (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
     const sid = toHex(crypto.getRandomValues(new Uint8Array(16)));
@@ -69,8 +73,9 @@ export class Auth {
     }
     const sid = sessionId(req);
     const expires = sid === undefined ? undefined : this.#sessions.get(sid);
-    if (expires !== undefined && expires >= Date.now()) {
-      this.#sessions.set(sid!, Date.now() + SESSION_TTL_MS);
+    const now = this.#clock.now();
+    if (expires !== undefined && expires >= now) {
+      this.#sessions.set(sid!, now + SESSION_TTL_MS);
       return { ok: true };
     }
     if (header.startsWith("Basic ")) {

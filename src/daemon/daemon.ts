@@ -9,7 +9,7 @@ import { Client, type ClientOptions } from "../client.ts";
 import { isMagnetUri, parseMagnet, parseMetainfo, torrentFileFromInfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
 import { torrentLayout } from "../storage/index.ts";
 import type { Torrent } from "../swarm/index.ts";
-import { LIMITS, RippleError, errorMessage, silentLogger, type Logger } from "../util/index.ts";
+import { LIMITS, RippleError, epochSeconds, errorMessage, repeat, silentLogger, systemClock, type Clock, type Logger } from "../util/index.ts";
 import { contentPath, newRecord, restoreEntry, sessionTotals, viewOf, wantedBytes, type Entry } from "./entry.ts";
 import type { Phase, TorrentView } from "./qbt-map.ts";
 import * as labels from "./labels.ts";
@@ -29,6 +29,8 @@ export interface DaemonOptions {
   /** The global seeding limits a torrent's -2 stands for (qBittorrent's max_ratio, max_seeding_time in minutes). */
   shareLimits?: { ratio?: number; seedingTimeMin?: number };
   log?: Logger;
+  /** The save interval, seeding times and the dates shown (added, completed). Default systemClock. */
+  clock?: Clock;
 }
 
 export interface AddRequest {
@@ -42,10 +44,10 @@ export interface AddRequest {
 }
 
 const SAVE_INTERVAL_MS = 30_000;
-const nowSec = () => Math.floor(Date.now() / 1000);
 
 export class Daemon {
   readonly client: Client;
+  readonly clock: Clock;
   readonly savePaths: SavePaths;
   readonly #store: StateStore;
   readonly #state: DaemonState;
@@ -55,18 +57,19 @@ export class Daemon {
   readonly #maxActive: number;
   readonly #shareLimits: { ratio?: number; seedingTimeMin?: number };
   readonly #log: Logger;
-  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #stopSaving: () => void;
   #closed = false;
 
   private constructor(o: DaemonOptions, store: StateStore, state: DaemonState) {
     this.#store = store;
     this.#state = state;
     this.#log = o.log ?? silentLogger;
+    this.clock = o.clock ?? systemClock;
     this.#maxActive = o.maxActiveDownloads ?? 3;
     this.#shareLimits = o.shareLimits ?? {};
     this.savePaths = new SavePaths(o.downloadDir, o.allowedSaveRoots);
     this.client = new Client({ ...o.client, log: this.#log });
-    this.#timer = setInterval(() => void this.save().catch((err) => this.#log.warn(errorMessage(err))), SAVE_INTERVAL_MS);
+    this.#stopSaving = repeat(this.clock, SAVE_INTERVAL_MS, () => void this.save().catch((err) => this.#log.warn(errorMessage(err))));
   }
 
   /** Loads the state dir (creating it on first start), opens the Client and starts the torrents. */
@@ -120,6 +123,7 @@ export class Daemon {
       ratioLimit: req.ratioLimit ?? -2,
       seedingTimeLimit: req.seedingTimeLimit ?? -2,
       queuePos: nextQueuePos(this.#state.torrents),
+      addedOn: epochSeconds(this.clock),
     });
     this.#state.torrents.push(rec);
     this.#entries.set(hash, { rec, ...(meta && { meta }), ...(magnet && { magnet }), phase: rec.stopped ? "stopped" : "queued" });
@@ -195,8 +199,8 @@ export class Daemon {
     t.on("done", () => {
       if (e.torrent !== t) return;
       e.rec.complete = true;
-      if (e.rec.completionOn < 0) e.rec.completionOn = nowSec();
-      e.seedingSince = performance.now();
+      if (e.rec.completionOn < 0) e.rec.completionOn = epochSeconds(this.clock);
+      e.seedingSince = this.clock.now();
       this.#log.info(`completed ${e.rec.name}`);
       this.#checkShareLimits(e);
       this.#schedule();
@@ -219,7 +223,7 @@ export class Daemon {
 
   /** Seeding limits (queue.ts): reaching one stops the torrent. */
   #checkShareLimits(e: Entry): void {
-    const reached = shareLimitReached(viewOf(e, sessionTotals(e, performance.now()), 0), e.rec, this.#shareLimits);
+    const reached = shareLimitReached(viewOf(e, sessionTotals(e, this.clock.now()), 0), e.rec, this.#shareLimits);
     if (reached === undefined) return;
     this.#log.info(`${e.rec.name}: seeding ${reached} limit reached; stopping`);
     e.rec.stopped = true;
@@ -231,7 +235,7 @@ export class Daemon {
   #halt(e: Entry, phase: Phase, after?: () => Promise<void>): Promise<void> {
     e.phase = phase;
     const { torrent, fetcher } = e;
-    if (torrent) Object.assign(e.rec, sessionTotals(e, performance.now()));
+    if (torrent) Object.assign(e.rec, sessionTotals(e, this.clock.now()));
     e.torrent = undefined;
     e.fetcher = undefined;
     e.seedingSince = undefined;
@@ -372,12 +376,12 @@ export class Daemon {
   /** Every torrent's view, in queue order; `priority` is the 1-based position among incomplete ones. */
   views(): TorrentView[] {
     let position = 0;
-    return this.#ordered().map((e) => viewOf(e, sessionTotals(e, performance.now()), e.rec.complete ? 0 : ++position));
+    return this.#ordered().map((e) => viewOf(e, sessionTotals(e, this.clock.now()), e.rec.complete ? 0 : ++position));
   }
 
   /** Writes daemon.json with the running sessions' counters folded in. */
   save(): Promise<void> {
-    const torrents = this.#ordered().map((e) => ({ ...e.rec, ...sessionTotals(e, performance.now()) }));
+    const torrents = this.#ordered().map((e) => ({ ...e.rec, ...sessionTotals(e, this.clock.now()) }));
     return this.#store.save({ ...this.#state, torrents });
   }
 
@@ -385,7 +389,7 @@ export class Daemon {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#stopSaving();
     await this.client.close();
     await this.save().catch((err) => this.#log.warn(errorMessage(err)));
   }

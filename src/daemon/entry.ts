@@ -1,6 +1,6 @@
 // One torrent of the daemon at run time (its record, metainfo, running Torrent or metadata fetch): its
 // qBittorrent view and session totals, a new torrent's record and a saved one's entry. Pure apart from
-// the wall clock (`addedOn`) and the .torrent reader it is given.
+// the .torrent reader it is given; times come from the caller (the daemon's clock).
 
 import { join } from "node:path";
 import { formatMagnet, magnetMetainfo, parseMagnet, parseMetainfo, type Magnet, type Metainfo } from "../metainfo/index.ts";
@@ -19,7 +19,7 @@ export interface Entry {
   fetcher?: MetadataFetcher;
   phase: Phase;
   error?: string;
-  /** performance.now() when seeding began in this session. */
+  /** The daemon clock's now() when seeding began in this session. */
   seedingSince?: number;
   /** While its Torrent or metadata fetch is being stopped (see Daemon's #halt). */
   halting?: Promise<void>;
@@ -53,16 +53,15 @@ export function restoreEntry(rec: TorrentRecord, readTorrent: (hash: string) => 
   return entry;
 }
 
-/** A new torrent's record: nothing transferred yet, added now. */
+/** A new torrent's record: nothing transferred yet, added at `addedOn` (Unix seconds). */
 export function newRecord(
-  o: Pick<TorrentRecord, "hash" | "magnet" | "name" | "savePath" | "category" | "tags" | "stopped" | "ratioLimit" | "seedingTimeLimit" | "queuePos"> & { meta?: Metainfo },
+  o: Pick<TorrentRecord, "hash" | "magnet" | "name" | "savePath" | "category" | "tags" | "stopped" | "ratioLimit" | "seedingTimeLimit" | "queuePos" | "addedOn"> & { meta?: Metainfo },
 ): TorrentRecord {
   const { meta, ...fields } = o;
   return {
     ...fields,
     hasTorrentFile: meta !== undefined,
     complete: false,
-    addedOn: Math.floor(Date.now() / 1000),
     completionOn: -1,
     uploaded: 0,
     downloaded: 0,
@@ -72,7 +71,7 @@ export function newRecord(
   };
 }
 
-/** The record's totals with the running session added (`nowMs` on performance.now()'s clock, like `seedingSince`). */
+/** The record's totals with the running session added (`nowMs` on the clock of `seedingSince`). */
 export function sessionTotals(e: Entry, nowMs: number): Pick<TorrentRecord, "uploaded" | "downloaded" | "seedingTimeSec" | "verifiedBytes"> {
   const s = e.torrent?.stats();
   return {

@@ -3,7 +3,7 @@
 // come from qbt-map.ts; `/` serves the web page (web-page.ts). Binds 127.0.0.1 unless told otherwise.
 
 import type { Server } from "bun";
-import { LIMITS, RippleError, errorMessage, type Logger } from "../util/index.ts";
+import { LIMITS, RippleError, epochSeconds, errorMessage, type Clock, type Logger } from "../util/index.ts";
 import { VERSION } from "../version.ts";
 import { Auth, crossSiteReason, type AuthOptions } from "./auth.ts";
 import type { AddRequest, Daemon } from "./daemon.ts";
@@ -23,6 +23,8 @@ export interface HttpApiOptions {
   /** Shown in /app/preferences. */
   prefs: { listenPort: number; dht: boolean; encryption: "prefer" | "require" | "plain"; maxActiveDownloads: number; ratio?: number; seedingTimeMin?: number };
   log: Logger;
+  /** The dates and ages in answers, and login sessions' expiry. Default the daemon's clock. */
+  clock?: Clock;
 }
 
 type Params = { get(name: string): string | undefined; files: File[] };
@@ -31,7 +33,6 @@ type Handler = (p: Params, req: Request) => Promise<Response> | Response;
 const text = (body: string, status = 200, headers: Record<string, string> = {}) =>
   new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
 const json = (body: unknown) => Response.json(body);
-const nowSec = () => Math.floor(Date.now() / 1000);
 
 /** The status for an error thrown by the daemon (its RippleError code). */
 function statusOf(err: unknown): number {
@@ -85,7 +86,9 @@ const isTrue = (v: string | undefined) => v === "true" || v === "1";
 
 export function startHttpApi(o: HttpApiOptions): Server<undefined> {
   const { daemon } = o;
-  const auth = new Auth(o.auth);
+  const clock = o.clock ?? daemon.clock;
+  const nowSec = () => epochSeconds(clock);
+  const auth = new Auth({ ...o.auth, clock: o.auth.clock ?? clock });
 
   const routes: Record<string, Handler> = {
     "/api/v2/auth/logout": (_p, req) => (auth.logout(req), text("")),

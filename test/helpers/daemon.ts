@@ -7,7 +7,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Daemon, startHttpApi, type AuthOptions } from "../../src/daemon/index.ts";
 import { startTrackerServer, type TrackerServer } from "../../src/tracker/index.ts";
-import { silentLogger } from "../../src/util/index.ts";
+import { silentLogger, type Clock } from "../../src/util/index.ts";
 import { waitFor } from "./process.ts";
 import { makeTempDir } from "./temp-dir.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "./torrent-fixture.ts";
@@ -37,7 +37,7 @@ export function useDaemons() {
   }
 
   async function startDaemon(
-    o: { maxActiveDownloads?: number; auth?: Partial<AuthOptions>; dir?: string; shareLimits?: { ratio?: number; seedingTimeMin?: number } } = {},
+    o: { maxActiveDownloads?: number; auth?: Partial<AuthOptions>; dir?: string; shareLimits?: { ratio?: number; seedingTimeMin?: number }; clock?: Clock } = {},
   ): Promise<DaemonSetup> {
     const dir = o.dir ?? (await tempDirForTest("ripple-daemon-"));
     const daemon = Daemon.open({
@@ -46,6 +46,7 @@ export function useDaemons() {
       client: { port: 0, host: "127.0.0.1", encryption: "plain" },
       ...(o.maxActiveDownloads !== undefined && { maxActiveDownloads: o.maxActiveDownloads }),
       ...(o.shareLimits && { shareLimits: o.shareLimits }),
+      ...(o.clock && { clock: o.clock }),
       log: silentLogger,
     });
     const server = startHttpApi({

@@ -17,7 +17,7 @@ import {
   v2FileOrder,
 } from "../../metainfo/index.ts";
 import { hashSourceFiles, hashSourceFilesV2, listSourceFiles } from "../../storage/index.ts";
-import { RippleError, StorageError, createSha1Pool, errorMessage } from "../../util/index.ts";
+import { RippleError, StorageError, createSha1Pool, epochSeconds, errorMessage, systemClock, type Clock } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { formatBytes, formatRate } from "../format.ts";
 import { repeatedOption } from "../options.ts";
@@ -48,6 +48,7 @@ export const createCommand = defineCommand({
   meta: { name: "create", description: "Make a .torrent file from a file or directory" },
   args: ARGS,
   async run({ args, rawArgs }) {
+    const clock = systemClock;
     const mode = outputMode(args);
     if (args.v2 && args.hybrid) throw new RippleError("USAGE", "--v2 and --hybrid exclude each other: --hybrid already includes v2");
     const version = args.hybrid ? "hybrid" : args.v2 ? "v2" : "v1";
@@ -65,7 +66,7 @@ export const createCommand = defineCommand({
       pool?.close();
       throw err;
     });
-    for (const path of tree.skipped) warn(mode, `skipped ${path}: not a regular file or a directory`);
+    for (const path of tree.skipped) warn(mode, clock, `skipped ${path}: not a regular file or a directory`);
     if (tree.totalBytes === 0) {
       pool?.close();
       const what = tree.files.length === 0 ? "no files" : "only empty files";
@@ -79,12 +80,12 @@ export const createCommand = defineCommand({
       stoppedBy = signal;
       abort.abort();
     });
-    const progress = progressReporter(mode, tree.totalBytes);
+    const progress = progressReporter(mode, tree.totalBytes, clock);
     const extras = {
       trackerTiers,
       webSeeds,
       comment: args.comment,
-      creationDate: args.date ? Math.floor(Date.now() / 1000) : undefined,
+      creationDate: args.date ? epochSeconds(clock) : undefined,
     };
     let torrentBytes: Uint8Array;
     try {
@@ -112,7 +113,7 @@ export const createCommand = defineCommand({
       }
     } catch (err) {
       if (!abort.signal.aborted) throw err;
-      if (mode === "json") emitJson("interrupted", { signal: stoppedBy });
+      if (mode === "json") emitJson("interrupted", { signal: stoppedBy }, clock);
       else if (mode !== "quiet") writeErr(`stopped by ${stoppedBy}; no torrent written\n`);
       process.exitCode = stoppedBy === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
       return;
@@ -144,7 +145,7 @@ export const createCommand = defineCommand({
         pieceLength,
         totalBytes: meta.totalLength,
         seconds,
-      });
+      }, clock);
     } else if (mode !== "quiet") {
       writeOut(
         [
@@ -193,15 +194,15 @@ function outputExists(shown: string): RippleError {
   return new RippleError("USAGE", `${shown} already exists; pass --force to overwrite it or -o to choose another file`);
 }
 
-function warn(mode: OutputMode, message: string): void {
-  if (mode === "json") emitJson("warning", { message });
+function warn(mode: OutputMode, clock: Clock, message: string): void {
+  if (mode === "json") emitJson("warning", { message }, clock);
   else if (mode !== "quiet") writeErr(`warning: ${message}\n`);
 }
 
-/** Hashing progress: a live line on a TTY, a JSON event a second with --json, nothing otherwise. */
-function progressReporter(mode: OutputMode, totalBytes: number) {
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
+/** Hashing progress: a live line on a TTY, a JSON event a second with --json, nothing otherwise; timed on `clock`. */
+function progressReporter(mode: OutputMode, totalBytes: number, clock: Clock) {
+  const started = clock.now();
+  const seconds = () => (clock.now() - started) / 1000;
   const interval = mode === "tty" ? TTY_INTERVAL_MS : JSON_INTERVAL_MS;
   let last = -Infinity;
   let lineLength = 0;
@@ -209,12 +210,12 @@ function progressReporter(mode: OutputMode, totalBytes: number) {
     seconds,
     update(bytesHashed: number): void {
       if (mode !== "tty" && mode !== "json") return;
-      const now = performance.now();
+      const now = clock.now();
       if (now - last < interval || bytesHashed === totalBytes) return;
       last = now;
       const rate = bytesHashed / Math.max(seconds(), 0.001);
       if (mode === "json") {
-        emitJson("progress", { bytesHashed, totalBytes, bytesPerSecond: Math.round(rate) });
+        emitJson("progress", { bytesHashed, totalBytes, bytesPerSecond: Math.round(rate) }, clock);
         return;
       }
       const pct = ((bytesHashed / totalBytes) * 100).toFixed(1).padStart(5);

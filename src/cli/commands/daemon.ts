@@ -5,7 +5,7 @@ import { defineCommand, type ArgsDef } from "citty";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Daemon, startHttpApi, type AuthOptions } from "../../daemon/index.ts";
-import { RippleError, createLogger, errorMessage, toHex } from "../../util/index.ts";
+import { RippleError, createLogger, errorMessage, systemClock, toHex } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { intOption, repeatedOption } from "../options.ts";
 import { emitJson } from "../progress.ts";
@@ -43,6 +43,7 @@ export const daemonCommand = defineCommand({
   meta: { name: "daemon", description: "Run many torrents in one process, with a qBittorrent-compatible Web API (for Sonarr, Radarr...)" },
   args: ARGS,
   async run({ args, rawArgs }) {
+    const clock = systemClock;
     const o = parseTorrentArgs({ ...args, torrent: "" }, rawArgs);
     const log = createLogger(o.verbose ? 4 : o.mode === "quiet" || o.mode === "json" ? 0 : 3, stderrSink);
     const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
@@ -63,6 +64,7 @@ export const daemonCommand = defineCommand({
       maxActiveDownloads,
       shareLimits,
       log,
+      clock,
     });
     try {
       const state = daemon.state;
@@ -96,7 +98,7 @@ export const daemonCommand = defineCommand({
       const url = `http://${urlHost}:${server.port}`;
       const { promise, resolve: stop } = Promise.withResolvers<StopSignal>();
       const offSignals = onStopSignal(stop);
-      if (o.mode === "json") emitJson("listening", { http: url, port: daemon.client.port, stateDir, downloadDir, torrents: daemon.views().length, ...(temporary !== undefined && { username: "admin", temporaryPassword: temporary }) });
+      if (o.mode === "json") emitJson("listening", { http: url, port: daemon.client.port, stateDir, downloadDir, torrents: daemon.views().length, ...(temporary !== undefined && { username: "admin", temporaryPassword: temporary }) }, clock);
       else if (o.mode !== "quiet") writeOut(`${url}\n`);
       if (o.mode !== "quiet" && o.mode !== "json") {
         writeErr(`ripple daemon: qBittorrent Web API v2 on ${url}, peers on port ${daemon.client.port}, state in ${stateDir}\n`);
@@ -106,7 +108,7 @@ export const daemonCommand = defineCommand({
       await server.stop(true);
       await daemon.close();
       offSignals();
-      if (o.mode === "json") emitJson("stopped", { signal });
+      if (o.mode === "json") emitJson("stopped", { signal }, clock);
       process.exitCode = signal === "SIGINT" ? EXIT.INTERRUPTED : EXIT.TERMINATED;
     } catch (err) {
       await daemon.close();

@@ -2,6 +2,7 @@
 // or go on seeding with --seed (until --seed-ratio or --seed-time, or a signal).
 
 import { defineCommand } from "citty";
+import { systemClock } from "../../util/index.ts";
 import { durationOption } from "../options.ts";
 import { runTorrent } from "../run-torrent.ts";
 import { parseSeedLimits, parseTorrentArgs, seedLimitArgs, torrentArgs } from "../torrent-args.ts";
@@ -28,6 +29,6 @@ export const downloadCommand = defineCommand({
       timeoutMs: durationOption("timeout", args.timeout),
       metadataTimeoutMs: durationOption("metadata-timeout", args["metadata-timeout"]),
       ...(typeof args["save-torrent"] === "string" && { saveTorrentPath: args["save-torrent"] }),
-    });
+    }, systemClock);
   },
 });

@@ -2,6 +2,7 @@
 // (or --seed-ratio / --seed-time). The same -o as `download`, so `download -o out` then `seed -o out` works.
 
 import { defineCommand } from "citty";
+import { systemClock } from "../../util/index.ts";
 import { runTorrent } from "../run-torrent.ts";
 import { parseSeedLimits, parseTorrentArgs, seedLimitArgs, torrentArgs } from "../torrent-args.ts";
 
@@ -21,6 +22,6 @@ export const seedCommand = defineCommand({
       requireComplete: true,
       superSeed: args["super-seed"] === true,
       ...parseSeedLimits(args),
-    });
+    }, systemClock);
   },
 });

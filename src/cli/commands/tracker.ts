@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM, e.g. for a CI swarm. Shell: prints the announce URLs, exits 130/143 on a signal.
 
 import { defineCommand, type ArgsDef } from "citty";
-import { RippleError, createLogger, fromHex } from "../../util/index.ts";
+import { RippleError, createLogger, fromHex, systemClock } from "../../util/index.ts";
 import { parseIpAddress, startTrackerServer, type TrackerServerStats } from "../../tracker/index.ts";
 import { intOption, repeatedOption } from "../options.ts";
 import { emitJson, outputArgs } from "../progress.ts";
@@ -28,6 +28,7 @@ export const trackerCommand = defineCommand({
   meta: { name: "tracker", description: "Run a BitTorrent tracker (HTTP and UDP on one port) until interrupted" },
   args: ARGS,
   async run({ args, rawArgs }) {
+    const clock = systemClock;
     const mode = args.json ? "json" : args.quiet ? "quiet" : "plain";
     const log = createLogger(args.verbose ? 4 : mode === "plain" ? 1 : 0, stderrSink);
     const host = args.host;
@@ -48,6 +49,7 @@ export const trackerCommand = defineCommand({
       intervalSec,
       ...(allow.length > 0 && { allow }),
       log,
+      clock,
     });
 
     const urlHost = ip.bytes.length === 16 ? `[${ip.text}]` : ip.text;
@@ -58,14 +60,14 @@ export const trackerCommand = defineCommand({
     // Handlers first: a script may signal as soon as it has read the URLs.
     const { promise, resolve } = Promise.withResolvers<StopSignal>();
     const offSignals = onStopSignal(resolve);
-    if (mode === "json") emitJson("listening", urls);
+    if (mode === "json") emitJson("listening", urls, clock);
     else if (mode === "plain") writeOut(Object.values(urls).join("\n") + "\n");
 
     const signal = await promise;
     const stats = server.stats();
     await server.stop();
     offSignals();
-    if (mode === "json") emitJson("stopped", { signal, ...stats });
+    if (mode === "json") emitJson("stopped", { signal, ...stats }, clock);
     else if (mode === "plain") writeErr(`tracker stopped by ${signal}: ${summary(stats)}\n`);
     process.exitCode = signal === "SIGINT" ? EXIT.INTERRUPTED : EXIT.TERMINATED;
   },

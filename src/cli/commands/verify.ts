@@ -4,7 +4,7 @@
 import { defineCommand } from "citty";
 import { pieceSpans, type Metainfo } from "../../metainfo/index.ts";
 import { DiskStorage, planCheck, recheckPieces } from "../../storage/index.ts";
-import { RippleError } from "../../util/index.ts";
+import { RippleError, systemClock } from "../../util/index.ts";
 import { formatBytes, formatDuration, formatRate } from "../format.ts";
 import { loadTorrentFile } from "../load-torrent.ts";
 import { writeErr, writeOut } from "../output.ts";
@@ -29,10 +29,11 @@ export const verifyCommand = defineCommand({
     ...outputArgs("Show stacks on errors"),
   },
   async run({ args }) {
+    const clock = systemClock;
     const mode = outputMode(args);
     const meta = await loadTorrentFile(args.torrent);
     const storage = new DiskStorage(meta, args.output);
-    const started = performance.now();
+    const started = clock.now();
     let lastShown = 0;
     const stamps = storage.fileStamps();
     const plan = planCheck(meta, stamps, undefined);
@@ -40,10 +41,10 @@ export const verifyCommand = defineCommand({
     try {
       good = await recheckPieces(storage, meta, plan.toCheck, {
         onProgress: (checked, total) => {
-          const now = performance.now();
+          const now = clock.now();
           if (now - lastShown < PROGRESS_INTERVAL_MS && checked < total) return;
           lastShown = now;
-          if (mode === "json") emitJson("progress", { piecesChecked: checked, piecesToCheck: total });
+          if (mode === "json") emitJson("progress", { piecesChecked: checked, piecesToCheck: total }, clock);
           else if (mode === "tty") writeErr(`\rverifying: ${checked}/${total} pieces with data`);
         },
       });
@@ -51,7 +52,7 @@ export const verifyCommand = defineCommand({
       storage.close();
     }
     if (mode === "tty") writeErr("\r\x1b[K");
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (clock.now() - started) / 1000;
     // A piece that fails while some of its bytes are not on disk is missing (incomplete), not bad.
     const goodSet = new Set(good);
     const complete = (i: number) =>
@@ -63,7 +64,7 @@ export const verifyCommand = defineCommand({
     const files = fileReports(meta, bad, missing);
     const summary = { pieceCount: meta.pieceCount, verified: good.length, bad: bad.length, missing: missing.length, seconds };
     if (mode === "json") {
-      emitJson("done", { ...summary, badPieces: bad, missingPieces: missing, files });
+      emitJson("done", { ...summary, badPieces: bad, missingPieces: missing, files }, clock);
     } else {
       const bytesRead = plan.toCheck.length * meta.pieceLength;
       const lines = files.filter((f) => f.status !== "ok").map((f) => `  ${String(f.index).padStart(4)}  ${f.status.padEnd(10)}  ${f.path} (${describe(f)})`);
