@@ -34,7 +34,7 @@ export function isLoopback(ip: string | undefined): boolean {
 export class Auth {
   readonly #o: AuthOptions;
   readonly #clock: Clock;
-  /** Session id -> expiry (ms on the clock's now()). */
+  /** Session id -> expiry (Unix ms: an idle hour is wall time, a suspended machine's sleep included). */
   readonly #sessions = new Map<string, number>();
 
   constructor(o: AuthOptions) {
@@ -51,7 +51,7 @@ export class Auth {
   /** A new session id for a correct login, or undefined. */
   async login(username: string, password: string): Promise<string | undefined> {
     if (!(await this.#checkPassword(username, password))) return undefined;
-    const now = this.#clock.now();
+    const now = this.#clock.epochMs();
     for (const [sid, expires] of this.#sessions) if (expires < now) this.#sessions.delete(sid);
     if (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
     const sid = toHex(crypto.getRandomValues(new Uint8Array(16)));
@@ -73,7 +73,7 @@ export class Auth {
     }
     const sid = sessionId(req);
     const expires = sid === undefined ? undefined : this.#sessions.get(sid);
-    const now = this.#clock.now();
+    const now = this.#clock.epochMs();
     if (expires !== undefined && expires >= now) {
       this.#sessions.set(sid!, now + SESSION_TTL_MS);
       return { ok: true };

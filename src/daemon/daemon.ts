@@ -68,7 +68,7 @@ export class Daemon {
     this.#maxActive = o.maxActiveDownloads ?? 3;
     this.#shareLimits = o.shareLimits ?? {};
     this.savePaths = new SavePaths(o.downloadDir, o.allowedSaveRoots);
-    this.client = new Client({ ...o.client, log: this.#log });
+    this.client = new Client({ ...o.client, log: this.#log, clock: this.clock });
     this.#stopSaving = repeat(this.clock, SAVE_INTERVAL_MS, () => void this.save().catch((err) => this.#log.warn(errorMessage(err))));
   }
 

@@ -1,7 +1,8 @@
 // `ripple seed` and `ripple download --seed` through the compiled binary: a ripple Client in this test
-// process downloads from them; exit codes for incomplete data, the ratio limit, a stall and SIGINT. The
-// limits and timeouts on the clock (--seed-time, --timeout, --metadata-timeout) are run-torrent.test.ts's,
-// in process on a FakeTime.
+// process downloads from them; exit codes for incomplete data, the ratio limit, a stall, --timeout,
+// --metadata-timeout and SIGINT (each only waits for the process to give up: no elapsed time is asserted).
+// When the limits fire on the clock (--seed-time, --timeout, --metadata-timeout, to the millisecond) is
+// run-torrent.test.ts's, in process on a FakeTime.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { rm, writeFile } from "node:fs/promises";
@@ -158,5 +159,28 @@ describe("ripple download gives up", () => {
     expect(code).toBe(7);
     expect(stderr).toMatch(/^ripple: stalled: no data for 2s at \d+ of 9 pieces/);
     expect(run.events.at(-1)).toMatchObject({ event: "error", exitCode: 7, code: "STALLED" });
+  });
+
+  test("a magnet whose peers never answer ends with --metadata-timeout's exit 9", async () => {
+    // A peer that accepts the connection but never says a word.
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const magnet = `magnet:?xt=urn:btih:${fixture.meta.infoHashHex}&dn=shared&x.pe=127.0.0.1:${silent.port}`;
+    const run = start(["download", magnet, "-o", join(work, "dl-magnet"), "--no-trackers", "--metadata-timeout", "2s"]);
+    const first = await run.event("fetching");
+    expect(first).toMatchObject({ peers: 0, piecesDone: 0 });
+    const { code, stderr } = await run.result;
+    silent.stop(true);
+    expect(code).toBe(9);
+    expect(stderr).toMatch(/^ripple: no metadata after 2s \(--metadata-timeout\): \d+ peers connected/);
+  });
+
+  test("--timeout bounds the whole run with exit 8", async () => {
+    using stuck = startFakeSeeder(
+      { infoHash: fixture.meta.infoHash, pieceLength: fixture.meta.pieceLength, totalLength: fixture.meta.totalLength, data: fixture.data },
+      { chokeAfterBlocks: 0 },
+    );
+    const { code, stderr } = await start(["download", "shared.torrent", "-o", join(work, "dl-timeout"), "--peer", `127.0.0.1:${stuck.port}`, "--no-trackers", "--timeout", "1s"]).result;
+    expect(code).toBe(8);
+    expect(stderr).toMatch(/^ripple: timed out after 1s \(--timeout\) at 0 of 9 pieces/);
   });
 });

@@ -1,6 +1,6 @@
 // The daemon on an injected clock (FakeTime): the dates it shows, the seeding time it counts, the seeding
 // time limit that stops a torrent and the 30 s save of daemon.json all follow that clock, not the wall.
-// The torrent itself (checking its data, its ticks) runs on real time, on 127.0.0.1 with no peers.
+// The daemon's Client and so the torrent's ticks run on it too, on 127.0.0.1 with no peers.
 
 import { describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
@@ -37,14 +37,17 @@ describe("daemon clock", () => {
     const saved = async () => (JSON.parse(await readFile(join(dir, "state", "daemon.json"), "utf8")) as { torrents: { seedingTimeSec: number }[] }).torrents[0]?.seedingTimeSec;
     await waitFor(async () => (await saved()) === 25, { what: "daemon.json saved at 30 s", timeoutMs: 10_000, logs: () => "" });
 
-    // A limit is looked at on the torrent's progress ticks: just short of a minute it still seeds...
+    // A limit is looked at on the torrent's progress ticks (each one fired by the fake clock): just short
+    // of a minute it still seeds...
+    let ticked = torrent.once("progress");
     time.advance(34_999);
-    await torrent.once("progress");
+    await ticked;
     expect(await row()).toMatchObject({ seeding_time: 59, seeding_time_limit: 1 });
     expect(["uploading", "stalledUP"]).toContain(String((await row()).state));
     // ...and at a minute it stops.
+    ticked = torrent.once("progress");
     time.advance(1);
-    await torrent.once("progress");
+    await ticked;
     expect(await row()).toMatchObject({ state: "stoppedUP", seeding_time: 60 });
   }, 30_000);
 });
