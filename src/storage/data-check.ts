@@ -3,7 +3,7 @@
 // and on stop). A resume file only ever claims pieces that were verified and synced to disk first.
 // Shell: the resume file and the piece hashing (recheck.ts) over a Storage.
 
-import { errorMessage, type Logger } from "../util/index.ts";
+import { errorMessage, systemClock, type Clock, type Logger } from "../util/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import { planCheck } from "./check-plan.ts";
 import type { Storage } from "./disk.ts";
@@ -24,6 +24,8 @@ export interface DataCheckOptions {
   readonly log: Logger;
   /** A resume file could not be written (the download goes on; a restart will recheck). */
   readonly onWarning: (message: string) => void;
+  /** Dates the resume file (`saved`, for people reading it); default the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface CheckResult {
@@ -78,7 +80,7 @@ export class DataCheck {
         pieceCount: this.#o.meta.pieceCount,
         have: snapshot,
         files: this.#o.storage.fileStamps(),
-        savedAtMs: Date.now(),
+        savedAtMs: (this.#o.clock ?? systemClock).epochMs(),
       });
       this.#savedHaveCount = count;
     };

@@ -85,6 +85,7 @@ export class Torrent extends Emitter<TorrentEvents> {
       resumePath: opts.resumePath,
       log: this.#log,
       onWarning: (message) => this.emit("warning", { message }),
+      clock: this.#clock,
     });
     this.#cache = new ReadCache((index, into) => this.#storage.readPiece(index, into), Math.max(READ_CACHE_BYTES, 2 * this.meta.pieceLength), this.meta.pieceLength);
     const superSeed = opts.seedOnly && opts.superSeed ? new SuperSeeder(this.meta.pieceCount, this.picker.availability, { perPeer: offersPerPeer(this.meta.pieceLength) }) : undefined;
