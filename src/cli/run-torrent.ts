@@ -3,12 +3,12 @@
 // Shell: writes to stdout/stderr and sets process.exitCode.
 
 import { Client, type AddTorrentOptions } from "../client.ts";
-import { parseFileNumbers } from "../metainfo/index.ts";
+import { parseFileNumbers, type Magnet } from "../metainfo/index.ts";
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
 import { RippleError, createLogger, type Clock, type Logger } from "../util/index.ts";
 import { EXIT } from "./exit-codes.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
-import { loadTorrentSource } from "./load-torrent.ts";
+import { loadTorrentSource, type TorrentSource } from "./load-torrent.ts";
 import { magnetPhase } from "./magnet-phase.ts";
 import { emitJson, reportProgress, statsJson, type OutputMode } from "./progress.ts";
 import { onStopSignal, type StopSignal } from "./signals.ts";
@@ -40,19 +40,57 @@ type Outcome =
   | { kind: "error"; error: RippleError }
   | { kind: "signal"; signal: StopSignal };
 
+/** What the phases of one run share: output, the clock, the client, and the outcome that ends the run. */
+interface Run {
+  mode: OutputMode;
+  log: Logger;
+  clock: Clock;
+  client: Client;
+  /** Settles once, with whatever ends the run first: done, a seed limit, an error, a signal. */
+  outcome: Promise<Outcome>;
+  end: (outcome: Outcome) => void;
+  offSignals: () => void;
+}
+
 /** Runs the torrent to its end; every timer and time read is on `clock` (the command's systemClock; a test's FakeTime). */
 export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy, clock: Clock): Promise<void> {
   const { mode } = o;
   const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1, stderrSink);
   const source = await loadTorrentSource(o.torrentPath);
+  const add = addTorrentOptions(o, policy, source);
+  const client = new Client({ ...o.client, log });
+  const started = clock.now();
+  const { promise, resolve } = Promise.withResolvers<Outcome>();
+  const offSignals = onStopSignal((signal) => resolve({ kind: "signal", signal }));
+  const run: Run = { mode, log, clock, client, outcome: promise, end: resolve, offSignals };
+  const torrent = source.kind === "magnet" ? await fetchMagnet(run, source.magnet, add, policy) : client.addTorrent(source.meta, add);
+  if (torrent === undefined) return;
+  announceStart(run, torrent, policy, o.outDir);
+  watchTorrent(torrent, mode, log, clock);
+  const stopProgress = reportProgress(torrent, mode, clock);
+
+  torrent.on("error", ({ error }) => resolve({ kind: "error", error }));
+  const seeding = followCompletion(run, torrent, policy, started);
+  watchProgress(run, torrent, policy, seeding.isDone);
+  const deadline = startDeadline(run, torrent, policy.timeoutMs);
+
+  const outcome = await promise;
+  clock.clearTimeout(deadline);
+  seeding.stop();
+  stopProgress();
+  await client.close();
+  offSignals();
+  endRun(run, outcome, torrent.stats(), o.outDir);
+}
+
+/** The Client's options for this torrent: where, which peers and files, and how `seed` starts. */
+function addTorrentOptions(o: TorrentRunOptions, policy: SeedPolicy, source: TorrentSource): AddTorrentOptions {
   // A magnet's file count is unknown until its metadata arrives: numbers past the end are dropped then.
   const fileCount = source.kind === "torrent" ? source.meta.files.length : Number.MAX_SAFE_INTEGER;
   const files = o.select !== undefined || o.exclude.length > 0
     ? { ...(o.select !== undefined && { select: parseFileNumbers(o.select, fileCount) }), exclude: o.exclude }
     : undefined;
-  const client = new Client({ ...o.client, log });
-  const started = clock.now();
-  const add: AddTorrentOptions = {
+  return {
     outDir: o.outDir,
     peers: o.peers,
     noTrackers: o.noTrackers,
@@ -62,51 +100,60 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy, clock
     superSeed: policy.superSeed === true,
     ...(files && { files }),
   };
-  const { promise, resolve } = Promise.withResolvers<Outcome>();
-  const offSignals = onStopSignal((signal) => resolve({ kind: "signal", signal }));
-  let torrent: Torrent;
-  if (source.kind === "magnet") {
-    const fetched = await magnetPhase(client, source.magnet, add, {
-      mode,
-      log,
-      interrupted: promise,
-      clock,
-      ...(policy.metadataTimeoutMs !== undefined && { timeoutMs: policy.metadataTimeoutMs }),
-      ...(policy.saveTorrentPath !== undefined && { saveTorrentPath: policy.saveTorrentPath }),
-    }).catch(async (err: unknown) => {
-      offSignals();
-      await client.close();
-      throw err;
-    });
-    if (fetched === undefined) {
-      offSignals();
-      await client.close();
-      const outcome = await promise;
-      process.exitCode = outcome.kind === "signal" && outcome.signal === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
-      report(mode, clock, "interrupted", "stopped before the metadata arrived", undefined);
-      return;
-    }
-    torrent = fetched;
-  } else {
-    torrent = client.addTorrent(source.meta, add);
-  }
+}
+
+/**
+ * A magnet's metadata phase (BEP 9, --metadata-timeout, --save-torrent), then its torrent. Undefined when a
+ * signal came first: the client is closed, the exit code set and the interruption reported.
+ */
+async function fetchMagnet(run: Run, magnet: Magnet, add: AddTorrentOptions, policy: SeedPolicy): Promise<Torrent | undefined> {
+  const { mode, log, clock, client, offSignals } = run;
+  const fetched = await magnetPhase(client, magnet, add, {
+    mode,
+    log,
+    interrupted: run.outcome,
+    clock,
+    ...(policy.metadataTimeoutMs !== undefined && { timeoutMs: policy.metadataTimeoutMs }),
+    ...(policy.saveTorrentPath !== undefined && { saveTorrentPath: policy.saveTorrentPath }),
+  }).catch(async (err: unknown) => {
+    offSignals();
+    await client.close();
+    throw err;
+  });
+  if (fetched !== undefined) return fetched;
+  offSignals();
+  await client.close();
+  const outcome = await run.outcome;
+  process.exitCode = outcome.kind === "signal" && outcome.signal === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+  report(mode, clock, "interrupted", "stopped before the metadata arrived", undefined);
+  return undefined;
+}
+
+/** The first line (or `metadata` event): what runs, where, and the listening port. */
+function announceStart(run: Run, torrent: Torrent, policy: SeedPolicy, outDir: string): void {
+  const { mode, clock, client } = run;
   const meta = torrent.meta;
   const verb = policy.requireComplete ? "seeding" : "downloading";
   if (mode === "json") {
     const count = meta.files.filter((f) => !f.isPad).length;
     emitJson("metadata", { name: meta.name, infoHash: meta.infoHashHex, totalBytes: meta.totalLength, pieceCount: meta.pieceCount, files: count, port: client.port }, clock);
   } else if (mode !== "quiet") {
-    writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${o.outDir}, listening on port ${client.port}\n`);
+    writeErr(`${verb} ${meta.name} (${formatBytes(meta.totalLength)}) in ${outDir}, listening on port ${client.port}\n`);
   }
-  watchTorrent(torrent, mode, log, clock);
-  const stopProgress = reportProgress(torrent, mode, clock);
+}
 
-  torrent.on("error", ({ error }) => resolve({ kind: "error", error }));
+/**
+ * The seeding policy, on "done": report it, then end a plain download, or seed until --seed-time (timed
+ * from completion), the ratio (see watchProgress) or a signal.
+ */
+function followCompletion(run: Run, torrent: Torrent, policy: SeedPolicy, started: number): { isDone: () => boolean; stop: () => void } {
+  const { mode, clock, end } = run;
+  const meta = torrent.meta;
   let doneAt: number | undefined;
   let seedTimer: unknown;
   torrent.on("done", (s) => {
     doneAt = clock.now();
-    if (policy.seed && policy.timeMs !== undefined && seedTimer === undefined) seedTimer = clock.setTimeout(() => resolve({ kind: "seeded", reason: "time" }), policy.timeMs);
+    if (policy.seed && policy.timeMs !== undefined && seedTimer === undefined) seedTimer = clock.setTimeout(() => end({ kind: "seeded", reason: "time" }), policy.timeMs);
     if (policy.requireComplete) {
       report(mode, clock, "seeding", `verified ${meta.name}; seeding until stopped${seedLimits(policy)}`, s);
     } else {
@@ -114,44 +161,48 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy, clock
       report(mode, clock, "done", `done: ${meta.name}, ${formatBytes(s.totalBytes)} in ${formatDuration(seconds)} (${formatRate(s.downloadedBytes / Math.max(seconds, 0.001))})`, s, seconds);
       if (policy.seed) report(mode, clock, "seeding", `seeding${seedLimits(policy)}`, s);
     }
-    if (!policy.seed) resolve({ kind: "done" });
+    if (!policy.seed) end({ kind: "done" });
   });
+  return { isDone: () => doneAt !== undefined, stop: () => clock.clearTimeout(seedTimer) };
+}
+
+/** While downloading, a stall (no new data for --stall-timeout) ends the run; once done, the seed ratio does. */
+function watchProgress(run: Run, torrent: Torrent, policy: SeedPolicy, isDone: () => boolean): void {
+  const { clock, end } = run;
   let lastDownloaded = -1;
   let lastProgressAt = clock.now();
   torrent.on("progress", (s) => {
-    if (doneAt === undefined) {
+    if (!isDone()) {
       const now = clock.now();
       if (s.downloadedBytes !== lastDownloaded) {
         lastDownloaded = s.downloadedBytes;
         lastProgressAt = now;
       } else if (policy.stallTimeoutMs !== undefined && now - lastProgressAt >= policy.stallTimeoutMs) {
         const message = `stalled: no data for ${formatDuration(policy.stallTimeoutMs / 1000)} at ${s.piecesDone} of ${s.pieceCount} pieces (${s.peers} peers connected, ${s.knownPeers} known)`;
-        resolve({ kind: "error", error: new RippleError("STALLED", message) });
+        end({ kind: "error", error: new RippleError("STALLED", message) });
       }
       return;
     }
-    if (policy.ratio !== undefined && s.uploadedBytes >= policy.ratio * s.totalBytes) resolve({ kind: "seeded", reason: "ratio" });
+    if (policy.ratio !== undefined && s.uploadedBytes >= policy.ratio * s.totalBytes) end({ kind: "seeded", reason: "ratio" });
   });
+}
 
-  const deadline =
-    policy.timeoutMs === undefined
-      ? undefined
-      : clock.setTimeout(() => {
-          const message = `timed out after ${formatDuration(policy.timeoutMs! / 1000)} (--timeout) at ${torrent.stats().piecesDone} of ${meta.pieceCount} pieces`;
-          resolve({ kind: "error", error: new RippleError("TIMEOUT", message) });
-        }, policy.timeoutMs);
+/** --timeout: the whole run ends with TIMEOUT after `timeoutMs`; the timer to clear, if any. */
+function startDeadline(run: Run, torrent: Torrent, timeoutMs: number | undefined): unknown {
+  if (timeoutMs === undefined) return undefined;
+  return run.clock.setTimeout(() => {
+    const message = `timed out after ${formatDuration(timeoutMs / 1000)} (--timeout) at ${torrent.stats().piecesDone} of ${torrent.meta.pieceCount} pieces`;
+    run.end({ kind: "error", error: new RippleError("TIMEOUT", message) });
+  }, timeoutMs);
+}
 
-  const outcome = await promise;
-  clock.clearTimeout(deadline);
-  clock.clearTimeout(seedTimer);
-  stopProgress();
-  await client.close();
-  offSignals();
-  const s = torrent.stats();
+/** The run's last word: an error thrown for the command to report, or the last line and the exit code. */
+function endRun(run: Run, outcome: Outcome, s: TorrentStats, outDir: string): void {
+  const { mode, clock } = run;
   switch (outcome.kind) {
     case "error":
       if (outcome.error.code === "VERIFY") {
-        const where = outcome.error.message.replace("the data is", `the data in ${o.outDir} is`);
+        const where = outcome.error.message.replace("the data is", `the data in ${outDir} is`);
         throw new RippleError("VERIFY", `${where} (use "ripple download" to fetch the rest)`, { cause: outcome.error });
       }
       throw outcome.error;

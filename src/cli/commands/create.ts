@@ -2,7 +2,7 @@
 // seeds, BEP 27 private; BEP 52 v2 or hybrid with --v2 / --hybrid). Shell: walks and hashes through
 // storage, writes the file, reports progress.
 
-import { defineCommand, type ArgsDef } from "citty";
+import { defineCommand, type ArgsDef, type ParsedArgs } from "citty";
 import { writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import {
@@ -15,9 +15,10 @@ import {
   parseTrackerTiers,
   parseWebSeeds,
   v2FileOrder,
+  type Metainfo,
 } from "../../metainfo/index.ts";
-import { hashSourceFiles, hashSourceFilesV2, listSourceFiles } from "../../storage/index.ts";
-import { RippleError, StorageError, createSha1Pool, epochSeconds, errorMessage, systemClock, type Clock } from "../../util/index.ts";
+import { hashSourceFiles, hashSourceFilesV2, listSourceFiles, type SourceTree } from "../../storage/index.ts";
+import { RippleError, StorageError, createSha1Pool, epochSeconds, errorMessage, systemClock, type Clock, type Sha1Pool } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { formatBytes, formatRate } from "../format.ts";
 import { repeatedOption } from "../options.ts";
@@ -50,118 +51,177 @@ export const createCommand = defineCommand({
   async run({ args, rawArgs }) {
     const clock = systemClock;
     const mode = outputMode(args);
-    if (args.v2 && args.hybrid) throw new RippleError("USAGE", "--v2 and --hybrid exclude each other: --hybrid already includes v2");
-    const version = args.hybrid ? "hybrid" : args.v2 ? "v2" : "v1";
-    const pieceOption = parsePieceLength(args["piece-length"] ?? "auto");
-    const trackerTiers = parseTrackerTiers(repeatedOption(ARGS, rawArgs, "tracker"));
-    const webSeeds = parseWebSeeds(repeatedOption(ARGS, rawArgs, "web-seed"));
-    const name = torrentName(args.path, args.name);
-    const outPath = resolve(args.output ?? `${name}.torrent`);
-    if (!args.force && (await Bun.file(outPath).exists())) throw outputExists(args.output ?? `${name}.torrent`);
-
+    const plan = await planTorrent(args, rawArgs);
     // v1 pieces are hashed on workers; they start while the files are listed (an idle pool keeps no process alive).
-    const pool = version === "v1" ? createSha1Pool() : undefined;
+    const pool = plan.version === "v1" ? createSha1Pool() : undefined;
     pool?.start();
-    const tree = await listSourceFiles(args.path, { exclude: outPath }).catch((err: unknown) => {
-      pool?.close();
-      throw err;
-    });
-    for (const path of tree.skipped) warn(mode, clock, `skipped ${path}: not a regular file or a directory`);
-    if (tree.totalBytes === 0) {
-      pool?.close();
-      const what = tree.files.length === 0 ? "no files" : "only empty files";
-      throw new RippleError("USAGE", `nothing to share: ${args.path} holds ${what}, and a torrent needs at least one byte`);
-    }
-    const pieceLength = pieceOption === "auto" ? autoPieceLength(tree.totalBytes) : pieceOption;
-
-    const abort = new AbortController();
-    let stoppedBy: string | undefined;
-    const offSignals = onStopSignal((signal) => {
-      stoppedBy = signal;
-      abort.abort();
-    });
+    const tree = await listFilesToShare(args.path, plan.outPath, pool, mode, clock);
+    const pieceLength = plan.pieceOption === "auto" ? autoPieceLength(tree.totalBytes) : plan.pieceOption;
     const progress = progressReporter(mode, tree.totalBytes, clock);
-    const extras = {
-      trackerTiers,
-      webSeeds,
-      comment: args.comment,
-      creationDate: args.date ? epochSeconds(clock) : undefined,
-    };
-    let torrentBytes: Uint8Array;
-    try {
-      if (version === "v1") {
-        const pieceHashes = await hashSourceFiles(tree.files, pieceLength, { onProgress: progress.update, signal: abort.signal, pool });
-        torrentBytes = encodeTorrent({ name, multiFile: tree.multiFile, files: tree.files, pieceLength, pieceHashes, private: args.private, ...extras });
-      } else {
-        // BEP 52: the file tree is a dictionary, so files go in its (sorted) order, in v1 `files` too.
-        const files = v2FileOrder(tree.files);
-        const hashed = await hashSourceFilesV2(files, pieceLength, {
-          hybrid: version === "hybrid",
-          multiFile: tree.multiFile,
-          onProgress: progress.update,
-          signal: abort.signal,
-        });
-        torrentBytes = encodeTorrentV2({
-          name,
-          multiFile: tree.multiFile,
-          files: hashed.files,
-          pieceLength,
-          ...(hashed.v1PieceHashes && { v1PieceHashes: hashed.v1PieceHashes }),
-          private: args.private,
-          ...extras,
-        });
-      }
-    } catch (err) {
-      if (!abort.signal.aborted) throw err;
-      if (mode === "json") emitJson("interrupted", { signal: stoppedBy }, clock);
-      else if (mode !== "quiet") writeErr(`stopped by ${stoppedBy}; no torrent written\n`);
-      process.exitCode = stoppedBy === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
-      return;
-    } finally {
-      pool?.close();
-      offSignals();
-      progress.stop();
-    }
+    const torrentBytes = await hashUntilStopped({ plan, tree, pieceLength, pool }, progress, mode, clock);
+    if (torrentBytes === undefined) return;
 
     // Reading our own output back is cheap and proves it is a torrent ripple (and so others) accepts.
     const meta = parseMetainfo(torrentBytes);
-    try {
-      await writeFile(outPath, torrentBytes, { flag: args.force ? "w" : "wx" });
-    } catch (err) {
-      if ((err as { code?: string }).code === "EEXIST") throw outputExists(args.output ?? `${name}.torrent`);
-      throw new StorageError(`cannot write ${outPath}: ${writeReason(err)}`, { cause: err });
-    }
-
-    const seconds = progress.seconds();
-    if (mode === "json") {
-      emitJson("done", {
-        infoHash: meta.infoHashHex,
-        metaVersion: version,
-        infoHashV2: meta.v2?.infoHashHex ?? null,
-        path: outPath,
-        name,
-        files: tree.files.length,
-        pieceCount: meta.pieceCount,
-        pieceLength,
-        totalBytes: meta.totalLength,
-        seconds,
-      }, clock);
-    } else if (mode !== "quiet") {
-      writeOut(
-        [
-          `created ${args.output ?? `${name}.torrent`}`,
-          `  name:      ${name} (${tree.files.length} file${tree.files.length === 1 ? "" : "s"}, ${formatBytes(meta.totalLength)})`,
-          `  pieces:    ${meta.pieceCount} x ${formatBytes(pieceLength)}, hashed in ${seconds.toFixed(1)}s` +
-            // A rate over a few milliseconds says nothing.
-            (seconds >= 0.1 ? ` (${formatRate(meta.totalLength / seconds)})` : ""),
-          ...(version === "v1" ? [`  info hash: ${meta.infoHashHex}`] : []),
-          ...(version === "hybrid" ? [`  info hash v1: ${meta.infoHashHex}`] : []),
-          ...(meta.v2 ? [`  info hash v2: ${meta.v2.infoHashHex}`] : []),
-        ].join("\n") + "\n",
-      );
-    }
+    await writeTorrentFile(plan, torrentBytes);
+    reportCreated(plan, tree, meta, pieceLength, progress.seconds(), mode, clock);
   },
 });
+
+type MetaVersion = "v1" | "v2" | "hybrid";
+
+/** What the command line asks for, checked before any file is read. */
+interface CreatePlan {
+  version: MetaVersion;
+  pieceOption: number | "auto";
+  trackerTiers: string[][];
+  webSeeds: string[];
+  name: string;
+  /** Where the .torrent goes, and that path as the user gave it (or its default), for messages. */
+  outPath: string;
+  shownPath: string;
+  force: boolean;
+  private: boolean | undefined;
+  comment: string | undefined;
+  date: boolean;
+}
+
+/** Validates the options (USAGE errors, in the order given), and refuses an existing output without --force. */
+async function planTorrent(args: ParsedArgs<typeof ARGS>, rawArgs: readonly string[]): Promise<CreatePlan> {
+  if (args.v2 && args.hybrid) throw new RippleError("USAGE", "--v2 and --hybrid exclude each other: --hybrid already includes v2");
+  const version = args.hybrid ? "hybrid" : args.v2 ? "v2" : "v1";
+  const pieceOption = parsePieceLength(args["piece-length"] ?? "auto");
+  const trackerTiers = parseTrackerTiers(repeatedOption(ARGS, rawArgs, "tracker"));
+  const webSeeds = parseWebSeeds(repeatedOption(ARGS, rawArgs, "web-seed"));
+  const name = torrentName(args.path, args.name);
+  const shownPath = args.output ?? `${name}.torrent`;
+  const outPath = resolve(shownPath);
+  if (!args.force && (await Bun.file(outPath).exists())) throw outputExists(shownPath);
+  return { version, pieceOption, trackerTiers, webSeeds, name, outPath, shownPath, force: args.force === true, private: args.private, comment: args.comment, date: args.date };
+}
+
+/** The files under `path` (never the output itself), warning about what is skipped; at least one byte, else USAGE. Closes the pool on error. */
+async function listFilesToShare(path: string, outPath: string, pool: Sha1Pool | undefined, mode: OutputMode, clock: Clock): Promise<SourceTree> {
+  const tree = await listSourceFiles(path, { exclude: outPath }).catch((err: unknown) => {
+    pool?.close();
+    throw err;
+  });
+  for (const skipped of tree.skipped) warn(mode, clock, `skipped ${skipped}: not a regular file or a directory`);
+  if (tree.totalBytes === 0) {
+    pool?.close();
+    const what = tree.files.length === 0 ? "no files" : "only empty files";
+    throw new RippleError("USAGE", `nothing to share: ${path} holds ${what}, and a torrent needs at least one byte`);
+  }
+  return tree;
+}
+
+interface HashJob {
+  plan: CreatePlan;
+  tree: SourceTree;
+  pieceLength: number;
+  /** v1 only: the SHA-1 workers. */
+  pool: Sha1Pool | undefined;
+}
+
+/**
+ * Hashes the files and encodes the torrent, with live progress, until done or SIGINT/SIGTERM: then
+ * undefined, reported and with the exit code set. Closes the pool either way.
+ */
+async function hashUntilStopped(job: HashJob, progress: ProgressReporter, mode: OutputMode, clock: Clock): Promise<Uint8Array | undefined> {
+  const abort = new AbortController();
+  let stoppedBy: string | undefined;
+  const offSignals = onStopSignal((signal) => {
+    stoppedBy = signal;
+    abort.abort();
+  });
+  try {
+    return await hashAndEncode(job, { onProgress: progress.update, signal: abort.signal }, clock);
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+    if (mode === "json") emitJson("interrupted", { signal: stoppedBy }, clock);
+    else if (mode !== "quiet") writeErr(`stopped by ${stoppedBy}; no torrent written\n`);
+    process.exitCode = stoppedBy === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+    return undefined;
+  } finally {
+    job.pool?.close();
+    offSignals();
+    progress.stop();
+  }
+}
+
+/** The pieces (v1: SHA-1 on the pool; v2 and hybrid: BEP 52 merkle trees), encoded as the .torrent's bytes. */
+async function hashAndEncode(job: HashJob, hashing: { onProgress: (bytesHashed: number) => void; signal: AbortSignal }, clock: Clock): Promise<Uint8Array> {
+  const { plan, tree, pieceLength, pool } = job;
+  const { name } = plan;
+  const extras = {
+    trackerTiers: plan.trackerTiers,
+    webSeeds: plan.webSeeds,
+    comment: plan.comment,
+    creationDate: plan.date ? epochSeconds(clock) : undefined,
+  };
+  if (plan.version === "v1") {
+    const pieceHashes = await hashSourceFiles(tree.files, pieceLength, { ...hashing, pool });
+    return encodeTorrent({ name, multiFile: tree.multiFile, files: tree.files, pieceLength, pieceHashes, private: plan.private, ...extras });
+  }
+  // BEP 52: the file tree is a dictionary, so files go in its (sorted) order, in v1 `files` too.
+  const files = v2FileOrder(tree.files);
+  const hashed = await hashSourceFilesV2(files, pieceLength, {
+    hybrid: plan.version === "hybrid",
+    multiFile: tree.multiFile,
+    ...hashing,
+  });
+  return encodeTorrentV2({
+    name,
+    multiFile: tree.multiFile,
+    files: hashed.files,
+    pieceLength,
+    ...(hashed.v1PieceHashes && { v1PieceHashes: hashed.v1PieceHashes }),
+    private: plan.private,
+    ...extras,
+  });
+}
+
+/** Writes the .torrent; without --force it never overwrites, even a file that appeared while hashing. */
+async function writeTorrentFile(plan: CreatePlan, torrentBytes: Uint8Array): Promise<void> {
+  try {
+    await writeFile(plan.outPath, torrentBytes, { flag: plan.force ? "w" : "wx" });
+  } catch (err) {
+    if ((err as { code?: string }).code === "EEXIST") throw outputExists(plan.shownPath);
+    throw new StorageError(`cannot write ${plan.outPath}: ${writeReason(err)}`, { cause: err });
+  }
+}
+
+/** The summary on stdout (or the `done` event): name, size, pieces, hashing time and the info hashes. */
+function reportCreated(plan: CreatePlan, tree: SourceTree, meta: Metainfo, pieceLength: number, seconds: number, mode: OutputMode, clock: Clock): void {
+  const { name, version } = plan;
+  if (mode === "json") {
+    emitJson("done", {
+      infoHash: meta.infoHashHex,
+      metaVersion: version,
+      infoHashV2: meta.v2?.infoHashHex ?? null,
+      path: plan.outPath,
+      name,
+      files: tree.files.length,
+      pieceCount: meta.pieceCount,
+      pieceLength,
+      totalBytes: meta.totalLength,
+      seconds,
+    }, clock);
+  } else if (mode !== "quiet") {
+    writeOut(
+      [
+        `created ${plan.shownPath}`,
+        `  name:      ${name} (${tree.files.length} file${tree.files.length === 1 ? "" : "s"}, ${formatBytes(meta.totalLength)})`,
+        `  pieces:    ${meta.pieceCount} x ${formatBytes(pieceLength)}, hashed in ${seconds.toFixed(1)}s` +
+          // A rate over a few milliseconds says nothing.
+          (seconds >= 0.1 ? ` (${formatRate(meta.totalLength / seconds)})` : ""),
+        ...(version === "v1" ? [`  info hash: ${meta.infoHashHex}`] : []),
+        ...(version === "hybrid" ? [`  info hash v1: ${meta.infoHashHex}`] : []),
+        ...(meta.v2 ? [`  info hash v2: ${meta.v2.infoHashHex}`] : []),
+      ].join("\n") + "\n",
+    );
+  }
+}
 
 /** `--name`, or the base name of the path; either must be usable as one path segment. */
 function torrentName(path: string, option: string | undefined): string {
@@ -229,3 +289,5 @@ function progressReporter(mode: OutputMode, totalBytes: number, clock: Clock) {
     },
   };
 }
+
+type ProgressReporter = ReturnType<typeof progressReporter>;

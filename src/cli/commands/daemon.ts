@@ -1,17 +1,17 @@
 // `ripple daemon`: many torrents in one process behind a qBittorrent-compatible Web API (src/daemon),
 // until SIGINT/SIGTERM. Shell: options, credentials, the `listening` line or event, signals.
 
-import { defineCommand, type ArgsDef } from "citty";
+import { defineCommand, type ArgsDef, type ParsedArgs } from "citty";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { Daemon, startHttpApi, type AuthOptions } from "../../daemon/index.ts";
-import { RippleError, createLogger, errorMessage, systemClock, toHex } from "../../util/index.ts";
+import { Daemon, startHttpApi, type AuthOptions, type DaemonOptions } from "../../daemon/index.ts";
+import { RippleError, createLogger, errorMessage, systemClock, toHex, type Clock } from "../../util/index.ts";
 import { EXIT } from "../exit-codes.ts";
 import { intOption, repeatedOption } from "../options.ts";
-import { emitJson } from "../progress.ts";
+import { emitJson, type OutputMode } from "../progress.ts";
 import { stderrSink, writeErr, writeOut } from "../output.ts";
 import { onStopSignal, type StopSignal } from "../signals.ts";
-import { parseSeedLimits, parseTorrentArgs, torrentArgs } from "../torrent-args.ts";
+import { parseSeedLimits, parseTorrentArgs, torrentArgs, type TorrentRunOptions } from "../torrent-args.ts";
 
 const { torrent: _t, output: _o, select: _s, exclude: _e, peer: _p, preallocate: _pa, "no-trackers": _nt, "no-web-seeds": _nw, ...peerArgs } = torrentArgs;
 
@@ -32,6 +32,8 @@ const ARGS = {
 
 const DEFAULT_HTTP = "127.0.0.1:8080";
 
+type WebApiServer = ReturnType<typeof startHttpApi>;
+
 function parseHttpAddress(text: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
@@ -45,74 +47,112 @@ export const daemonCommand = defineCommand({
   async run({ args, rawArgs }) {
     const clock = systemClock;
     const o = parseTorrentArgs({ ...args, torrent: "" }, rawArgs);
-    const log = createLogger(o.verbose ? 4 : o.mode === "quiet" || o.mode === "json" ? 0 : 3, stderrSink);
-    const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
-    const stateDir = resolve(typeof args["state-dir"] === "string" ? args["state-dir"] : join(home, "ripple", "daemon"));
-    const downloadDir = resolve(typeof args["download-dir"] === "string" ? args["download-dir"] : join(stateDir, "downloads"));
-    const http = parseHttpAddress(typeof args.http === "string" ? args.http : DEFAULT_HTTP);
-    const seed = parseSeedLimits(args);
-    const shareLimits = { ...(seed.ratio !== undefined && { ratio: seed.ratio }), ...(seed.timeMs !== undefined && { seedingTimeMin: Math.ceil(seed.timeMs / 60_000) }) };
-    const maxActiveDownloads = intOption("max-active-downloads", args["max-active-downloads"], -1, 10_000) ?? 3;
-    const apiKeys = [...repeatedOption(ARGS, rawArgs, "api-key"), ...(process.env.RIPPLE_API_KEY ? [process.env.RIPPLE_API_KEY] : [])];
-    if (apiKeys.some((k) => k.length < 16)) throw new RippleError("USAGE", "--api-key: use at least 16 characters");
-
-    const daemon = Daemon.open({
-      stateDir,
-      downloadDir,
-      allowedSaveRoots: repeatedOption(ARGS, rawArgs, "allow-save-path"),
-      client: o.client,
-      maxActiveDownloads,
-      shareLimits,
-      log,
-      clock,
-    });
+    const setup = daemonSetup(args, rawArgs, o, clock);
+    const daemon = Daemon.open(setup.options);
     try {
-      const state = daemon.state;
-      let temporary: string | undefined;
-      if (typeof args.password === "string") {
-        if (args.password.length < 6) throw new RippleError("USAGE", "--password: use at least 6 characters");
-        state.credentials = { username: typeof args.username === "string" ? args.username : "admin", passwordHash: await Bun.password.hash(args.password) };
-        await daemon.save();
-      } else if (!state.credentials && apiKeys.length === 0) {
-        // As qBittorrent does: a temporary password for this run, printed once.
-        temporary = toHex(crypto.getRandomValues(new Uint8Array(9)));
-        state.credentials = { username: "admin", passwordHash: await Bun.password.hash(temporary) };
-      }
-      const auth: AuthOptions = { ...(state.credentials && { credentials: state.credentials }), apiKeys, bypassLocalhost: args["auth-localhost"] === false };
-      if (temporary !== undefined) delete state.credentials; // not saved: the next run prints a new one
-      const server = (() => {
-        try {
-          return startHttpApi({
-            daemon,
-            host: http.host,
-            port: http.port,
-            auth,
-            prefs: { listenPort: daemon.client.port, dht: o.client.dht !== undefined, encryption: o.client.encryption ?? "prefer", maxActiveDownloads, ...shareLimits },
-            log,
-          });
-        } catch (err) {
-          throw new RippleError("PORT_IN_USE", `cannot serve the Web API on ${http.host}:${http.port}: ${errorMessage(err)}`, { cause: err });
-        }
-      })();
-      const urlHost = http.host.includes(":") ? `[${http.host}]` : http.host;
+      const { auth, temporary } = await webApiLogin(daemon, args, setup.apiKeys);
+      const server = serveWebApi(daemon, setup, auth);
+      const urlHost = setup.http.host.includes(":") ? `[${setup.http.host}]` : setup.http.host;
       const url = `http://${urlHost}:${server.port}`;
       const { promise, resolve: stop } = Promise.withResolvers<StopSignal>();
       const offSignals = onStopSignal(stop);
-      if (o.mode === "json") emitJson("listening", { http: url, port: daemon.client.port, stateDir, downloadDir, torrents: daemon.views().length, ...(temporary !== undefined && { username: "admin", temporaryPassword: temporary }) }, clock);
-      else if (o.mode !== "quiet") writeOut(`${url}\n`);
-      if (o.mode !== "quiet" && o.mode !== "json") {
-        writeErr(`ripple daemon: qBittorrent Web API v2 on ${url}, peers on port ${daemon.client.port}, state in ${stateDir}\n`);
-        if (temporary !== undefined) writeErr(`Web API login for this run: admin / ${temporary} (set --password or --api-key to keep one)\n`);
-      }
-      const signal = await promise;
-      await server.stop(true);
-      await daemon.close();
-      offSignals();
-      if (o.mode === "json") emitJson("stopped", { signal }, clock);
-      process.exitCode = signal === "SIGINT" ? EXIT.INTERRUPTED : EXIT.TERMINATED;
+      announceListening(daemon, setup, url, temporary);
+      await shutDown(await promise, server, daemon, offSignals, setup);
     } catch (err) {
       await daemon.close();
       throw err;
     }
   },
 });
+
+/** The command line made into the Daemon's options, the Web API's address and its API keys. */
+interface DaemonSetup {
+  options: DaemonOptions & Required<Pick<DaemonOptions, "maxActiveDownloads" | "shareLimits" | "log" | "clock">>;
+  http: { host: string; port: number };
+  apiKeys: string[];
+  mode: OutputMode;
+}
+
+/** Validates the options (USAGE errors, in this order) and resolves the state and download directories. */
+function daemonSetup(args: ParsedArgs<typeof ARGS>, rawArgs: readonly string[], o: TorrentRunOptions, clock: Clock): DaemonSetup {
+  const log = createLogger(o.verbose ? 4 : o.mode === "quiet" || o.mode === "json" ? 0 : 3, stderrSink);
+  const home = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
+  const stateDir = resolve(typeof args["state-dir"] === "string" ? args["state-dir"] : join(home, "ripple", "daemon"));
+  const downloadDir = resolve(typeof args["download-dir"] === "string" ? args["download-dir"] : join(stateDir, "downloads"));
+  const http = parseHttpAddress(typeof args.http === "string" ? args.http : DEFAULT_HTTP);
+  const seed = parseSeedLimits(args);
+  const shareLimits = { ...(seed.ratio !== undefined && { ratio: seed.ratio }), ...(seed.timeMs !== undefined && { seedingTimeMin: Math.ceil(seed.timeMs / 60_000) }) };
+  const maxActiveDownloads = intOption("max-active-downloads", args["max-active-downloads"], -1, 10_000) ?? 3;
+  const apiKeys = [...repeatedOption(ARGS, rawArgs, "api-key"), ...(process.env.RIPPLE_API_KEY ? [process.env.RIPPLE_API_KEY] : [])];
+  if (apiKeys.some((k) => k.length < 16)) throw new RippleError("USAGE", "--api-key: use at least 16 characters");
+  const options = {
+    stateDir,
+    downloadDir,
+    allowedSaveRoots: repeatedOption(ARGS, rawArgs, "allow-save-path"),
+    client: o.client,
+    maxActiveDownloads,
+    shareLimits,
+    log,
+    clock,
+  };
+  return { options, http, apiKeys, mode: o.mode };
+}
+
+/**
+ * Who may use the Web API: --password (kept, hashed, in the state), the saved login, API keys, and
+ * with none of these, as qBittorrent does, a temporary password for this run only (printed once).
+ */
+async function webApiLogin(daemon: Daemon, args: ParsedArgs<typeof ARGS>, apiKeys: string[]): Promise<{ auth: AuthOptions; temporary?: string }> {
+  const state = daemon.state;
+  let temporary: string | undefined;
+  if (typeof args.password === "string") {
+    if (args.password.length < 6) throw new RippleError("USAGE", "--password: use at least 6 characters");
+    state.credentials = { username: typeof args.username === "string" ? args.username : "admin", passwordHash: await Bun.password.hash(args.password) };
+    await daemon.save();
+  } else if (!state.credentials && apiKeys.length === 0) {
+    temporary = toHex(crypto.getRandomValues(new Uint8Array(9)));
+    state.credentials = { username: "admin", passwordHash: await Bun.password.hash(temporary) };
+  }
+  const auth: AuthOptions = { ...(state.credentials && { credentials: state.credentials }), apiKeys, bypassLocalhost: args["auth-localhost"] === false };
+  if (temporary !== undefined) delete state.credentials; // not saved: the next run prints a new one
+  return { auth, ...(temporary !== undefined && { temporary }) };
+}
+
+/** Starts the Web API; a port it cannot bind is PORT_IN_USE. */
+function serveWebApi(daemon: Daemon, setup: DaemonSetup, auth: AuthOptions): WebApiServer {
+  const { http, options } = setup;
+  const { client, maxActiveDownloads, shareLimits, log } = options;
+  try {
+    return startHttpApi({
+      daemon,
+      host: http.host,
+      port: http.port,
+      auth,
+      prefs: { listenPort: daemon.client.port, dht: client.dht !== undefined, encryption: client.encryption ?? "prefer", maxActiveDownloads, ...shareLimits },
+      log,
+    });
+  } catch (err) {
+    throw new RippleError("PORT_IN_USE", `cannot serve the Web API on ${http.host}:${http.port}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** The Web API's URL on stdout (or the `listening` event), and on stderr where the peers and state are and any temporary login. */
+function announceListening(daemon: Daemon, setup: DaemonSetup, url: string, temporary: string | undefined): void {
+  const { mode, options } = setup;
+  const { stateDir, downloadDir, clock } = options;
+  if (mode === "json") emitJson("listening", { http: url, port: daemon.client.port, stateDir, downloadDir, torrents: daemon.views().length, ...(temporary !== undefined && { username: "admin", temporaryPassword: temporary }) }, clock);
+  else if (mode !== "quiet") writeOut(`${url}\n`);
+  if (mode !== "quiet" && mode !== "json") {
+    writeErr(`ripple daemon: qBittorrent Web API v2 on ${url}, peers on port ${daemon.client.port}, state in ${stateDir}\n`);
+    if (temporary !== undefined) writeErr(`Web API login for this run: admin / ${temporary} (set --password or --api-key to keep one)\n`);
+  }
+}
+
+/** On SIGINT/SIGTERM: the Web API stops, the daemon saves and closes, and the exit code tells which signal. */
+async function shutDown(signal: StopSignal, server: WebApiServer, daemon: Daemon, offSignals: () => void, setup: DaemonSetup): Promise<void> {
+  await server.stop(true);
+  await daemon.close();
+  offSignals();
+  if (setup.mode === "json") emitJson("stopped", { signal }, setup.options.clock);
+  process.exitCode = signal === "SIGINT" ? EXIT.INTERRUPTED : EXIT.TERMINATED;
+}
