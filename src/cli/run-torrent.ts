@@ -58,7 +58,7 @@ export async function runTorrent(o: TorrentRunOptions, policy: SeedPolicy, clock
   const log = createLogger(o.verbose ? 4 : mode === "quiet" || mode === "json" ? 0 : 1, stderrSink);
   const source = await loadTorrentSource(o.torrentPath);
   const add = addTorrentOptions(o, policy, source);
-  const client = new Client({ ...o.client, log });
+  const client = new Client({ ...o.client, log, clock });
   const started = clock.now();
   const { promise, resolve } = Promise.withResolvers<Outcome>();
   const offSignals = onStopSignal((signal) => resolve({ kind: "signal", signal }));
