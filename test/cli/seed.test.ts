@@ -7,11 +7,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Client, type TorrentStats } from "../../src/index.ts";
+import type { Client, TorrentStats } from "../../src/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
+import { leechFixture } from "../helpers/torrents.ts";
 
 let work: string;
 let binary: string;
@@ -85,15 +86,7 @@ function start(args: string[]): Running {
 }
 
 /** Downloads the fixture from 127.0.0.1:port with an in-process Client; resolves when complete. */
-async function leechFrom(port: number, outDir: string): Promise<TorrentStats> {
-  const c = new Client({ port: 0, host: "127.0.0.1" });
-  clients.push(c);
-  const t = c.addTorrent(fixture.meta, { outDir, peers: [{ host: "127.0.0.1", port }], noTrackers: true });
-  return new Promise((resolve, reject) => {
-    t.on("done", resolve);
-    t.on("error", ({ error }) => reject(error));
-  });
-}
+const leechFrom = (port: number, outDir: string): Promise<TorrentStats> => leechFixture(fixture, port, outDir, (c) => clients.push(c));
 
 describe("ripple seed", () => {
   test("verifies the data, serves a leecher, stops on SIGINT with exit 130", async () => {
