@@ -2,7 +2,7 @@
 // and aria2c as leechers and seeders, and which of them are installed. Every program binds to 127.0.0.1
 // (or a network-lab host's address) with DHT, LSD/LPD, PEX, UPnP, NAT-PMP and uTP off: TCP only (ripple's
 // DHT and uTP are on by default: always pass --no-dht --no-utp; aria2c has no uTP). libtorrent's and
-// aria2c's command lines are the tests' own (test/helpers/libtorrent-peer.ts, test/helpers/real-peers.ts),
+// aria2c's command lines are the tests' own (test/helpers/libtorrent-peer.ts, test/helpers/aria2.ts),
 // so benchmarks and tests run them alike.
 
 import { ltPeerArgv, PYTHON } from "../../test/helpers/libtorrent-peer.ts";

@@ -7,7 +7,7 @@ import { exitCodeFor } from "./exit-codes.ts";
 import { checkArguments } from "./unknown-options.ts";
 import { writeErr, writeOut } from "./output.ts";
 import { emitJson } from "./progress.ts";
-import { RippleError } from "../util/index.ts";
+import { RippleError, systemClock } from "../util/index.ts";
 
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   daemon: () => import("./commands/daemon.ts").then((m) => m.daemonCommand),
@@ -54,7 +54,7 @@ export async function run(rawArgs: string[]): Promise<number> {
     const code = exitCodeFor(err);
     const message = (err instanceof Error ? err.message : String(err)).replace(ANSI_SGR, "");
     // A script reading --json events sees the end too: one `error` event, besides the line on stderr.
-    if (rawArgs.includes("--json")) emitJson("error", { message, exitCode: code, ...(err instanceof RippleError && { code: err.code }) });
+    if (rawArgs.includes("--json")) emitJson("error", { message, exitCode: code, ...(err instanceof RippleError && { code: err.code }) }, systemClock);
     writeErr(`ripple: ${message}\n`);
     if (code === 2) writeErr(`hint: run "ripple ${sub ? rawArgs[0] + " " : ""}--help" for usage\n`);
     if (verbose && err instanceof Error && err.stack) writeErr(err.stack + "\n");

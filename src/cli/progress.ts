@@ -2,7 +2,7 @@
 // otherwise, or one JSON object per line with --json. Shell: writes to stdout/stderr.
 
 import type { Torrent, TorrentStats } from "../swarm/index.ts";
-import { repeat, systemClock, type Clock } from "../util/index.ts";
+import { repeat, type Clock } from "../util/index.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
 import { clearLive, writeErr, writeLive, writeOut } from "./output.ts";
 
@@ -27,7 +27,7 @@ const PLAIN_INTERVAL_MS = 5000;
 const JSON_INTERVAL_MS = 1000;
 
 /** Writes one JSON event line to stdout, stamped with the clock's wall time. */
-export function emitJson(event: string, fields: Record<string, unknown>, clock: Clock = systemClock): void {
+export function emitJson(event: string, fields: Record<string, unknown>, clock: Clock): void {
   writeOut(JSON.stringify({ event, time: new Date(clock.epochMs()).toISOString(), ...fields }) + "\n");
 }
 

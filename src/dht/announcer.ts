@@ -60,7 +60,7 @@ class DhtAnnouncer implements Announcer {
     this.#o = options;
     this.#log = (options.log ?? silentLogger).withTag("dht");
     this.#clock = options.clock ?? systemClock;
-    this.#timers = options.timers ?? systemClock;
+    this.#timers = options.timers ?? this.#clock;
   }
 
   start(): void {

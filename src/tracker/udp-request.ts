@@ -74,7 +74,7 @@ class UdpClient implements UdpTrackerClient {
 
   constructor(o: UdpTrackerClientOptions) {
     this.#clock = o.clock ?? systemClock;
-    this.#timers = o.timers ?? systemClock;
+    this.#timers = o.timers ?? this.#clock;
     this.#log = (o.log ?? silentLogger).withTag("udp-tracker");
     this.#transport = new UdpTransport({
       clock: this.#clock,

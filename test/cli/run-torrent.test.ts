@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from "b
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXIT, exitCodeFor } from "../../src/cli/exit-codes.ts";
-import type { Client, TorrentStats } from "../../src/index.ts";
+import type { TorrentStats } from "../../src/index.ts";
 import { runTorrent, type SeedPolicy } from "../../src/cli/run-torrent.ts";
 import type { TorrentRunOptions } from "../../src/cli/torrent-args.ts";
 import { RippleError } from "../../src/util/index.ts";
@@ -15,7 +15,7 @@ import { FakeTime, settle } from "../helpers/fake-time.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
-import { leechFixture } from "../helpers/torrents.ts";
+import { leechFixture, useClients } from "../helpers/torrents.ts";
 
 let work: string;
 let fixture: TorrentFixture;
@@ -37,15 +37,14 @@ interface Events {
 }
 
 let restoreStdout: (() => void) | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
+const { client } = useClients();
+afterEach(() => {
   restoreStdout?.();
   restoreStdout = undefined;
-  for (const c of clients.splice(0)) await c.close();
 });
 
 /** Downloads the fixture from 127.0.0.1:port with an in-process Client; resolves when complete. */
-const leechFrom = (port: number, outDir: string): Promise<TorrentStats> => leechFixture(fixture, port, outDir, (c) => clients.push(c));
+const leechFrom = (port: number, outDir: string): Promise<TorrentStats> => leechFixture(client(), fixture, port, outDir);
 
 function captureEvents(): Events {
   const list: Record<string, unknown>[] = [];

@@ -4,20 +4,20 @@
 // When the limits fire on the clock (--seed-time, --timeout, --metadata-timeout, to the millisecond) is
 // run-torrent.test.ts's, in process on a FakeTime.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Client, TorrentStats } from "../../src/index.ts";
+import type { TorrentStats } from "../../src/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
-import { leechFixture } from "../helpers/torrents.ts";
+import { leechFixture, useClients } from "../helpers/torrents.ts";
 
 let work: string;
 let binary: string;
 let fixture: TorrentFixture;
-const clients: Client[] = [];
+const { client } = useClients();
 
 beforeAll(async () => {
   work = await makeTempDir("ripple-seed-cli-");
@@ -33,9 +33,6 @@ beforeAll(async () => {
   await writeFile(join(work, "shared.torrent"), fixture.torrentBytes);
 }, 120_000);
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
-});
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 interface Running {
@@ -86,7 +83,7 @@ function start(args: string[]): Running {
 }
 
 /** Downloads the fixture from 127.0.0.1:port with an in-process Client; resolves when complete. */
-const leechFrom = (port: number, outDir: string): Promise<TorrentStats> => leechFixture(fixture, port, outDir, (c) => clients.push(c));
+const leechFrom = (port: number, outDir: string): Promise<TorrentStats> => leechFixture(client(), fixture, port, outDir);
 
 describe("ripple seed", () => {
   test("verifies the data, serves a leecher, stops on SIGINT with exit 130", async () => {

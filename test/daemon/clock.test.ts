@@ -49,5 +49,5 @@ describe("daemon clock", () => {
     time.advance(1);
     await ticked;
     expect(await row()).toMatchObject({ state: "stoppedUP", seeding_time: 60 });
-  }, 30_000);
+  });
 });

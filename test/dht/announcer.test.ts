@@ -38,7 +38,8 @@ function setup() {
   const peers = new Recorder<{ peers: PeerAddress[]; source: string }>();
   const hooks = { getStats: () => ({ uploaded: 0, downloaded: 0, left: 10 }), onPeers: (p: PeerAddress[], source: string) => peers.push({ peers: p, source }) };
   // Assigning to the tracker's Announcer type checks the shape is exactly the same.
-  const announcer: Announcer = createDhtAnnouncer({ node, infoHash: INFO_HASH, port: 5000, hooks, clock: time, timers: time });
+  // The clock alone: its timers are the schedule's too (what the Client passes).
+  const announcer: Announcer = createDhtAnnouncer({ node, infoHash: INFO_HASH, port: 5000, hooks, clock: time });
   return { time, node, peers, announcer };
 }
 

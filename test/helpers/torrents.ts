@@ -16,13 +16,8 @@ export function finished(torrent: Torrent): Promise<TorrentStats> {
   });
 }
 
-/**
- * Downloads `fixture` from the one peer at 127.0.0.1:`port` with a Client of its own (on real time, no
- * trackers), handed to `track` so the test closes it; resolves with the stats once complete.
- */
-export function leechFixture(fixture: TorrentFixture, port: number, outDir: string, track: (client: Client) => void): Promise<TorrentStats> {
-  const c = new Client({ port: 0, host: "127.0.0.1" });
-  track(c);
+/** `c` downloads `fixture` from the one peer at 127.0.0.1:`port` (no trackers); resolves with the stats once complete. */
+export function leechFixture(c: Client, fixture: TorrentFixture, port: number, outDir: string): Promise<TorrentStats> {
   return finished(c.addTorrent(fixture.meta, { outDir, peers: [{ host: "127.0.0.1", port }], noTrackers: true }));
 }
 

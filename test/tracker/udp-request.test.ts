@@ -116,7 +116,8 @@ describe("udp tracker client", () => {
   test("a connection id that expires while retrying is fetched again before the next try", async () => {
     const t = await tracker((req) => (req.action === "announce" && t.announces.length <= 3 ? { kind: "drop" } : { kind: "ok" }));
     const time = new FakeTime();
-    const result = client({ clock: time, timers: time }).announce(t.url, params);
+    // The clock alone: retransmissions run on its timers too.
+    const result = client({ clock: time }).announce(t.url, params);
     for (const [count, wait] of [[1, 15_000], [2, 30_000], [3, 60_000]] as const) {
       await t.waitForAnnounces(count);
       time.advance(wait); // the third retry would come at 105 s, after the id expired at 60 s

@@ -40,8 +40,14 @@ describe("repeat", () => {
 
   test("a background repeat on real timers does not hold the process open", async () => {
     const proc = Bun.spawn([process.execPath, "-e", `import { repeat, systemClock } from "${import.meta.dir}/../../src/util/index.ts"; repeat(systemClock, 60_000, () => {}, { background: true }); console.log("ran");`]);
-    expect(await proc.exited).toBe(0);
-    expect(await new Response(proc.stdout).text()).toBe("ran\n");
+    try {
+      // A repeat that held the process open would keep it alive for good: the test's timeout ends the
+      // wait, and the finally kills it.
+      expect(await proc.exited).toBe(0);
+      expect(await new Response(proc.stdout).text()).toBe("ran\n");
+    } finally {
+      proc.kill();
+    }
   });
 });
 
