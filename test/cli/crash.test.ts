@@ -9,6 +9,7 @@ import { rippleBinary } from "../helpers/binary.ts";
 import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes } from "../helpers/torrent-fixture.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
+import { JsonEvents } from "../helpers/json-events.ts";
 
 let work: string;
 let binary: string;
@@ -23,19 +24,9 @@ type Event = { event: string; piecesDone?: number; verifiedBytes?: number };
 /** Runs ripple with --json; calls `onEvent` per event (it may kill the process); resolves on exit. */
 async function run(args: string[], onEvent: (e: Event, proc: Bun.Subprocess) => void = () => {}): Promise<{ code: number; events: Event[] }> {
   const proc = Bun.spawn([binary, ...args, "--json"], { cwd: work, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const events: Event[] = [];
-  let buffered = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of proc.stdout) {
-    buffered += decoder.decode(chunk, { stream: true });
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      const e = JSON.parse(buffered.slice(0, nl)) as Event;
-      buffered = buffered.slice(nl + 1);
-      events.push(e);
-      onEvent(e, proc);
-    }
-  }
-  return { code: await proc.exited, events };
+  const json = new JsonEvents<Event>((e) => onEvent(e, proc));
+  await json.read(proc.stdout);
+  return { code: await proc.exited, events: json.events };
 }
 
 /** Pieces verified on disk right now, as `ripple verify --json` reports them. */

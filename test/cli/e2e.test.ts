@@ -9,43 +9,22 @@ import { startDhtNode } from "../../src/dht/index.ts";
 import { rippleBinary } from "../helpers/binary.ts";
 import { patternBytes } from "../helpers/torrent-fixture.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
+import { JsonEvents } from "../helpers/json-events.ts";
 
 type Event = Record<string, unknown> & { event: string };
 
 /** A running ripple command whose stdout JSON events are collected as they arrive. */
-class Json {
-  readonly events: Event[] = [];
+class Json extends JsonEvents<Event> {
   readonly proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   readonly done: Promise<{ code: number; stderr: string }>;
-  #waiters: { name: string; resolve: (e: Event) => void }[] = [];
 
   constructor(binary: string, args: string[], cwd: string) {
+    super();
     this.proc = Bun.spawn([binary, ...args, "--json"], { cwd, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-    const reading = this.#read();
-    this.done = Promise.all([this.proc.exited, new Response(this.proc.stderr).text(), reading]).then(([code, stderr]) => ({ code, stderr }));
-  }
-
-  async #read(): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const chunk of this.proc.stdout) {
-      buffered += decoder.decode(chunk, { stream: true });
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const e = JSON.parse(buffered.slice(0, nl)) as Event;
-        buffered = buffered.slice(nl + 1);
-        this.events.push(e);
-        for (const w of this.#waiters.filter((w) => w.name === e.event)) w.resolve(e);
-      }
-    }
-  }
-
-  /** The first event named `name` (already seen or still to come); rejects if the process exits first. */
-  next(name: string): Promise<Event> {
-    const seen = this.events.find((e) => e.event === name);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ name, resolve });
-      void this.done.then((r) => reject(new Error(`exited ${r.code} before "${name}": ${r.stderr}`)));
+    const reading = this.read(this.proc.stdout);
+    this.done = Promise.all([this.proc.exited, new Response(this.proc.stderr).text(), reading]).then(([code, stderr]) => {
+      this.end(`exited ${code}: ${stderr}`);
+      return { code, stderr };
     });
   }
 }

@@ -16,6 +16,7 @@ import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 import { leechFixture, useClients } from "../helpers/torrents.ts";
+import { JsonEvents } from "../helpers/json-events.ts";
 
 let work: string;
 let fixture: TorrentFixture;
@@ -29,13 +30,6 @@ beforeAll(async () => {
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-/** The --json events written to stdout while a test runs (stdout itself stays quiet). */
-interface Events {
-  list: Record<string, unknown>[];
-  /** Resolves with the first event named `name` (already seen or still to come). */
-  event(name: string): Promise<Record<string, unknown>>;
-}
-
 let restoreStdout: (() => void) | undefined;
 const { client } = useClients();
 afterEach(() => {
@@ -46,30 +40,12 @@ afterEach(() => {
 /** Downloads the fixture from 127.0.0.1:port with an in-process Client; resolves when complete. */
 const leechFrom = (port: number, outDir: string): Promise<TorrentStats> => leechFixture(client(), fixture, port, outDir);
 
-function captureEvents(): Events {
-  const list: Record<string, unknown>[] = [];
-  const waiters: { name: string; resolve: (e: Record<string, unknown>) => void }[] = [];
-  let buffered = "";
-  const spy = spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array) => {
-    buffered += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) >= 0) {
-      const e = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
-      buffered = buffered.slice(nl + 1);
-      list.push(e);
-      for (const w of waiters.filter((w) => w.name === e.event)) w.resolve(e);
-    }
-    return true;
-  }) as typeof process.stdout.write);
+/** The --json events written to stdout while a test runs (stdout itself stays quiet). */
+function captureEvents(): JsonEvents {
+  const events = new JsonEvents();
+  const spy = spyOn(process.stdout, "write").mockImplementation(((chunk: string | Uint8Array) => (events.push(chunk), true)) as typeof process.stdout.write);
   restoreStdout = () => spy.mockRestore();
-  return {
-    list,
-    event(name) {
-      const seen = list.find((e) => e.event === name);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ name, resolve }));
-    },
-  };
+  return events;
 }
 
 function runOptions(outDir: string, over: Partial<TorrentRunOptions> = {}): TorrentRunOptions {
@@ -106,19 +82,19 @@ describe("runTorrent on an injected clock", () => {
     const time = new FakeTime();
     const exitCode = process.exitCode;
     const run = start(runOptions(dir), { seed: true, requireComplete: true, timeMs: 10 * 60_000 }, time);
-    const seeding = await events.event("seeding");
+    const seeding = await events.next("seeding");
     expect(seeding).toMatchObject({ time: at(time, 0), verifiedBytes: fixture.meta.totalLength });
 
-    const before = events.list.length;
+    const before = events.events.length;
     time.advance(3_000);
-    expect(events.list.slice(before).map((e) => [e.event, e.time])).toEqual([1000, 2000, 3000].map((ms) => ["progress", at(time, ms)]));
+    expect(events.events.slice(before).map((e) => [e.event, e.time])).toEqual([1000, 2000, 3000].map((ms) => ["progress", at(time, ms)]));
 
     time.advance(10 * 60_000 - 3_001);
     await settle();
     expect(run.settled()).toBe(false);
     time.advance(1);
     await run.run;
-    expect(events.list.at(-1)).toMatchObject({ event: "stopped", time: at(time, 10 * 60_000) });
+    expect(events.events.at(-1)).toMatchObject({ event: "stopped", time: at(time, 10 * 60_000) });
     expect(process.exitCode).toBe(exitCode);
   });
 
@@ -127,24 +103,24 @@ describe("runTorrent on an injected clock", () => {
     const events = captureEvents();
     const time = new FakeTime();
     const run = start(runOptions(join(work, "dl-seed"), { peers: [{ host: "127.0.0.1", port: source.port }] }), { seed: true, timeMs: 5 * 60_000 }, time);
-    const metadata = await events.event("metadata");
+    const metadata = await events.next("metadata");
     // Another leecher, knowing only this ripple, joins while ripple downloads (the source connected, so
     // ripple accepts peers: a checking torrent refuses them). All it gets comes from ripple; the seed
     // time cannot run out before it is done, since it runs on the fake clock.
-    await events.event("peer");
+    await events.next("peer");
     const leeched = leechFrom(Number(metadata.port), join(work, "leech"));
-    await events.event("done");
-    await events.event("seeding");
+    await events.next("done");
+    await events.next("seeding");
     await leeched;
     time.advance(5 * 60_000 - 1);
     await settle();
     expect(run.settled()).toBe(false);
     time.advance(1);
     await run.run;
-    const names = events.list.map((e) => e.event);
+    const names = events.events.map((e) => e.event);
     expect(names.indexOf("done")).toBeLessThan(names.indexOf("seeding"));
-    expect(events.list.at(-1)).toMatchObject({ event: "stopped", time: at(time, 5 * 60_000) });
-    expect(events.list.at(-1)!.uploadedBytes).toBeGreaterThanOrEqual(fixture.meta.totalLength);
+    expect(events.events.at(-1)).toMatchObject({ event: "stopped", time: at(time, 5 * 60_000) });
+    expect(events.events.at(-1)!.uploadedBytes).toBeGreaterThanOrEqual(fixture.meta.totalLength);
   });
 
   test("--timeout ends a download that gets nowhere exactly when the clock passes it (exit 8)", async () => {
@@ -156,7 +132,7 @@ describe("runTorrent on an injected clock", () => {
     const events = captureEvents();
     const time = new FakeTime();
     const run = start(runOptions(join(work, "timeout"), { peers: [{ host: "127.0.0.1", port: stuck.port }] }), { seed: false, timeoutMs: 60_000 }, time);
-    await events.event("metadata");
+    await events.next("metadata");
     time.advance(59_999);
     await settle();
     expect(run.settled()).toBe(false);
@@ -175,11 +151,11 @@ describe("runTorrent on an injected clock", () => {
       const time = new FakeTime();
       const magnet = `magnet:?xt=urn:btih:${fixture.meta.infoHashHex}&dn=timed&x.pe=127.0.0.1:${silent.port}`;
       const run = start(runOptions(join(work, "magnet"), { torrentPath: magnet }), { seed: false, metadataTimeoutMs: 120_000 }, time);
-      expect(await events.event("fetching")).toMatchObject({ piecesDone: 0, time: at(time, 0) });
+      expect(await events.next("fetching")).toMatchObject({ piecesDone: 0, time: at(time, 0) });
       time.advance(119_999);
       await settle();
       expect(run.settled()).toBe(false);
-      expect(events.list.filter((e) => e.event === "fetching").length).toBe(1 + 119); // at once, then every second
+      expect(events.events.filter((e) => e.event === "fetching").length).toBe(1 + 119); // at once, then every second
       time.advance(1);
       const err = await run.run.then(() => undefined, (e: unknown) => e);
       expect((err as RippleError).message).toMatch(/^no metadata after 2m00s \(--metadata-timeout\): \d+ peers connected/);

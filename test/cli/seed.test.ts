@@ -13,6 +13,7 @@ import { startFakeSeeder } from "../helpers/fake-peer.ts";
 import { makeTorrentFixture, patternBytes, writeFixtureFiles, type TorrentFixture } from "../helpers/torrent-fixture.ts";
 import { makeTempDir } from "../helpers/temp-dir.ts";
 import { leechFixture, useClients } from "../helpers/torrents.ts";
+import { JsonEvents } from "../helpers/json-events.ts";
 
 let work: string;
 let binary: string;
@@ -37,49 +38,23 @@ afterAll(() => rm(work, { recursive: true, force: true }));
 
 interface Running {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  events: Record<string, unknown>[];
-  /** Resolves with the first event named `name`. */
-  event(name: string): Promise<Record<string, unknown>>;
+  /** Its --json events as they arrive (`next(name)` waits for one; it rejects once the process exits). */
+  json: JsonEvents;
   result: Promise<{ code: number; stderr: string }>;
 }
 
 /** Runs the binary with --json, collecting its events as they arrive. */
 function start(args: string[]): Running {
   const proc = Bun.spawn([binary, ...args, "--json", "--port", "0"], { cwd: work, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const events: Record<string, unknown>[] = [];
-  const waiters: { name: string; resolve: (e: Record<string, unknown>) => void }[] = [];
-  const reading = (async () => {
-    let buffered = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stdout) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const e = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
-        buffered = buffered.slice(nl + 1);
-        events.push(e);
-        for (const w of waiters.filter((w) => w.name === e.event)) w.resolve(e);
-      }
-    }
-  })();
+  const json = new JsonEvents();
+  const reading = json.read(proc.stdout);
   const result = (async () => {
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     await reading;
+    json.end(`exited ${code}: ${stderr}`);
     return { code, stderr };
   })();
-  return {
-    proc,
-    events,
-    result,
-    event(name) {
-      const seen = events.find((e) => e.event === name);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ name, resolve });
-        void result.then((r) => reject(new Error(`exited ${r.code} before a "${name}" event: ${r.stderr}`)));
-      });
-    },
-  };
+  return { proc, json, result };
 }
 
 /** Downloads the fixture from 127.0.0.1:port with an in-process Client; resolves when complete. */
@@ -90,14 +65,14 @@ describe("ripple seed", () => {
     const dir = join(work, "seed-ok");
     await writeFixtureFiles(fixture, dir);
     const seeder = start(["seed", "shared.torrent", "-o", dir]);
-    const metadata = await seeder.event("metadata");
-    await seeder.event("seeding");
+    const metadata = await seeder.json.next("metadata");
+    await seeder.json.next("seeding");
     const got = await leechFrom(Number(metadata.port), join(work, "leech-1"));
     expect(got.verifiedBytes).toBe(fixture.meta.totalLength);
     seeder.proc.kill("SIGINT");
     const { code } = await seeder.result;
     expect(code).toBe(130);
-    const last = seeder.events.at(-1)!;
+    const last = seeder.json.events.at(-1)!;
     expect(last.event).toBe("interrupted");
     expect(last.uploadedBytes).toBeGreaterThanOrEqual(fixture.meta.totalLength);
   });
@@ -115,13 +90,13 @@ describe("ripple seed", () => {
     const dir = join(work, "seed-ratio");
     await writeFixtureFiles(fixture, dir);
     const seeder = start(["seed", "shared.torrent", "-o", dir, "--seed-ratio", "1"]);
-    const metadata = await seeder.event("metadata");
+    const metadata = await seeder.json.next("metadata");
     // Not before: while it checks its data it refuses peers, and a refused leecher redials 15 s later.
-    await seeder.event("seeding");
+    await seeder.json.next("seeding");
     await leechFrom(Number(metadata.port), join(work, "leech-2"));
     const { code } = await seeder.result;
     expect(code).toBe(0);
-    expect(seeder.events.at(-1)).toMatchObject({ event: "stopped" });
+    expect(seeder.json.events.at(-1)).toMatchObject({ event: "stopped" });
   });
 });
 
@@ -143,12 +118,12 @@ describe("ripple download gives up", () => {
       { dropAfterBlocks: 3 },
     );
     const run = start(["download", "shared.torrent", "-o", join(work, "dl-stall"), "--peer", `127.0.0.1:${source.port}`, "--no-trackers", "--stall-timeout", "2s"]);
-    await run.event("peer");
+    await run.json.next("peer");
     source.stop();
     const { code, stderr } = await run.result;
     expect(code).toBe(7);
     expect(stderr).toMatch(/^ripple: stalled: no data for 2s at \d+ of 9 pieces/);
-    expect(run.events.at(-1)).toMatchObject({ event: "error", exitCode: 7, code: "STALLED" });
+    expect(run.json.events.at(-1)).toMatchObject({ event: "error", exitCode: 7, code: "STALLED" });
   });
 
   test("a magnet whose peers never answer ends with --metadata-timeout's exit 9", async () => {
@@ -156,7 +131,7 @@ describe("ripple download gives up", () => {
     const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const magnet = `magnet:?xt=urn:btih:${fixture.meta.infoHashHex}&dn=shared&x.pe=127.0.0.1:${silent.port}`;
     const run = start(["download", magnet, "-o", join(work, "dl-magnet"), "--no-trackers", "--metadata-timeout", "2s"]);
-    const first = await run.event("fetching");
+    const first = await run.json.next("fetching");
     expect(first).toMatchObject({ peers: 0, piecesDone: 0 });
     const { code, stderr } = await run.result;
     silent.stop(true);
