@@ -28,10 +28,9 @@ export function torrentsReadRoutes({ daemon, nowSec }: ApiContext): Routes {
     },
     "/api/v2/torrents/properties": (p) => json(torrentProperties(viewOf(daemon, p.get("hash")), nowSec())),
     "/api/v2/torrents/files": (p) => {
-      const hash = viewOf(daemon, p.get("hash")).hash;
+      const { hash, complete } = viewOf(daemon, p.get("hash"));
       const { meta, torrent } = daemon.meta(hash);
       if (!meta) return json([]);
-      const complete = viewOf(daemon, hash).complete;
       return json(torrentFiles(meta.files, meta.multiFile, meta.name, meta.pieceLength, (i) => complete || (torrent?.picker.have.has(i) ?? false)));
     },
     "/api/v2/torrents/export": (p) =>
@@ -70,13 +69,17 @@ function viewOf(daemon: Daemon, hash: string | undefined) {
 
 /** /torrents/add: magnet links (`urls`) and .torrent files, all with the same options; "Ok." when any was added. */
 async function addTorrents(daemon: Daemon, p: Params): Promise<Response> {
+  const savePath = p.get("savepath");
+  const category = p.get("category");
+  const ratioLimit = numberParam(p, "ratioLimit");
+  const seedingTimeLimit = numberParam(p, "seedingTimeLimit");
   const common: Omit<AddRequest, "source"> = {
-    ...(p.get("savepath") && { savePath: daemon.savePaths.resolve(p.get("savepath")) }),
-    ...(p.get("category") !== undefined && { category: p.get("category")! }),
+    ...(savePath && { savePath: daemon.savePaths.resolve(savePath) }),
+    ...(category !== undefined && { category }),
     tags: (p.get("tags") ?? "").split(","),
     stopped: isTrue(p.get("stopped")) || isTrue(p.get("paused")),
-    ...(numberParam(p, "ratioLimit") !== undefined && { ratioLimit: numberParam(p, "ratioLimit")! }),
-    ...(numberParam(p, "seedingTimeLimit") !== undefined && { seedingTimeLimit: numberParam(p, "seedingTimeLimit")! }),
+    ...(ratioLimit !== undefined && { ratioLimit }),
+    ...(seedingTimeLimit !== undefined && { seedingTimeLimit }),
   };
   const sources = await addSources(p);
   const failures: { status: number; message: string }[] = [];

@@ -63,13 +63,11 @@ export class DiskStorage implements Storage {
   readonly #parts: PartsStore | undefined;
   readonly #fds = new FdCache((fileIndex, write) => this.#openFile(fileIndex, write));
   readonly #preallocate: boolean;
-  readonly #outDir: string;
 
   constructor(meta: Metainfo, outDir: string, options: DiskStorageOptions = {}) {
     this.#meta = meta;
     this.#preallocate = options.preallocate === true;
     this.layout = torrentLayout(meta, outDir);
-    this.#outDir = this.layout.outDir;
     this.paths = this.layout.files;
     this.#selected = options.selected ?? meta.files.map(() => true);
     const anyUnselected = meta.files.some((f, i) => !f.isPad && !this.#selected[i]);
@@ -93,7 +91,7 @@ export class DiskStorage implements Storage {
   }
 
   ensureWritable(): void {
-    const dir = this.#meta.multiFile ? this.layout.content : this.#outDir;
+    const dir = this.#meta.multiFile ? this.layout.content : this.layout.outDir;
     try {
       mkdirSync(dir, { recursive: true });
       accessSync(dir, constants.W_OK);
@@ -106,7 +104,7 @@ export class DiskStorage implements Storage {
 
   freeBytes(): number | undefined {
     // The output directory may not exist yet: ask about its nearest existing ancestor.
-    for (let dir = this.#outDir; ; dir = dirname(dir)) {
+    for (let dir = this.layout.outDir; ; dir = dirname(dir)) {
       try {
         const fs = statfsSync(dir);
         return fs.bavail * fs.bsize;
@@ -317,10 +315,10 @@ export class DiskStorage implements Storage {
    * directory. (Reads may follow links: seeding from a library of links is the user's choice.)
    */
   #checkInside(path: string, fileIndex: number): void {
-    const root = realpathSync(this.#outDir);
+    const root = realpathSync(this.layout.outDir);
     const target = existsSync(path) ? realpathSync(path) : join(realpathSync(dirname(path)), basename(path));
     if (!target.startsWith(root + sep)) {
-      throw new StorageError(`refusing to write ${this.paths[fileIndex]}: a symbolic link leads outside ${this.#outDir} (to ${target})`);
+      throw new StorageError(`refusing to write ${this.paths[fileIndex]}: a symbolic link leads outside ${this.layout.outDir} (to ${target})`);
     }
   }
 

@@ -104,7 +104,8 @@ export class SwarmCore<P> {
   /** One timer for every rate limit: the earliest wake-up asked for calls the handler's wake(). */
   wakeAfter(ms: number): void {
     if (this.#state === "stopped") return;
-    const at = this.#clock.now() + Math.max(1, ms);
+    const delay = Math.max(1, ms);
+    const at = this.#clock.now() + delay;
     if (this.#wakeTimer !== undefined && this.#wakeAt <= at) return;
     this.#clock.clearTimeout(this.#wakeTimer);
     this.#wakeAt = at;
@@ -112,7 +113,7 @@ export class SwarmCore<P> {
       this.#wakeTimer = undefined;
       this.#wakeAt = Infinity;
       this.#handler.wake?.();
-    }, Math.max(1, ms));
+    }, delay);
   }
 
   /** Stops the tick and wake timers; connections and announcers stay until stop(). */

@@ -50,6 +50,8 @@ export class Uploader {
    * seeder's whole upload volume in garbage, and JSC let ~100 MiB of it pile up before collecting.
    */
   #batch = new Uint8Array(0);
+  /** A view of #batch for the piece headers, made with it. */
+  #batchView = new DataView(this.#batch.buffer);
 
   constructor(settings: UploaderSettings, handler: UploaderHandler) {
     this.#settings = settings;
@@ -146,9 +148,12 @@ export class Uploader {
         bytes += PIECE_HEADER_LENGTH + r.length;
       }
       if (count === 0) break;
-      if (this.#batch.length < bytes) this.#batch = new Uint8Array(Math.max(bytes, UPLOAD_BATCH_BYTES + BLOCK_SIZE + PIECE_HEADER_LENGTH));
+      if (this.#batch.length < bytes) {
+        this.#batch = new Uint8Array(Math.max(bytes, UPLOAD_BATCH_BYTES + BLOCK_SIZE + PIECE_HEADER_LENGTH));
+        this.#batchView = new DataView(this.#batch.buffer);
+      }
       const out = this.#batch.subarray(0, bytes);
-      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      const view = this.#batchView;
       let at = 0;
       for (let i = served; i < served + count; i++) {
         const r = q[i]!;
