@@ -8,6 +8,7 @@ import { FakeTime, Recorder } from "./fake-time.ts";
 import { MemoryStorage } from "./memory-storage.ts";
 import { scriptSeeder, scriptedNetwork, type SeederScript } from "./scripted-peer.ts";
 import type { TorrentFixture } from "./torrent-fixture.ts";
+import { finished } from "./torrents.ts";
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -29,10 +30,7 @@ export async function memoryTorrent(fx: TorrentFixture) {
   stops.push(() => torrent.stop());
   const peerEvents = new Recorder<TorrentEvents["peer"]>();
   torrent.on("peer", (e) => peerEvents.push(e));
-  const done = new Promise<void>((resolve, reject) => {
-    torrent.on("done", () => resolve());
-    torrent.on("error", ({ error }) => reject(error));
-  });
+  const done = finished(torrent);
   await torrent.start();
   const seeder = (address: PeerAddress, script: SeederScript = {}) =>
     swarm.listen(address, (peer) => scriptSeeder(peer, { infoHash: fx.meta.infoHash, pieceLength: fx.meta.pieceLength, data: fx.data }, script));
