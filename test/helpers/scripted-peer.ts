@@ -8,6 +8,7 @@ import {
   type MemoryNetworkOptions,
   type Transport,
 } from "../../src/peer/index.ts";
+import { BLOCK_SIZE } from "../../src/metainfo/index.ts";
 import { WireError, formatPeerAddress, type PeerAddress } from "../../src/util/index.ts";
 import {
   Bitfield,
@@ -116,7 +117,6 @@ export class ScriptedPeer {
   }
 }
 
-const BLOCK_BYTES = 16384;
 let peerIds = 0;
 /** Each scripted peer its own id by default: ripple bans by peer id too, so a shared one would bar the rest. */
 function nextPeerId(): Uint8Array {
@@ -155,7 +155,7 @@ export function scriptSeeder(peer: ScriptedPeer, seed: SeedData, script: SeederS
     if (e.type === "handshake") {
       peer.handshake(seed.infoHash, peerId);
       peer.sendMessage({ type: "bitfield", bytes: have.toBytes() });
-      for (let i = 0; i < (script.unrequestedBlocks ?? 0); i++) peer.sendMessage({ type: "piece", index: 0, begin: 0, block: seed.data.slice(0, BLOCK_BYTES) });
+      for (let i = 0; i < (script.unrequestedBlocks ?? 0); i++) peer.sendMessage({ type: "piece", index: 0, begin: 0, block: seed.data.slice(0, BLOCK_SIZE) });
     } else if (e.type === "interested") {
       peer.sendMessage({ type: "unchoke" });
     } else if (e.type === "request" && script.chokeOnRequest) {
