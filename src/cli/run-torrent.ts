@@ -108,21 +108,24 @@ function addTorrentOptions(o: TorrentRunOptions, policy: SeedPolicy, source: Tor
  */
 async function fetchMagnet(run: Run, magnet: Magnet, add: AddTorrentOptions, policy: SeedPolicy): Promise<Torrent | undefined> {
   const { mode, log, clock, client, offSignals } = run;
-  const fetched = await magnetPhase(client, magnet, add, {
-    mode,
-    log,
-    interrupted: run.outcome,
-    clock,
-    ...(policy.metadataTimeoutMs !== undefined && { timeoutMs: policy.metadataTimeoutMs }),
-    ...(policy.saveTorrentPath !== undefined && { saveTorrentPath: policy.saveTorrentPath }),
-  }).catch(async (err: unknown) => {
-    offSignals();
-    await client.close();
-    throw err;
-  });
+  let fetched: Torrent | undefined;
+  try {
+    fetched = await magnetPhase(client, magnet, add, {
+      mode,
+      log,
+      interrupted: run.outcome,
+      clock,
+      ...(policy.metadataTimeoutMs !== undefined && { timeoutMs: policy.metadataTimeoutMs }),
+      ...(policy.saveTorrentPath !== undefined && { saveTorrentPath: policy.saveTorrentPath }),
+    });
+  } finally {
+    // No torrent (an error, or interrupted): the run ends here.
+    if (fetched === undefined) {
+      offSignals();
+      await client.close();
+    }
+  }
   if (fetched !== undefined) return fetched;
-  offSignals();
-  await client.close();
   const outcome = await run.outcome;
   process.exitCode = outcome.kind === "signal" && outcome.signal === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED;
   report(mode, clock, "interrupted", "stopped before the metadata arrived", undefined);
